@@ -1,0 +1,134 @@
+/**
+ * Environment, parsed once with zod. A bad or missing value fails loudly with its name;
+ * nothing silently falls back. Library code receives a `Config`, it never reads process.env.
+ */
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const envSchema = z.object({
+  VERCEL_ENV: optionalText,
+  PORT: int(3000, 1, 65535),
+  PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
+
+  DATABASE_URL: optionalText,
+  DATABASE_POOL_MAX: int(5, 1, 100),
+
+  // Google: the SDK reads its own variables too; these are the ones this service looks at.
+  GEMINI_API_KEY: optionalText,
+  GOOGLE_API_KEY: optionalText,
+  GOOGLE_GENAI_USE_VERTEXAI: bool(false),
+  GOOGLE_GENAI_USE_ENTERPRISE: bool(false),
+  GOOGLE_CLOUD_PROJECT: optionalText,
+  GOOGLE_CLOUD_LOCATION: optionalText,
+  /** A service-account key as JSON text, for hosts (Vercel) that cannot hold a key file. */
+  GOOGLE_APPLICATION_CREDENTIALS_JSON: optionalText,
+  /** Points the SDK at another endpoint (a proxy, or the wire double in tests). */
+  GOOGLE_GENAI_BASE_URL: optionalText,
+  VEO_MODEL: z.string().default('veo-3.1-fast-generate-preview'),
+  MOCK_MODE: bool(false),
+  VIDEO_GENERATION_ENABLED: bool(true),
+  LOCAL_VIDEO_DELAY_MS: int(4000, 0, 3_600_000),
+  FFMPEG_PATH: optionalText,
+
+  SUPABASE_URL: optionalText.pipe(z.url().optional()),
+  SUPABASE_SERVICE_ROLE_KEY: optionalText,
+  SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a valid bucket name').default('explainer-videos'),
+  STORAGE_PUBLIC_BUCKET: bool(false),
+  SIGNED_URL_TTL_SECONDS: int(3600, 60, 604_800),
+  LOCAL_STORAGE_DIR: z.string().default('.data/storage'),
+
+  CRON_SECRET: optionalText,
+
+  // The tick. TICK_MAX_DURATION_SECONDS mirrors `maxDuration` in vercel.json.
+  TICK_MAX_DURATION_SECONDS: int(60, 5, 900),
+  TICK_BATCH_SIZE: int(50, 1, 1000),
+  TICK_CONCURRENCY: int(8, 1, 256),
+  TICK_LINGER: bool(true),
+  LEASE_SECONDS: int(180, 10, 3600),
+  MAX_IN_FLIGHT: int(20, 1, 10_000),
+  POLL_MIN_SECONDS: int(5, 1, 3600),
+  POLL_MAX_SECONDS: int(60, 1, 3600),
+  MAX_ATTEMPTS: int(5, 1, 100),
+  TASK_DEADLINE_MINUTES: int(30, 1, 7 * 24 * 60),
+  REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
+  MAX_DOWNLOAD_MB: int(512, 1, 10_240),
+  MAX_SCENES: int(6, 1, 20),
+
+  LOCAL_SCHEDULER_SECONDS: int(60, 1, 3600),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** Which provider runs: Google Veo, or the local stand-in. */
+  provider: 'veo' | 'local';
+  /** Which store holds videos: Supabase Storage, or a local folder. */
+  storage: 'supabase' | 'local';
+  publicBaseUrl: string;
+  googleApiKey?: string;
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variables: string[], message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => String(i.path[0]));
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(names, `Invalid environment: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  const googleApiKey = e.GEMINI_API_KEY ?? e.GOOGLE_API_KEY;
+  const vertex = e.GOOGLE_GENAI_USE_VERTEXAI || e.GOOGLE_GENAI_USE_ENTERPRISE;
+  const hasGoogle = Boolean(googleApiKey) || (vertex && Boolean(e.GOOGLE_CLOUD_PROJECT));
+  if (vertex && !googleApiKey && !e.GOOGLE_CLOUD_PROJECT) {
+    throw new ConfigError(['GOOGLE_CLOUD_PROJECT'], 'GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI unless an API key (express mode) is set');
+  }
+  if (Boolean(e.SUPABASE_URL) !== Boolean(e.SUPABASE_SERVICE_ROLE_KEY)) {
+    const missing = e.SUPABASE_URL ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
+    throw new ConfigError([missing], `${missing}: required when the other Supabase variable is set`);
+  }
+  if (e.POLL_MIN_SECONDS > e.POLL_MAX_SECONDS) {
+    throw new ConfigError(['POLL_MIN_SECONDS'], 'POLL_MIN_SECONDS: must not exceed POLL_MAX_SECONDS');
+  }
+  const production = e.VERCEL_ENV === 'production';
+  return {
+    ...e,
+    provider: hasGoogle && !e.MOCK_MODE ? 'veo' : 'local',
+    storage: e.SUPABASE_URL ? 'supabase' : 'local',
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    ...(googleApiKey ? { googleApiKey } : {}),
+    production,
+  };
+}

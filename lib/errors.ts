@@ -1,0 +1,56 @@
+/**
+ * One error type for failures that carry a code, an HTTP status and whether a retry may help.
+ * Catch blocks normalise unknown throwables with `coerceError`.
+ */
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly fields?: Record<string, string>;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; retryable?: boolean; cause?: unknown; fields?: Record<string, string> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = options.status ?? 500;
+    this.retryable = options.retryable ?? false;
+    if (options.fields) this.fields = options.fields;
+  }
+}
+
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown === 'string') return new Error(thrown);
+  try {
+    return new Error(JSON.stringify(thrown));
+  } catch {
+    return new Error(String(thrown));
+  }
+}
+
+/** Whether an error from a remote call is worth another try (429, 5xx, network, timeout). */
+export function isRetryable(thrown: unknown): boolean {
+  if (thrown instanceof AppError) return thrown.retryable;
+  const err = coerceError(thrown);
+  const status = statusOf(err);
+  if (status !== undefined) return status === 408 || status === 429 || status >= 500;
+  // No HTTP status: a network failure, an abort or a timeout.
+  return true;
+}
+
+/** The HTTP status an SDK error carries, if any (`@google/genai` ApiError, supabase StorageApiError, …). */
+export function statusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const record = err as Record<string, unknown>;
+  for (const key of ['status', 'statusCode', 'code']) {
+    const value = record[key];
+    const n = typeof value === 'string' ? Number(value) : value;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 100 && n < 600) return n;
+  }
+  return undefined;
+}

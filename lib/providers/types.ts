@@ -1,0 +1,59 @@
+/**
+ * The contract every video provider meets: Google Veo through `@google/genai`, and the local
+ * stand-in used when no Google key is set. The tick only ever talks to this interface, so it
+ * cannot tell the two apart.
+ */
+import type { Readable } from 'node:stream';
+
+export type AspectRatio = '16:9' | '9:16';
+
+/** An image handed to the provider (first frame, last frame, reference). */
+export interface ImageInput {
+  bytesBase64: string;
+  mimeType: string;
+}
+
+export interface VideoRequest {
+  prompt: string;
+  aspectRatio: AspectRatio;
+  durationSeconds: number;
+  negativePrompt?: string;
+  /** First frame. */
+  image?: ImageInput;
+  lastFrame?: ImageInput;
+}
+
+/** Where a finished video can be read from: Developer API hands a file URI, Vertex inline bytes. */
+export type VideoSource =
+  | { kind: 'uri'; uri: string; mimeType?: string }
+  | { kind: 'bytes'; bytesBase64: string; mimeType?: string };
+
+/** Why an operation ended without a video, in words a professor can read. */
+export interface OperationFailure {
+  /** `safety_filtered`, `provider_error`, `no_video` … */
+  code: string;
+  message: string;
+}
+
+export type OperationState =
+  | { done: false }
+  | { done: true; video: VideoSource }
+  | { done: true; failure: OperationFailure };
+
+export interface VideoDownload {
+  body: Readable;
+  contentType: string;
+  /** From Content-Length when the provider sends one. */
+  contentLength?: number;
+}
+
+export interface VideoProvider {
+  /** `veo` or `local`; recorded on tasks so an operation is always polled by the provider that made it. */
+  readonly name: string;
+  /** Starts one long-running generation and returns its operation name. Never waits for the video. */
+  startVideo(request: VideoRequest, signal?: AbortSignal): Promise<{ operationName: string }>;
+  /** Reloads an operation from its stored name and reports where it stands. */
+  getVideoOperation(operationName: string, signal?: AbortSignal): Promise<OperationState>;
+  /** Opens the finished video as a stream; never buffers the whole file. */
+  openVideo(source: VideoSource, signal?: AbortSignal): Promise<VideoDownload>;
+}

@@ -1,0 +1,2 @@
+// Replaced by the database harness.
+export default async function setup(): Promise<void> {}
