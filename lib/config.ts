@@ -74,6 +74,7 @@ export const envSchema = z.object({
   POLL_MAX_SECONDS: int(60, 1, 3600),
   MAX_ATTEMPTS: int(5, 1, 100),
   TASK_DEADLINE_MINUTES: int(30, 1, 7 * 24 * 60),
+  JOB_DEADLINE_MINUTES: int(180, 1, 30 * 24 * 60),
   REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
   MAX_DOWNLOAD_MB: int(512, 1, 10_240),
   MAX_SCENES: int(6, 1, 20),

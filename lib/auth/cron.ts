@@ -1,0 +1,37 @@
+/**
+ * Who may run the poller: Vercel Cron sends `Authorization: Bearer $CRON_SECRET`. Compared in
+ * constant time. In production a missing secret refuses to run rather than running open.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config.ts';
+import { httpError } from '../http/respond.ts';
+import { log } from '../log.ts';
+
+let warnedOpen = false;
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hashing first makes the comparison constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function authorizeCron(request: Request, config: Config): void {
+  const secret = config.CRON_SECRET;
+  if (!secret) {
+    if (config.production) {
+      throw httpError(503, 'cron_secret_missing', 'CRON_SECRET is not set; the poller refuses to run open in production');
+    }
+    if (!warnedOpen) {
+      warnedOpen = true;
+      log('cron.open', { message: 'CRON_SECRET is not set: the poll endpoint is open (development only)' });
+    }
+    return;
+  }
+  const header = request.headers.get('authorization') ?? '';
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  if (!match || !sameSecret(match[1]!.trim(), secret)) {
+    const err = httpError(401, 'unauthorized', 'The poll endpoint needs Authorization: Bearer <CRON_SECRET>');
+    throw err;
+  }
+}

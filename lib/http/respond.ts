@@ -1,0 +1,58 @@
+/**
+ * Response helpers and the single error shape every endpoint answers with:
+ * `{ error: { code, message, fields? } }`.
+ */
+import { z } from 'zod';
+import { AppError, coerceError } from '../errors.ts';
+import { ConfigError } from '../config.ts';
+import { log } from '../log.ts';
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+export function httpError(status: number, code: string, message: string, fields?: Record<string, string>): AppError {
+  return new AppError(code, message, { status, ...(fields ? { fields } : {}) });
+}
+
+/** `{ "response": "Too big: …" }` from a zod error, keyed by the dotted path of each bad field. */
+export function zodFields(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    let key = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys) fields[key ? `${key}.${k}` : k] = 'is not a known field';
+      continue;
+    }
+    if (!key) key = '(body)';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+export function validationError(error: z.ZodError, what = 'request'): AppError {
+  const fields = zodFields(error);
+  const names = Object.keys(fields).join(', ');
+  return httpError(400, 'invalid_request', `Invalid ${what}: ${names}`, fields);
+}
+
+/** Turns anything thrown in a handler into the error shape; unexpected errors become a 500 without internals. */
+export function errorResponse(thrown: unknown): Response {
+  if (thrown instanceof AppError && thrown.status < 500) {
+    const headers: Record<string, string> = {};
+    const retryAfter = (thrown.cause as { retryAfter?: number } | undefined)?.retryAfter;
+    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+    return json({ error: { code: thrown.code, message: thrown.message, ...(thrown.fields ? { fields: thrown.fields } : {}) } }, thrown.status, headers);
+  }
+  if (thrown instanceof ConfigError) {
+    log('config.invalid', { variables: thrown.variables, message: thrown.message });
+    return json({ error: { code: 'misconfigured', message: `Server misconfigured: ${thrown.variables.join(', ')}` } }, 500);
+  }
+  const err = coerceError(thrown);
+  log('request.error', { message: err.message, stack: err.stack });
+  const status = thrown instanceof AppError ? thrown.status : 500;
+  return json({ error: { code: thrown instanceof AppError ? thrown.code : 'internal', message: 'Internal error' } }, status);
+}

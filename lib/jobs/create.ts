@@ -1,0 +1,104 @@
+/**
+ * Records a generate request: the escalation, the job, its storyboard and one task per scene,
+ * in one transaction. Nothing is sent to a provider here; the tick does that.
+ */
+import { addMinutes } from 'date-fns';
+import type { Config } from '../config.ts';
+import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
+import { httpError } from '../http/respond.ts';
+import { buildStoryboard, type Scene } from '../storyboard.ts';
+import type { GenerateRequest, VeoSceneInput } from './request.ts';
+import { ACTIVE_STATUSES, STATUS, TASK_KIND, type Status } from './states.ts';
+
+export interface CreatedJob {
+  jobId: string;
+  escalationId: string;
+  status: Status;
+  scenes: number;
+  /** True when the escalation already had an active job and that job is returned instead. */
+  existing: boolean;
+}
+
+async function lockEscalation(client: DbClient, id: string, request: GenerateRequest) {
+  const { rows } = await client.query<{ id: string }>(
+    `update escalations
+        set response = $2, question = coalesce($3, question)
+      where id = $1
+      returning id`,
+    [id, request.response, request.question ?? null],
+  );
+  if (rows.length === 0) {
+    throw httpError(404, 'not_found', `Escalation ${id} does not exist`, { escalationId: 'no escalation with this id' });
+  }
+}
+
+async function activeJobOf(client: DbClient, escalationId: string): Promise<CreatedJob | undefined> {
+  const { rows } = await client.query<{ id: string; status: Status; scenes: number }>(
+    `select j.id, j.status, (select count(*) from video_tasks t where t.job_id = j.id)::int as scenes
+       from video_jobs j
+      where j.escalation_id = $1 and j.status = any($2)
+      order by j.created_at desc
+      limit 1`,
+    [escalationId, ACTIVE_STATUSES],
+  );
+  const row = rows[0];
+  return row && { jobId: row.id, escalationId, status: row.status, scenes: row.scenes, existing: true };
+}
+
+async function insertTasks(client: DbClient, jobId: string, scenes: Scene[], request: GenerateRequest): Promise<void> {
+  const inputs = scenes.map((scene): VeoSceneInput => ({
+    prompt: scene.prompt,
+    text: scene.text,
+    aspectRatio: request.aspectRatio,
+    durationSeconds: scene.durationSeconds,
+    ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
+  }));
+  await client.query(
+    `insert into video_tasks (job_id, position, kind, input)
+     select $1, ord - 1, $2, input from unnest($3::jsonb[]) with ordinality as u(input, ord)`,
+    [jobId, TASK_KIND.veoScene, inputs.map((i) => JSON.stringify(i))],
+  );
+}
+
+export async function createJob(
+  db: Db,
+  config: Config,
+  request: GenerateRequest,
+  options: { ownerId?: string | null; now?: Date } = {},
+): Promise<CreatedJob> {
+  const now = options.now ?? new Date();
+  const scenes = buildStoryboard(request.response, {
+    style: request.style,
+    maxScenes: request.maxScenes,
+    durationSeconds: request.durationSeconds,
+    ...(request.question ? { question: request.question } : {}),
+  });
+  return withTransaction(db, async (client) => {
+    let escalationId = request.escalationId;
+    if (escalationId) {
+      // The row lock serialises two generates for one escalation (a double click).
+      await lockEscalation(client, escalationId, request);
+      const active = await activeJobOf(client, escalationId);
+      if (active) return active;
+    } else {
+      const { rows } = await client.query<{ id: string }>(
+        `insert into escalations (professor_id, question, response) values ($1, $2, $3) returning id`,
+        [options.ownerId ?? null, request.question ?? null, request.response],
+      );
+      escalationId = rows[0]!.id;
+    }
+    const deadline = addMinutes(now, config.JOB_DEADLINE_MINUTES);
+    const { rows } = await client.query<{ id: string }>(
+      `insert into video_jobs (escalation_id, owner_id, request, storyboard, deadline_at)
+       values ($1, $2, $3, $4, $5) returning id`,
+      [escalationId, options.ownerId ?? null, JSON.stringify(request), JSON.stringify(scenes), deadline],
+    );
+    const jobId = rows[0]!.id;
+    await insertTasks(client, jobId, scenes, request);
+    await client.query(
+      `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null where id = $1`,
+      [escalationId, STATUS.pending, jobId],
+    );
+    return { jobId, escalationId, status: STATUS.pending, scenes: scenes.length, existing: false };
+  });
+}

@@ -1,0 +1,27 @@
+/**
+ * Every state a job or task can be in, mirrored by CHECK constraints in supabase/migrations.
+ * Code never spells a state as a loose string.
+ */
+
+export const STATUS = Object.freeze({
+  pending: 'pending',
+  processing: 'processing',
+  completed: 'completed',
+  failed: 'failed',
+  canceled: 'canceled',
+} as const);
+
+export type Status = (typeof STATUS)[keyof typeof STATUS];
+
+export const ACTIVE_STATUSES: readonly Status[] = [STATUS.pending, STATUS.processing];
+export const FINAL_STATUSES: readonly Status[] = [STATUS.completed, STATUS.failed, STATUS.canceled];
+
+export function isFinal(status: Status): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+export const TASK_KIND = Object.freeze({
+  veoScene: 'veo_scene',
+} as const);
+
+export type TaskKindName = (typeof TASK_KIND)[keyof typeof TASK_KIND];

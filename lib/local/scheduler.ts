@@ -1,0 +1,54 @@
+/**
+ * Stands in for Vercel Cron under `npm start`: calls the poll endpoint every interval through
+ * the same handler and headers Vercel Cron uses. Unlike Vercel it never overlaps itself; the
+ * poller is built to survive overlap anyway.
+ */
+import { log } from '../log.ts';
+
+export interface Scheduler {
+  stop: () => Promise<void>;
+  /** Runs a tick now (unless one is running) and resolves when it ends. */
+  runNow: () => Promise<void>;
+}
+
+export function startScheduler(options: {
+  intervalSeconds: number;
+  call: () => Promise<Response>;
+}): Scheduler {
+  let running: Promise<void> | undefined;
+  const run = () => {
+    if (running) {
+      log('scheduler.skip', { reason: 'previous tick still running' });
+      return running;
+    }
+    running = (async () => {
+      try {
+        const response = await options.call();
+        const body = await response.text();
+        log('scheduler.tick', { status: response.status, result: safeJson(body) });
+      } catch (err) {
+        log('scheduler.error', { error: (err as Error).message });
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const timer = setInterval(run, options.intervalSeconds * 1000);
+  timer.unref();
+  return {
+    runNow: run,
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 200);
+  }
+}

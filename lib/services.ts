@@ -1,0 +1,71 @@
+/**
+ * The dependencies a handler or a tick needs, built once per process from the config and
+ * reused across warm Vercel invocations. The local server and the tests install their own.
+ */
+import { loadConfig, type Config } from './config.ts';
+import { createPool, type Db } from './db/pool.ts';
+import { AppError } from './errors.ts';
+import { createLocalProvider } from './providers/local.ts';
+import type { VideoProvider } from './providers/types.ts';
+import { createVeoProvider } from './providers/veo.ts';
+import { createLocalStore } from './storage/local.ts';
+import { createSupabaseStore } from './storage/supabase.ts';
+import type { ObjectStore } from './storage/types.ts';
+
+export interface Services {
+  config: Config;
+  db: Db;
+  /** The provider new operations are started with. */
+  provider: VideoProvider;
+  store: ObjectStore;
+  /** The provider that made an operation; an operation is always polled by its maker. */
+  providerFor(name: string): VideoProvider;
+}
+
+export interface ServiceOverrides {
+  db?: Db;
+  provider?: VideoProvider;
+  store?: ObjectStore;
+  providers?: VideoProvider[];
+}
+
+export function buildServices(config: Config, overrides: ServiceOverrides = {}): Services {
+  if (!overrides.db && !config.DATABASE_URL) {
+    throw new AppError('misconfigured', 'DATABASE_URL is not set', { status: 500 });
+  }
+  const db = overrides.db ?? createPool(config.DATABASE_URL!, config.DATABASE_POOL_MAX);
+  const provider = overrides.provider ?? (config.provider === 'veo' ? createVeoProvider(config) : createLocalProvider(config));
+  const store = overrides.store ?? (config.storage === 'supabase' ? createSupabaseStore(config) : createLocalStore(config));
+  const known = new Map<string, VideoProvider>([[provider.name, provider]]);
+  for (const p of overrides.providers ?? []) known.set(p.name, p);
+  return {
+    config,
+    db,
+    provider,
+    store,
+    providerFor(name) {
+      const found = known.get(name);
+      if (found) return found;
+      // An operation made by the stand-in can always be finished: it needs no account.
+      if (name === 'local') {
+        const local = createLocalProvider(config);
+        known.set(name, local);
+        return local;
+      }
+      throw new AppError('provider_unavailable', `The ${name} provider that started this operation is not configured here`, { status: 500 });
+    },
+  };
+}
+
+let current: Services | undefined;
+
+/** The process-wide services, built from process.env on first use. */
+export function services(): Services {
+  current ??= buildServices(loadConfig());
+  return current;
+}
+
+/** Installs services built elsewhere (the local server, the tests); `undefined` resets. */
+export function useServices(next: Services | undefined): void {
+  current = next;
+}

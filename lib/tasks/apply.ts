@@ -1,0 +1,92 @@
+/**
+ * Applies what a task kind reported to the database, in one transaction with the job's
+ * bookkeeping. Every write is fenced by the lease: a tick that lost its lease (it ran past it,
+ * or the job was canceled) changes nothing.
+ */
+import { addMinutes } from 'date-fns';
+import type { Config } from '../config.ts';
+import { withTransaction, type Db } from '../db/pool.ts';
+import { lockJob, syncJob } from '../jobs/sync.ts';
+import { nextCheckAt } from './backoff.ts';
+import type { TaskOutcome, TaskRow } from './types.ts';
+
+/** What happened, for the tick's counts. `lost` means the lease was gone and nothing was written. */
+export type Applied = 'created' | 'polled' | 'completed' | 'failed' | 'retried' | 'lost';
+
+interface ApplyOptions {
+  tickId: string;
+  now: Date;
+  config: Config;
+  random?: () => number;
+}
+
+function patchFor(task: TaskRow, outcome: TaskOutcome, { now, config, random }: ApplyOptions) {
+  const backoff = { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
+  switch (outcome.type) {
+    case 'started':
+      // Look again at once (an operation can finish in seconds), then back off.
+      return {
+        applied: 'created' as const,
+        sql: `status = 'processing', provider = $3, operation_name = $4, attempts = 0, polls = 0,
+              next_check_at = $5, started_at = coalesce(started_at, $5), deadline_at = $6`,
+        values: [outcome.provider, outcome.operationName, now, addMinutes(now, config.TASK_DEADLINE_MINUTES)],
+      };
+    case 'waiting':
+      return {
+        applied: 'polled' as const,
+        sql: `polls = polls + 1, attempts = 0, next_check_at = $3`,
+        values: [nextCheckAt(now, task.polls, backoff)],
+      };
+    case 'completed':
+      return {
+        applied: 'completed' as const,
+        sql: `status = 'completed', output = $3, error = null, error_code = null, completed_at = $4`,
+        values: [JSON.stringify(outcome.output), now],
+      };
+    case 'failed':
+      return {
+        applied: 'failed' as const,
+        sql: `status = 'failed', error_code = $3, error = $4, completed_at = $5`,
+        values: [outcome.code, outcome.message, now],
+      };
+    case 'retry': {
+      const attempts = task.attempts + 1;
+      if (attempts >= config.MAX_ATTEMPTS) {
+        return {
+          applied: 'failed' as const,
+          sql: `status = 'failed', attempts = $3, error_code = $4, error = $5, completed_at = $6`,
+          values: [attempts, outcome.code, `Gave up after ${attempts} attempts: ${outcome.message}`, now],
+        };
+      }
+      return {
+        applied: 'retried' as const,
+        sql: `attempts = $3, error_code = $4, error = $5, next_check_at = $6`,
+        values: [attempts, outcome.code, outcome.message, nextCheckAt(now, task.attempts, backoff)],
+      };
+    }
+  }
+}
+
+export async function applyOutcome(db: Db, task: TaskRow, outcome: TaskOutcome, options: ApplyOptions): Promise<Applied> {
+  const patch = patchFor(task, outcome, options);
+  return withTransaction(db, async (client) => {
+    // Job before task, always: the same order as cancel, so the two never deadlock.
+    await lockJob(client, task.job_id);
+    const { rowCount } = await client.query(
+      `update video_tasks
+          set ${patch.sql}, locked_until = null, locked_by = null
+        where id = $1 and locked_by = $2 and status in ('pending', 'processing')`,
+      [task.id, options.tickId, ...patch.values],
+    );
+    if (rowCount === 0) return 'lost';
+    await syncJob(client, task.job_id, options.now);
+    return patch.applied;
+  });
+}
+
+/** Gives back leases a tick holds but will not work on (its time ran out). */
+export async function releaseLeases(db: Db, tickId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(`update video_tasks set locked_until = null, locked_by = null where id = any($1) and locked_by = $2`, [ids, tickId]);
+}
+

@@ -1,0 +1,79 @@
+/**
+ * A Veo scene: start one generation, poll it, and when it is done stream the video into
+ * storage. Each call does one step and returns; the tick records the outcome.
+ */
+import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
+import { AppError, coerceError, isRetryable } from '../errors.ts';
+import { veoSceneInputSchema } from '../jobs/request.ts';
+import { TASK_KIND } from '../jobs/states.ts';
+import { guardVideoStream } from '../media/video-guard.ts';
+import type { VideoSource } from '../providers/types.ts';
+import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.ts';
+
+/** Deterministic per job and scene, so a retried upload overwrites instead of duplicating. */
+export function sceneObjectPath(jobId: string, position: number): string {
+  return `${jobId}/scene-${String(position + 1).padStart(2, '0')}.mp4`;
+}
+
+async function start(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
+  const input = veoSceneInputSchema.parse(task.input);
+  const { provider } = ctx.services;
+  const { operationName } = await provider.startVideo(
+    {
+      prompt: input.prompt,
+      aspectRatio: input.aspectRatio,
+      durationSeconds: input.durationSeconds,
+      ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
+    },
+    ctx.signal,
+  );
+  return { type: 'started', provider: provider.name, operationName };
+}
+
+async function store(task: TaskRow, source: VideoSource, ctx: TaskContext): Promise<TaskOutcome> {
+  const { config, store: objects } = ctx.services;
+  const provider = ctx.services.providerFor(task.provider!);
+  const download = await provider.openVideo(source, ctx.signal);
+  const guard = guardVideoStream(config.MAX_DOWNLOAD_MB * 1024 * 1024);
+  const path = sceneObjectPath(task.job_id, task.position);
+  // The upload reads from `relay` while pipeline() drives download → guard → relay. Whichever
+  // side fails first aborts the other, so no socket or half-read stream is left behind.
+  const relay = new PassThrough();
+  const abort = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, abort.signal]);
+  const failBoth = (err: unknown): never => {
+    abort.abort(err);
+    throw err;
+  };
+  await Promise.all([
+    pipeline(download.body, guard, relay, { signal }).catch(failBoth),
+    objects
+      .put(path, relay, {
+        contentType: 'video/mp4',
+        ...(download.contentLength !== undefined ? { contentLength: download.contentLength } : {}),
+        signal,
+      })
+      .catch(failBoth),
+  ]);
+  const url = await objects.url(path);
+  return { type: 'completed', output: { objectPath: path, url, bytes: guard.bytes(), contentType: 'video/mp4', store: objects.name } };
+}
+
+async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
+  if (!task.operation_name || !task.provider) return start(task, ctx);
+  const state = await ctx.services.providerFor(task.provider).getVideoOperation(task.operation_name, ctx.signal);
+  if (!state.done) return { type: 'waiting' };
+  if ('failure' in state) return { type: 'failed', code: state.failure.code, message: state.failure.message };
+  try {
+    return await store(task, state.video, ctx);
+  } catch (thrown) {
+    const err = coerceError(thrown);
+    const code = err instanceof AppError ? err.code : 'transfer_failed';
+    // Veo keeps the file for two days: a failed download or upload is worth another try.
+    if (isRetryable(thrown)) return { type: 'retry', code, message: `Could not store the video: ${err.message}` };
+    return { type: 'failed', code, message: err.message };
+  }
+}
+
+export const veoScene: TaskKind = { kind: TASK_KIND.veoScene, usesProvider: true, advance };

@@ -1,0 +1,208 @@
+/**
+ * One poller tick: what `GET /api/video/poll` runs each minute. It fails overdue work, claims due
+ * tasks under a lease, advances each by one step with bounded concurrency, and records every
+ * outcome in its own transaction. It stops claiming well before the function's maxDuration and
+ * gives back what it did not get to, so a tick killed or cut short loses nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, coerceError, isRetryable } from './errors.ts';
+import { log } from './log.ts';
+import type { Services } from './services.ts';
+import { applyOutcome, releaseLeases, type Applied } from './tasks/apply.ts';
+import { claimDue, claimStartable, nextDueAt } from './tasks/claim.ts';
+import { expireOverdue } from './tasks/expire.ts';
+import { PROVIDER_KINDS, TASK_KINDS } from './tasks/registry.ts';
+import type { TaskOutcome, TaskRow } from './tasks/types.ts';
+
+export interface TickOptions {
+  /** Aborts the tick (a shutdown); work in flight is abandoned and its leases given back. */
+  signal?: AbortSignal;
+  now?: () => Date;
+  random?: () => number;
+  /** Overrides TICK_MAX_DURATION_SECONDS, in milliseconds. */
+  maxDurationMs?: number;
+  /** Overrides TICK_LINGER: keep re-polling work that comes due within the budget. */
+  linger?: boolean;
+  tickId?: string;
+}
+
+export interface TickResult {
+  tickId: string;
+  created: number;
+  polled: number;
+  completed: number;
+  failed: number;
+  uploaded: number;
+  retried: number;
+  expired: number;
+  released: number;
+  lost: number;
+  generationEnabled: boolean;
+  message?: string;
+  stoppedBecause: 'idle' | 'budget' | 'aborted';
+  durationMs: number;
+}
+
+/** Time kept back at the end of maxDuration for writing outcomes and releasing leases. */
+const WRAP_UP_MS = 5_000;
+/** Shortest sleep while lingering, so a tick never spins on the database. */
+const MIN_LINGER_SLEEP_MS = 200;
+
+function outcomeOf(thrown: unknown, signal: AbortSignal): TaskOutcome | 'abandoned' {
+  if (signal.aborted) return 'abandoned';
+  const err = coerceError(thrown);
+  const code = err instanceof AppError ? err.code : 'provider_error';
+  if (isRetryable(thrown)) return { type: 'retry', code, message: err.message };
+  return { type: 'failed', code, message: err.message };
+}
+
+export async function runTick(services: Services, options: TickOptions = {}): Promise<TickResult> {
+  const { config, db } = services;
+  const now = options.now ?? (() => new Date());
+  const tickId = options.tickId ?? randomUUID();
+  const startedAt = Date.now();
+  const maxMs = options.maxDurationMs ?? config.TICK_MAX_DURATION_SECONDS * 1000;
+  const hardStopAt = startedAt + Math.max(maxMs - WRAP_UP_MS, maxMs * 0.8);
+  const claimUntil = startedAt + maxMs * 0.75;
+  const linger = options.linger ?? config.TICK_LINGER;
+  const generationEnabled = config.VIDEO_GENERATION_ENABLED;
+
+  const stop = new AbortController();
+  const hardStop = setTimeout(() => stop.abort(new Error('tick budget spent')), hardStopAt - startedAt);
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+
+  const counts: Record<Applied | 'uploaded' | 'released' | 'expired', number> = {
+    created: 0, polled: 0, completed: 0, failed: 0, retried: 0, lost: 0, uploaded: 0, released: 0, expired: 0,
+  };
+  const queue: TaskRow[] = [];
+  let busy = 0;
+  let refilling: Promise<number> | undefined;
+  let startableRoom = true;
+  const claimOptions = (limit: number) => ({ tickId, now: now(), leaseSeconds: config.LEASE_SECONDS, limit });
+
+  async function refill(): Promise<number> {
+    const room = config.TICK_BATCH_SIZE - queue.length;
+    if (room <= 0) return queue.length;
+    const due = await claimDue(db, PROVIDER_KINDS, claimOptions(room));
+    queue.push(...due);
+    // Starting a paid operation needs time for its request to finish before the hard stop;
+    // otherwise Veo might create it while this tick can no longer record its name.
+    const canStart = generationEnabled && hardStopAt - Date.now() > config.REQUEST_TIMEOUT_MS;
+    if (canStart && room - due.length > 0) {
+      const startable = await claimStartable(db, PROVIDER_KINDS, config.MAX_IN_FLIGHT, claimOptions(room - due.length));
+      startableRoom = startable.length === room - due.length;
+      queue.push(...startable);
+    }
+    return queue.length;
+  }
+
+  async function work(task: TaskRow): Promise<void> {
+    const began = Date.now();
+    const kind = TASK_KINDS.get(task.kind);
+    let outcome: TaskOutcome | 'abandoned';
+    if (!kind) outcome = { type: 'failed', code: 'unknown_kind', message: `No module handles task kind ${task.kind}` };
+    else {
+      try {
+        outcome = await kind.advance(task, { services, signal, now: now() });
+      } catch (thrown) {
+        outcome = outcomeOf(thrown, signal);
+      }
+    }
+    const fields = { tickId, jobId: task.job_id, taskId: task.id, scene: task.position + 1, kind: task.kind, attempt: task.attempts + 1, durationMs: Date.now() - began };
+    if (outcome === 'abandoned') {
+      await releaseLeases(db, tickId, [task.id]);
+      counts.released++;
+      log('task.released', fields);
+      return;
+    }
+    const applied = await applyWithRetry(task, outcome);
+    counts[applied]++;
+    if (applied === 'completed' && outcome.type === 'completed') counts.uploaded++;
+    log(`task.${applied}`, { ...fields, ...('code' in outcome ? { code: outcome.code, error: outcome.message } : {}) });
+  }
+
+  async function applyWithRetry(task: TaskRow, outcome: TaskOutcome): Promise<Applied> {
+    // A lost write of a fresh operation name would cost a second paid operation: try hard.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await applyOutcome(db, task, outcome, { tickId, now: now(), config, ...(options.random ? { random: options.random } : {}) });
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await sleep(100 * attempt);
+      }
+    }
+  }
+
+  async function idleWait(): Promise<boolean> {
+    const remaining = claimUntil - Date.now();
+    if (remaining <= 0 || signal.aborted) return false;
+    if (busy > 0) {
+      // Others are working and may make more work due (a fresh operation is polled at once).
+      await sleep(Math.min(MIN_LINGER_SLEEP_MS, remaining), undefined, { signal }).catch(() => {});
+      return true;
+    }
+    if (!linger) return false;
+    const next = await nextDueAt(db, now(), PROVIDER_KINDS, generationEnabled && startableRoom);
+    if (!next) return false;
+    const wait = Math.max(MIN_LINGER_SLEEP_MS, next.getTime() - now().getTime());
+    if (wait > remaining) return false;
+    await sleep(wait, undefined, { signal }).catch(() => {});
+    startableRoom = true;
+    return !signal.aborted;
+  }
+
+  async function worker(): Promise<void> {
+    while (!signal.aborted) {
+      let task = queue.shift();
+      if (!task) {
+        if (Date.now() >= claimUntil) return;
+        refilling ??= refill().finally(() => (refilling = undefined));
+        await refilling;
+        task = queue.shift();
+        if (!task) {
+          if (await idleWait()) continue;
+          return;
+        }
+      }
+      busy++;
+      try {
+        await work(task);
+      } catch (err) {
+        log('task.error', { tickId, taskId: task.id, error: coerceError(err).message });
+      } finally {
+        busy--;
+      }
+    }
+  }
+
+  try {
+    counts.expired = await expireOverdue(db, now());
+    await Promise.all(Array.from({ length: config.TICK_CONCURRENCY }, worker));
+  } finally {
+    clearTimeout(hardStop);
+    if (queue.length > 0) {
+      counts.released += queue.length;
+      await releaseLeases(db, tickId, queue.splice(0).map((t) => t.id));
+    }
+  }
+  const stoppedBecause = options.signal?.aborted ? 'aborted' : stop.signal.aborted || Date.now() >= claimUntil ? 'budget' : 'idle';
+  const result: TickResult = {
+    tickId,
+    created: counts.created,
+    polled: counts.polled,
+    completed: counts.completed,
+    failed: counts.failed,
+    uploaded: counts.uploaded,
+    retried: counts.retried,
+    expired: counts.expired,
+    released: counts.released,
+    lost: counts.lost,
+    generationEnabled,
+    ...(generationEnabled ? {} : { message: 'VIDEO_GENERATION_ENABLED is false: no new Veo operations were started' }),
+    stoppedBecause,
+    durationMs: Date.now() - startedAt,
+  };
+  log('tick.done', { ...result });
+  return result;
+}

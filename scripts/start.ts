@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the whole stack on one machine. Real PostgreSQL (embedded, unless DATABASE_URL is
+ * set), the project's migrations, the local store (unless Supabase keys are set), the local Veo
+ * stand-in (unless a Google key is set), an HTTP server mounting the very same `api/` handlers,
+ * and a scheduler in place of Vercel Cron.
+ */
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../lib/config.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.ts';
+import { migrate } from '../lib/db/migrate.ts';
+import { createPool } from '../lib/db/pool.ts';
+import { createApiRouter } from '../lib/local/router.ts';
+import { sendResponse, toRequest } from '../lib/local/node-http.ts';
+import { startScheduler } from '../lib/local/scheduler.ts';
+import { buildServices, useServices } from '../lib/services.ts';
+import { serveLocalFile } from '../lib/storage/local.ts';
+import { ensureBucket } from '../lib/storage/supabase.ts';
+
+const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+process.chdir(root);
+
+const config = loadConfig();
+let embedded: EmbeddedDatabase | undefined;
+let databaseUrl = config.DATABASE_URL;
+if (!databaseUrl) {
+  embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'postgres') });
+  databaseUrl = embedded.url('postgres');
+}
+const db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
+const applied = await migrate(db);
+const services = buildServices({ ...config, DATABASE_URL: databaseUrl }, { db });
+useServices(services);
+if (config.storage === 'supabase') await ensureBucket(config);
+
+const origin = config.publicBaseUrl;
+const route = await createApiRouter(path.join(root, 'api'));
+const server = createServer(async (req, res) => {
+  try {
+    const request = toRequest(req, origin);
+    const url = new URL(request.url);
+    let response: Response | undefined;
+    if (url.pathname.startsWith('/files/')) response = await serveLocalFile(config, request);
+    else response = await route(request);
+    response ??= Response.json({ error: { code: 'not_found', message: `Nothing at ${url.pathname}` } }, { status: 404 });
+    await sendResponse(res, response);
+  } catch (err) {
+    res.statusCode = 500;
+    res.end(JSON.stringify({ error: { code: 'internal', message: (err as Error).message } }));
+  }
+});
+await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+
+const scheduler = startScheduler({
+  intervalSeconds: config.LOCAL_SCHEDULER_SECONDS,
+  call: async () =>
+    (await route(
+      new Request(`${origin}/api/video/poll`, {
+        headers: config.CRON_SECRET ? { authorization: `Bearer ${config.CRON_SECRET}` } : {},
+      }),
+    ))!,
+});
+
+const summary = [
+  '',
+  `  Explainer video service on ${origin}`,
+  `  database: ${embedded ? `embedded PostgreSQL (.data/postgres, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}`,
+  `  provider: ${services.provider.name === 'veo' ? `Google Veo (${config.VEO_MODEL})` : `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`}`,
+  `  storage:  ${services.store.name === 'supabase' ? `Supabase Storage bucket ${config.SUPABASE_STORAGE_BUCKET}` : `local folder ${config.LOCAL_STORAGE_DIR}`}`,
+  `  poller:   every ${config.LOCAL_SCHEDULER_SECONDS} s (or: curl ${origin}/api/video/poll)`,
+  '',
+  '  Try:',
+  `    curl -s -X POST ${origin}/api/video/generate -H 'content-type: application/json' \\`,
+  `      -d '{"response":"Plants make food from light. Roots drink water. Leaves breathe air."}'`,
+  `    curl -s ${origin}/api/video/poll`,
+  `    curl -s ${origin}/api/video/jobs/<jobId>`,
+  '',
+].join('\n');
+process.stdout.write(`${summary}\n`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping…\n`);
+  await scheduler.stop();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
+  await db.end();
+  if (embedded) await embedded.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

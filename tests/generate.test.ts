@@ -1,0 +1,103 @@
+/**
+ * POST /api/video/generate through the real handler and a real Postgres: every validation rule
+ * gets its 4xx naming the field and leaves the database untouched; a good request writes the
+ * escalation, job and scenes in one go and answers 202 at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POST as generate } from '../api/video/generate.ts';
+import { call, createTestApp, type TestApp } from './support/app.ts';
+import { tableCounts } from './support/db.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp('generate');
+});
+afterAll(() => app.close());
+
+const good = { response: 'Plants make food from light.\n\nRoots drink water from the soil.\n\nLeaves breathe in carbon dioxide.' };
+
+describe('POST /api/video/generate refuses bad input and writes nothing', () => {
+  const cases: Array<[string, { body?: unknown; raw?: string; headers?: Record<string, string> }, number, string]> = [
+    ['missing response', { body: {} }, 400, 'response'],
+    ['empty response', { body: { response: '' } }, 400, 'response'],
+    ['blank response', { body: { response: '   \n ' } }, 400, 'response'],
+    ['response over 8000 chars', { body: { response: 'a'.repeat(8001) } }, 400, 'response'],
+    ['response not a string', { body: { response: 42 } }, 400, 'response'],
+    ['NUL in response', { body: { response: 'bad\u0000byte' } }, 400, 'response'],
+    ['unknown field', { body: { ...good, colour: 'red' } }, 400, 'colour'],
+    ['bad style', { body: { ...good, style: 'loud' } }, 400, 'style'],
+    ['bad aspect ratio', { body: { ...good, aspectRatio: '4:3' } }, 400, 'aspectRatio'],
+    ['duration the model refuses', { body: { ...good, durationSeconds: 7 } }, 400, 'durationSeconds'],
+    ['duration not an integer', { body: { ...good, durationSeconds: 6.5 } }, 400, 'durationSeconds'],
+    ['escalationId not a uuid', { body: { ...good, escalationId: "1; drop table escalations" } }, 400, 'escalationId'],
+    ['question too long', { body: { ...good, question: 'q'.repeat(4001) } }, 400, 'question'],
+    ['negativePrompt not a string', { body: { ...good, negativePrompt: ['x'] } }, 400, 'negativePrompt'],
+    ['maxScenes out of range', { body: { ...good, maxScenes: 0 } }, 400, 'maxScenes'],
+    ['body is an array', { body: [good] }, 400, '(body)'],
+    ['body not JSON', { raw: '{"response": "unterminated', headers: { 'content-type': 'application/json' } }, 400, '(body)'],
+    ['empty body', { raw: '', headers: { 'content-type': 'application/json' } }, 400, '(body)'],
+    ['wrong content type', { raw: 'response=hi', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'content-type'],
+  ];
+
+  for (const [name, init, status, field] of cases) {
+    it(`${name} → ${status} naming ${field}`, async () => {
+      const before = await tableCounts(app.database.db);
+      const res = await call(generate, 'POST', '/api/video/generate', init);
+      expect(res.status).toBe(status);
+      expect(res.json.error.fields).toHaveProperty([field]);
+      expect(await tableCounts(app.database.db)).toEqual(before);
+    });
+  }
+
+  it('a body over 64 KB → 413, nothing written', async () => {
+    const before = await tableCounts(app.database.db);
+    const res = await call(generate, 'POST', '/api/video/generate', { raw: JSON.stringify({ response: 'a'.repeat(70_000) }), headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(413);
+    expect(res.json.error.code).toBe('payload_too_large');
+    expect(await tableCounts(app.database.db)).toEqual(before);
+  });
+
+  it('an unknown escalationId → 404 naming escalationId, nothing written', async () => {
+    const before = await tableCounts(app.database.db);
+    const res = await call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: '7b0e7a6c-1111-4222-8333-444455556666' } });
+    expect(res.status).toBe(404);
+    expect(res.json.error.fields).toHaveProperty(['escalationId']);
+    expect(await tableCounts(app.database.db)).toEqual(before);
+  });
+});
+
+describe('POST /api/video/generate records the job', () => {
+  it('answers 202 with the job id and writes escalation, job and one task per scene', async () => {
+    const res = await call(generate, 'POST', '/api/video/generate', { body: { ...good, question: 'How do plants eat?', style: 'fun', aspectRatio: '9:16', durationSeconds: 6 } });
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({ status: 'pending', scenes: 3 });
+    expect(res.json.statusUrl).toBe(`http://localhost:3000/api/video/jobs/${res.json.jobId}`);
+    const db = app.database.db;
+    const esc = await db.query('select * from escalations where id = $1', [res.json.escalationId]);
+    expect(esc.rows[0]).toMatchObject({ video_generation_status: 'pending', video_job_id: res.json.jobId, question: 'How do plants eat?' });
+    const tasks = await db.query(`select position, status, kind, input from video_tasks where job_id = $1 order by position`, [res.json.jobId]);
+    expect(tasks.rows.map((t) => t.position)).toEqual([0, 1, 2]);
+    expect(tasks.rows[2].input).toMatchObject({ aspectRatio: '9:16', durationSeconds: 6, text: 'Leaves breathe in carbon dioxide.' });
+    expect(tasks.rows.every((t) => t.status === 'pending' && t.kind === 'veo_scene')).toBe(true);
+  });
+
+  it('a second generate for an escalation with an active job returns that job (double click)', async () => {
+    const first = await call(generate, 'POST', '/api/video/generate', { body: good });
+    const again = await call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: first.json.escalationId } });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ jobId: first.json.jobId, existing: true });
+    const { rows } = await app.database.db.query('select count(*)::int as n from video_jobs where escalation_id = $1', [first.json.escalationId]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('concurrent generates for one escalation create one job', async () => {
+    const first = await call(generate, 'POST', '/api/video/generate', { body: good });
+    await app.database.db.query(`update video_jobs set status = 'failed' where id = $1`, [first.json.jobId]);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: first.json.escalationId } })),
+    );
+    const ids = new Set(results.map((r) => r.json.jobId));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.status === 202)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Builds the services a test runs the real handlers with: its own database clone, a temporary
+ * storage folder, and whatever provider or store the test names. Handlers are then called with a
+ * Web `Request`, exactly as Vercel calls them.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../lib/config.ts';
+import { buildServices, useServices, type ServiceOverrides, type Services } from '../../lib/services.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export interface TestApp {
+  services: Services;
+  config: Config;
+  database: TestDatabase;
+  storageDir: string;
+  /** Rebuilds the services with more env or other parts, on the same database. */
+  reconfigure: (env?: Record<string, string>, overrides?: ServiceOverrides) => Services;
+  close: () => Promise<void>;
+}
+
+export const BASE = 'http://localhost:3000';
+
+export async function createTestApp(label: string, env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestApp> {
+  const database = await createTestDatabase(label);
+  const storageDir = await mkdtemp(path.join(os.tmpdir(), 'video-store-'));
+  const baseEnv = {
+    LOCAL_STORAGE_DIR: storageDir,
+    LOCAL_VIDEO_DELAY_MS: '0',
+    TICK_LINGER: 'false',
+    PUBLIC_BASE_URL: BASE,
+    LOG_LEVEL: 'silent',
+  };
+  const app: TestApp = {
+    services: undefined as unknown as Services,
+    config: undefined as unknown as Config,
+    database,
+    storageDir,
+    reconfigure(more = {}, parts = {}) {
+      app.config = loadConfig({ ...baseEnv, ...env, ...more });
+      app.services = buildServices(app.config, { db: database.db, ...overrides, ...parts });
+      useServices(app.services);
+      return app.services;
+    },
+    async close() {
+      useServices(undefined);
+      await database.drop();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+  app.reconfigure();
+  return app;
+}
+
+type Handler = (request: Request) => Promise<Response>;
+
+export async function call(handler: Handler, method: string, pathAndQuery: string, init: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: string | undefined = init.raw;
+  if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await handler(new Request(`${BASE}${pathAndQuery}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}
