@@ -1,0 +1,335 @@
+/**
+ * Google Veo behind the VideoProvider contract, through the official `@google/genai` client.
+ *
+ * The SDK owns the wire format. Two backends:
+ *  - Gemini Developer API (an API key): a finished video is a file URI that needs the key to download.
+ *  - Vertex AI (a project with a service account or ADC, or an API key in "express mode"): a
+ *    finished video comes back inline as base64.
+ * Operations are reloaded from their stored name on every poll, so whichever instance runs the
+ * tick can poll what another one started. SDK retries stay off: the tick owns retry policy.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { GenerateVideosOperation, GoogleGenAI, type GoogleGenAIOptions, type HttpOptions } from '@google/genai';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { AppError, statusOf } from '../errors.ts';
+import { log } from '../log.ts';
+import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.ts';
+
+type Fetch = typeof fetch;
+type Backend = 'gemini' | 'vertex';
+
+/** Veo is served from regional endpoints; the SDK's own default ('global') does not carry it. */
+const DEFAULT_VERTEX_LOCATION = 'us-central1';
+const GEMINI_ORIGIN = 'https://generativelanguage.googleapis.com';
+const MAX_REDIRECTS = 5;
+
+/**
+ * The per-scene durations (seconds) a Veo model accepts: Veo 2 takes 5–8, Veo 3.x takes 4, 6 or 8.
+ * Unknown names get the Veo 3 set, the current generation.
+ */
+export function allowedDurations(model: string): number[] {
+  const id = model.split('/').pop() ?? model;
+  return /^veo-2(\.|-|$)/.test(id) ? [5, 6, 7, 8] : [4, 6, 8];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client construction
+
+const credentialsSchema = z
+  .object({ type: z.string().optional(), project_id: z.string().optional(), client_email: z.string(), private_key: z.string() })
+  .loose();
+
+type Credentials = z.infer<typeof credentialsSchema>;
+
+/** Parses the service-account JSON without ever echoing it: it holds a private key. */
+function parseCredentials(json: string | undefined): Credentials | undefined {
+  if (json === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new AppError('misconfigured', 'GOOGLE_APPLICATION_CREDENTIALS_JSON: not valid JSON');
+  }
+  const parsed = credentialsSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new AppError('misconfigured', 'GOOGLE_APPLICATION_CREDENTIALS_JSON: needs client_email and private_key');
+  }
+  return parsed.data;
+}
+
+function usesVertex(config: Config): boolean {
+  return config.GOOGLE_GENAI_USE_VERTEXAI || config.GOOGLE_GENAI_USE_ENTERPRISE;
+}
+
+/** Builds the SDK options; precedence follows the SDK's: credentials, then project, then API key. */
+function clientOptions(config: Config, fetchImpl: Fetch | undefined): GoogleGenAIOptions {
+  const httpOptions: HttpOptions = {
+    timeout: config.REQUEST_TIMEOUT_MS,
+    ...(config.GOOGLE_GENAI_BASE_URL ? { baseUrl: config.GOOGLE_GENAI_BASE_URL } : {}),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  };
+  if (!usesVertex(config)) {
+    if (!config.googleApiKey) throw new AppError('misconfigured', 'GEMINI_API_KEY or GOOGLE_API_KEY is required for Veo');
+    return { vertexai: false, apiKey: config.googleApiKey, httpOptions };
+  }
+  const credentials = parseCredentials(config.GOOGLE_APPLICATION_CREDENTIALS_JSON);
+  const project = config.GOOGLE_CLOUD_PROJECT ?? credentials?.project_id;
+  if (project) {
+    // Token requests go through the same fetch, so a test can answer them too.
+    const auth = {
+      ...(credentials ? { credentials } : {}),
+      ...(fetchImpl ? { clientOptions: { transporterOptions: { fetchImplementation: fetchImpl } } } : {}),
+    };
+    return {
+      vertexai: true,
+      project,
+      location: config.GOOGLE_CLOUD_LOCATION ?? DEFAULT_VERTEX_LOCATION,
+      httpOptions,
+      ...(Object.keys(auth).length > 0 ? { googleAuthOptions: auth } : {}),
+    };
+  }
+  if (!config.googleApiKey) throw new AppError('misconfigured', 'Vertex AI needs GOOGLE_CLOUD_PROJECT or an API key (express mode)');
+  return { vertexai: true, apiKey: config.googleApiKey, httpOptions };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+const apiErrorBody = z.object({ error: z.object({ message: z.string() }) });
+
+/** The SDK's ApiError message is the raw JSON error body; pull the human part out of it. */
+function readableMessage(err: Error): string {
+  try {
+    const parsed = apiErrorBody.safeParse(JSON.parse(err.message));
+    if (parsed.success) return parsed.data.error.message;
+  } catch {
+    // Not JSON: the message is already plain text.
+  }
+  return err.message;
+}
+
+function isNetworkError(err: Error): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  const code = (err as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+  return (err instanceof TypeError && /fetch failed/i.test(err.message)) || (typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code));
+}
+
+/** Wraps anything thrown by the SDK or fetch into an AppError that says whether a retry may help. */
+function toAppError(thrown: unknown, action: string, signal?: AbortSignal): AppError {
+  if (thrown instanceof AppError) return thrown;
+  const err = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const status = statusOf(err);
+  if (status !== undefined) {
+    const retryable = status === 408 || status === 429 || status >= 500;
+    const code = status === 429 ? 'rate_limited' : status >= 500 ? 'provider_unavailable' : 'provider_rejected';
+    return new AppError(code, `Veo ${action} failed (HTTP ${status}): ${readableMessage(err)}`, { status, retryable, cause: err });
+  }
+  if (err.name === 'AbortError' || err.name === 'TimeoutError') {
+    const code = signal?.aborted ? 'aborted' : 'timeout';
+    return new AppError(code, `Veo ${action} ${code === 'aborted' ? 'was cancelled' : 'timed out'}`, { status: 504, retryable: true, cause: err });
+  }
+  if (isNetworkError(err)) {
+    return new AppError('network_error', `Veo ${action} could not reach Google: ${err.message}`, { status: 502, retryable: true, cause: err });
+  }
+  return new AppError('provider_error', `Veo ${action} failed: ${err.message}`, { status: 500, retryable: false, cause: err });
+}
+
+/** A fetch that also stops when the caller's signal fires (the SDK drops abortSignal on Vertex polls). */
+function fetchWithSignal(base: Fetch, signal: AbortSignal | undefined): Fetch {
+  if (!signal) return base;
+  return (input, init) => base(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operation state (the SDK's parsed operation is the boundary)
+
+const videoSchema = z.object({ uri: z.string().optional(), videoBytes: z.string().optional(), mimeType: z.string().optional() });
+const operationSchema = z.object({
+  name: z.string().optional(),
+  done: z.boolean().optional(),
+  error: z.object({ code: z.number().optional(), message: z.string().optional() }).optional(),
+  response: z
+    .object({
+      generatedVideos: z.array(z.object({ video: videoSchema.optional() })).optional(),
+      raiMediaFilteredCount: z.number().optional(),
+      raiMediaFilteredReasons: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+
+type ParsedOperation = z.infer<typeof operationSchema>;
+
+function parseOperation(value: unknown): ParsedOperation {
+  const parsed = operationSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new AppError('provider_bad_response', `Veo returned an operation this service cannot read: ${parsed.error.message}`, {
+      status: 502,
+      retryable: true,
+    });
+  }
+  return parsed.data;
+}
+
+function safetyMessage(reasons: string[] | undefined): string {
+  const words = (reasons ?? []).map((r) => r.trim()).filter(Boolean);
+  return words.length > 0
+    ? `Veo's safety filter blocked the video: ${words.join('; ')}`
+    : "Veo's safety filter blocked the video (Google gave no reason)";
+}
+
+/** Maps a finished-or-not operation onto the provider contract. */
+function operationState(op: ParsedOperation): OperationState {
+  if (!op.done) return { done: false };
+  if (op.error) {
+    const message = op.error.message ?? `error code ${op.error.code ?? 'unknown'}`;
+    return { done: true, failure: { code: 'provider_error', message: `Veo could not make the video: ${message}` } };
+  }
+  const response = op.response;
+  const video = response?.generatedVideos?.find((v) => v.video?.uri || v.video?.videoBytes)?.video;
+  if ((response?.raiMediaFilteredCount ?? 0) > 0 || (!video && (response?.raiMediaFilteredReasons?.length ?? 0) > 0)) {
+    return { done: true, failure: { code: 'safety_filtered', message: safetyMessage(response?.raiMediaFilteredReasons) } };
+  }
+  const mime = video?.mimeType ? { mimeType: video.mimeType } : {};
+  if (video?.uri) return { done: true, video: { kind: 'uri', uri: video.uri, ...mime } };
+  if (video?.videoBytes) return { done: true, video: { kind: 'bytes', bytesBase64: video.videoBytes, ...mime } };
+  return { done: true, failure: { code: 'no_video', message: 'Veo finished without returning a video' } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Download
+
+function acceptableContentType(contentType: string): boolean {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return type.startsWith('video/') || type === 'application/octet-stream';
+}
+
+function contentLengthOf(response: Response): number | undefined {
+  const header = response.headers.get('content-length');
+  const n = header === null ? NaN : Number(header);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function fromBytes(source: Extract<VideoSource, { kind: 'bytes' }>): VideoDownload {
+  const buffer = Buffer.from(source.bytesBase64, 'base64');
+  return { body: Readable.from([buffer]), contentType: source.mimeType ?? 'video/mp4', contentLength: buffer.length };
+}
+
+function toImage(image: ImageInput): { imageBytes: string; mimeType: string } {
+  return { imageBytes: image.bytesBase64, mimeType: image.mimeType };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The provider
+
+export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {}): VideoProvider {
+  // Looked up per call, so a fetch swapped in after construction (a test stub) is honoured.
+  const baseFetch: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const ai = new GoogleGenAI(clientOptions(config, options.fetch));
+  const backend: Backend = usesVertex(config) ? 'vertex' : 'gemini';
+  const model = config.VEO_MODEL;
+  // The key goes only to the API's own origin, never to wherever a download redirects.
+  const keyOrigin = new URL(config.GOOGLE_GENAI_BASE_URL ?? GEMINI_ORIGIN).origin;
+
+  /** Per-call HTTP options: the caller's signal has to reach the fetch on every backend. */
+  const callHttp = (signal?: AbortSignal) => (signal ? { httpOptions: { fetch: fetchWithSignal(baseFetch, signal) } } : {});
+
+  async function startVideo(request: VideoRequest, signal?: AbortSignal): Promise<{ operationName: string }> {
+    const durations = allowedDurations(model);
+    if (!durations.includes(request.durationSeconds)) {
+      throw new AppError('invalid_request', `${model} makes ${durations.join(', ')} second videos, not ${request.durationSeconds}`, { status: 400 });
+    }
+    let operation: GenerateVideosOperation;
+    try {
+      operation = await ai.models.generateVideos({
+        model,
+        // `source` rather than top-level prompt/image: the SDK deprecates the latter and warns on every call.
+        source: { prompt: request.prompt, ...(request.image ? { image: toImage(request.image) } : {}) },
+        config: {
+          numberOfVideos: 1,
+          aspectRatio: request.aspectRatio,
+          durationSeconds: request.durationSeconds,
+          ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
+          ...(request.lastFrame ? { lastFrame: toImage(request.lastFrame) } : {}),
+          ...(signal ? { abortSignal: signal } : {}),
+          ...callHttp(signal),
+        },
+      });
+    } catch (thrown) {
+      throw toAppError(thrown, 'start', signal);
+    }
+    const name = parseOperation(operation).name;
+    if (!name) throw new AppError('provider_bad_response', 'Veo started an operation without a name', { status: 502, retryable: true });
+    log('veo_started', { backend, model, operation: name, durationSeconds: request.durationSeconds });
+    return { operationName: name };
+  }
+
+  async function getVideoOperation(operationName: string, signal?: AbortSignal): Promise<OperationState> {
+    // Must be a real GenerateVideosOperation: the SDK calls its _fromAPIResponse (js-genai #1074).
+    const operation = new GenerateVideosOperation();
+    operation.name = operationName;
+    let fresh: GenerateVideosOperation;
+    try {
+      fresh = await ai.operations.getVideosOperation({ operation, config: { ...(signal ? { abortSignal: signal } : {}), ...callHttp(signal) } });
+    } catch (thrown) {
+      throw toAppError(thrown, 'poll', signal);
+    }
+    const state = operationState(parseOperation(fresh));
+    if (state.done) log('veo_finished', { backend, operation: operationName, outcome: 'video' in state ? state.video.kind : state.failure.code });
+    return state;
+  }
+
+  /** Fetches a URI, following redirects by hand so the API key never leaves the API's origin. */
+  async function fetchFollowing(uri: string, signal: AbortSignal): Promise<Response> {
+    let url = new URL(uri);
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const headers: Record<string, string> = {};
+      if (url.origin === keyOrigin && config.googleApiKey) headers['x-goog-api-key'] = config.googleApiKey;
+      const response = await baseFetch(url, { headers, signal, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) return response;
+      await response.body?.cancel();
+      url = new URL(location, url);
+    }
+    throw new AppError('provider_bad_response', 'Veo download redirected too many times', { status: 502, retryable: true });
+  }
+
+  async function openUri(uri: string, signal?: AbortSignal): Promise<VideoDownload> {
+    if (!URL.canParse(uri) || !/^https?:$/.test(new URL(uri).protocol)) {
+      throw new AppError('unsupported_uri', 'Veo returned a video location this service cannot download', { status: 502 });
+    }
+    // The timeout bounds the wait for headers only; a 200 MB body may rightly take longer.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('Download timed out', 'TimeoutError')), config.REQUEST_TIMEOUT_MS);
+    const combined = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
+    let response: Response;
+    try {
+      response = await fetchFollowing(uri, combined);
+    } catch (thrown) {
+      throw toAppError(controller.signal.aborted ? controller.signal.reason : thrown, 'download', signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw toAppError(Object.assign(new Error(response.statusText || 'download refused'), { status: response.status }), 'download', signal);
+    }
+    const contentType = response.headers.get('content-type') ?? 'application/octet-stream';
+    if (!acceptableContentType(contentType) || !response.body) {
+      await response.body?.cancel();
+      throw new AppError('not_a_video', `Veo download is not a video (content-type ${contentType.split(';')[0]})`, { status: 502 });
+    }
+    const length = contentLengthOf(response);
+    log('veo_download_opened', { backend, contentType, contentLength: length ?? null });
+    const body = Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
+    return { body, contentType, ...(length !== undefined ? { contentLength: length } : {}) };
+  }
+
+  async function openVideo(source: VideoSource, signal?: AbortSignal): Promise<VideoDownload> {
+    if (source.kind === 'bytes') return fromBytes(source);
+    return openUri(source.uri, signal);
+  }
+
+  return { name: 'veo', startVideo, getVideoOperation, openVideo };
+}
