@@ -8,11 +8,19 @@ export class AppError extends Error {
   readonly status: number;
   readonly retryable: boolean;
   readonly fields?: Record<string, string>;
+  /** Response headers the error asks for (WWW-Authenticate on a 401, Retry-After on a 429/503). */
+  readonly headers?: Record<string, string>;
 
   constructor(
     code: string,
     message: string,
-    options: { status?: number; retryable?: boolean; cause?: unknown; fields?: Record<string, string> } = {},
+    options: {
+      status?: number;
+      retryable?: boolean;
+      cause?: unknown;
+      fields?: Record<string, string>;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
@@ -20,6 +28,7 @@ export class AppError extends Error {
     this.status = options.status ?? 500;
     this.retryable = options.retryable ?? false;
     if (options.fields) this.fields = options.fields;
+    if (options.headers) this.headers = options.headers;
   }
 }
 

@@ -2,6 +2,7 @@
  * The dependencies a handler or a tick needs, built once per process from the config and
  * reused across warm Vercel invocations. The local server and the tests install their own.
  */
+import { createVerifier, type TokenVerifier } from './auth/jwt.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createPool, type Db } from './db/pool.ts';
 import { AppError } from './errors.ts';
@@ -18,6 +19,8 @@ export interface Services {
   /** The provider new operations are started with. */
   provider: VideoProvider;
   store: ObjectStore;
+  /** Verifies the bearer tokens of dashboard requests. */
+  verifier: TokenVerifier;
   /** The provider that made an operation; an operation is always polled by its maker. */
   providerFor(name: string): VideoProvider;
 }
@@ -27,6 +30,7 @@ export interface ServiceOverrides {
   provider?: VideoProvider;
   store?: ObjectStore;
   providers?: VideoProvider[];
+  verifier?: TokenVerifier;
 }
 
 export function buildServices(config: Config, overrides: ServiceOverrides = {}): Services {
@@ -43,6 +47,7 @@ export function buildServices(config: Config, overrides: ServiceOverrides = {}):
     db,
     provider,
     store,
+    verifier: overrides.verifier ?? createVerifier(config),
     providerFor(name) {
       const found = known.get(name);
       if (found) return found;

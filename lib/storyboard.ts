@@ -22,7 +22,7 @@ export interface StoryboardOptions {
 }
 
 /** Pieces shorter than this are merged into a neighbour rather than filmed alone. */
-const MIN_PIECE_CHARS = 40;
+const MIN_PIECE_CHARS = 25;
 /** A scene's text beyond this is split further; one clip cannot explain more. */
 const MAX_PIECE_CHARS = 600;
 /** Veo accepts about 1,024 tokens of prompt; this stays well inside that. */
@@ -114,10 +114,11 @@ function clip(text: string, max: number): string {
 }
 
 export function scenePrompt(text: string, index: number, total: number, options: StoryboardOptions): string {
+  // Subject first: Veo weighs the opening of a prompt most.
   const topic = options.question ? ` The topic: ${clip(options.question.trim(), 200)}.` : '';
-  const head = `${STYLE_LEAD[options.style]}. Scene ${index + 1} of ${total}.${topic} ${CONTINUITY[options.style]}.`;
-  const body = ` Visualise this explanation: ${text}`;
-  return clip(`${head}${body}`, MAX_PROMPT_CHARS);
+  const tail = ` ${STYLE_LEAD[options.style]}. Scene ${index + 1} of ${total}.${topic} ${CONTINUITY[options.style]}.`;
+  const room = MAX_PROMPT_CHARS - tail.length - 'Visualise: '.length;
+  return `Visualise: ${clip(text, room)}${tail}`;
 }
 
 /** The storyboard for `text`; always at least one scene. */

@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys } from '../lib/auth/dev-keys.ts';
 import { loadConfig } from '../lib/config.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.ts';
 import { migrate } from '../lib/db/migrate.ts';
@@ -42,6 +43,7 @@ const server = createServer(async (req, res) => {
     const url = new URL(request.url);
     let response: Response | undefined;
     if (url.pathname.startsWith('/files/')) response = await serveLocalFile(config, request);
+    else if (url.pathname === '/auth/v1/.well-known/jwks.json' && !config.SUPABASE_URL) response = await devJwksResponse(config);
     else response = await route(request);
     response ??= Response.json({ error: { code: 'not_found', message: `Nothing at ${url.pathname}` } }, { status: 404 });
     await sendResponse(res, response);
@@ -62,6 +64,10 @@ const scheduler = startScheduler({
     ))!,
 });
 
+// Locally there is no Supabase Auth: a development key signs tokens for a demo professor.
+const token = config.SUPABASE_URL ? undefined : await (await getDevKeys(config)).mintToken({ userId: DEMO_PROFESSOR_ID, ttlSeconds: 7 * 24 * 3600 });
+const auth = token ? ` -H "authorization: Bearer $TOKEN"` : ` -H "authorization: Bearer <Supabase access token>"`;
+
 const summary = [
   '',
   `  Explainer video service on ${origin}`,
@@ -70,11 +76,12 @@ const summary = [
   `  storage:  ${services.store.name === 'supabase' ? `Supabase Storage bucket ${config.SUPABASE_STORAGE_BUCKET}` : `local folder ${config.LOCAL_STORAGE_DIR}`}`,
   `  poller:   every ${config.LOCAL_SCHEDULER_SECONDS} s (or: curl ${origin}/api/video/poll)`,
   '',
+  ...(token ? [`  A token for the demo professor (${DEMO_PROFESSOR_ID}), valid 7 days; more with: npm run -s token -- --user <uuid>`, '', `    export TOKEN=${token}`, ''] : []),
   '  Try:',
-  `    curl -s -X POST ${origin}/api/video/generate -H 'content-type: application/json' \\`,
+  `    curl -s -X POST ${origin}/api/video/generate${auth} -H 'content-type: application/json' \\`,
   `      -d '{"response":"Plants make food from light. Roots drink water. Leaves breathe air."}'`,
   `    curl -s ${origin}/api/video/poll`,
-  `    curl -s ${origin}/api/video/jobs/<jobId>`,
+  `    curl -s ${origin}/api/video/jobs/<jobId>${auth}`,
   '',
 ].join('\n');
 process.stdout.write(`${summary}\n`);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as generate } from '../api/video/generate.ts';
-import { call, createTestApp, type TestApp } from './support/app.ts';
+import { createTestApp, type TestApp } from './support/app.ts';
 import { tableCounts } from './support/db.ts';
 
 let app: TestApp;
@@ -14,7 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const good = { response: 'Plants make food from light.\n\nRoots drink water from the soil.\n\nLeaves breathe in carbon dioxide.' };
+const good = {
+  response:
+    'Plants make their own food from sunlight in their leaves.\n\nRoots drink water from the soil and send it up the stem.\n\nLeaves breathe in carbon dioxide through tiny pores.',
+};
 
 describe('POST /api/video/generate refuses bad input and writes nothing', () => {
   const cases: Array<[string, { body?: unknown; raw?: string; headers?: Record<string, string> }, number, string]> = [
@@ -42,7 +45,7 @@ describe('POST /api/video/generate refuses bad input and writes nothing', () => 
   for (const [name, init, status, field] of cases) {
     it(`${name} → ${status} naming ${field}`, async () => {
       const before = await tableCounts(app.database.db);
-      const res = await call(generate, 'POST', '/api/video/generate', init);
+      const res = await app.call(generate, 'POST', '/api/video/generate', init);
       expect(res.status).toBe(status);
       expect(res.json.error.fields).toHaveProperty([field]);
       expect(await tableCounts(app.database.db)).toEqual(before);
@@ -51,7 +54,7 @@ describe('POST /api/video/generate refuses bad input and writes nothing', () => 
 
   it('a body over 64 KB → 413, nothing written', async () => {
     const before = await tableCounts(app.database.db);
-    const res = await call(generate, 'POST', '/api/video/generate', { raw: JSON.stringify({ response: 'a'.repeat(70_000) }), headers: { 'content-type': 'application/json' } });
+    const res = await app.call(generate, 'POST', '/api/video/generate', { raw: JSON.stringify({ response: 'a'.repeat(70_000) }), headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(413);
     expect(res.json.error.code).toBe('payload_too_large');
     expect(await tableCounts(app.database.db)).toEqual(before);
@@ -59,7 +62,7 @@ describe('POST /api/video/generate refuses bad input and writes nothing', () => 
 
   it('an unknown escalationId → 404 naming escalationId, nothing written', async () => {
     const before = await tableCounts(app.database.db);
-    const res = await call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: '7b0e7a6c-1111-4222-8333-444455556666' } });
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: '7b0e7a6c-1111-4222-8333-444455556666' } });
     expect(res.status).toBe(404);
     expect(res.json.error.fields).toHaveProperty(['escalationId']);
     expect(await tableCounts(app.database.db)).toEqual(before);
@@ -68,7 +71,7 @@ describe('POST /api/video/generate refuses bad input and writes nothing', () => 
 
 describe('POST /api/video/generate records the job', () => {
   it('answers 202 with the job id and writes escalation, job and one task per scene', async () => {
-    const res = await call(generate, 'POST', '/api/video/generate', { body: { ...good, question: 'How do plants eat?', style: 'fun', aspectRatio: '9:16', durationSeconds: 6 } });
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body: { ...good, question: 'How do plants eat?', style: 'fun', aspectRatio: '9:16', durationSeconds: 6 } });
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ status: 'pending', scenes: 3 });
     expect(res.json.statusUrl).toBe(`http://localhost:3000/api/video/jobs/${res.json.jobId}`);
@@ -77,13 +80,13 @@ describe('POST /api/video/generate records the job', () => {
     expect(esc.rows[0]).toMatchObject({ video_generation_status: 'pending', video_job_id: res.json.jobId, question: 'How do plants eat?' });
     const tasks = await db.query(`select position, status, kind, input from video_tasks where job_id = $1 order by position`, [res.json.jobId]);
     expect(tasks.rows.map((t) => t.position)).toEqual([0, 1, 2]);
-    expect(tasks.rows[2].input).toMatchObject({ aspectRatio: '9:16', durationSeconds: 6, text: 'Leaves breathe in carbon dioxide.' });
+    expect(tasks.rows[2].input).toMatchObject({ aspectRatio: '9:16', durationSeconds: 6, text: 'Leaves breathe in carbon dioxide through tiny pores.' });
     expect(tasks.rows.every((t) => t.status === 'pending' && t.kind === 'veo_scene')).toBe(true);
   });
 
   it('a second generate for an escalation with an active job returns that job (double click)', async () => {
-    const first = await call(generate, 'POST', '/api/video/generate', { body: good });
-    const again = await call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: first.json.escalationId } });
+    const first = await app.call(generate, 'POST', '/api/video/generate', { body: good });
+    const again = await app.call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: first.json.escalationId } });
     expect(again.status).toBe(200);
     expect(again.json).toMatchObject({ jobId: first.json.jobId, existing: true });
     const { rows } = await app.database.db.query('select count(*)::int as n from video_jobs where escalation_id = $1', [first.json.escalationId]);
@@ -91,10 +94,10 @@ describe('POST /api/video/generate records the job', () => {
   });
 
   it('concurrent generates for one escalation create one job', async () => {
-    const first = await call(generate, 'POST', '/api/video/generate', { body: good });
+    const first = await app.call(generate, 'POST', '/api/video/generate', { body: good });
     await app.database.db.query(`update video_jobs set status = 'failed' where id = $1`, [first.json.jobId]);
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: first.json.escalationId } })),
+      Array.from({ length: 5 }, () => app.call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: first.json.escalationId } })),
     );
     const ids = new Set(results.map((r) => r.json.jobId));
     expect(ids.size).toBe(1);

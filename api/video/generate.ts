@@ -3,6 +3,7 @@
  * storyboard in one transaction, and answers 202 with the job id at once. It never waits for a
  * video: the poller does the rest.
  */
+import { authenticate } from '../../lib/auth/request.ts';
 import { createJob } from '../../lib/jobs/create.ts';
 import { generateRequestSchema } from '../../lib/jobs/request.ts';
 import { readJsonBody } from '../../lib/http/body.ts';
@@ -11,11 +12,12 @@ import { services } from '../../lib/services.ts';
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    const { db, config } = services();
+    const { db, config, verifier } = services();
+    const caller = await authenticate(request, verifier);
     const body = await readJsonBody(request);
     const parsed = generateRequestSchema(config).safeParse(body);
     if (!parsed.success) throw validationError(parsed.error, 'generate request');
-    const job = await createJob(db, config, parsed.data);
+    const job = await createJob(db, config, parsed.data, caller);
     const statusUrl = new URL(`/api/video/jobs/${job.jobId}`, request.url).toString();
     const payload = { jobId: job.jobId, escalationId: job.escalationId, status: job.status, scenes: job.scenes, statusUrl, existing: job.existing };
     // An escalation that already has an active job gets that job back: a double click never pays twice.

@@ -42,7 +42,7 @@ export function validationError(error: z.ZodError, what = 'request'): AppError {
 /** Turns anything thrown in a handler into the error shape; unexpected errors become a 500 without internals. */
 export function errorResponse(thrown: unknown): Response {
   if (thrown instanceof AppError && thrown.status < 500) {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...thrown.headers };
     const retryAfter = (thrown.cause as { retryAfter?: number } | undefined)?.retryAfter;
     if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
     return json({ error: { code: thrown.code, message: thrown.message, ...(thrown.fields ? { fields: thrown.fields } : {}) } }, thrown.status, headers);
@@ -53,6 +53,9 @@ export function errorResponse(thrown: unknown): Response {
   }
   const err = coerceError(thrown);
   log('request.error', { message: err.message, stack: err.stack });
-  const status = thrown instanceof AppError ? thrown.status : 500;
-  return json({ error: { code: thrown instanceof AppError ? thrown.code : 'internal', message: 'Internal error' } }, status);
+  if (thrown instanceof AppError) {
+    // The message may hold internals; the headers (a Retry-After on a 503) are the error's own.
+    return json({ error: { code: thrown.code, message: 'Internal error' } }, thrown.status, { ...thrown.headers });
+  }
+  return json({ error: { code: 'internal', message: 'Internal error' } }, 500);
 }

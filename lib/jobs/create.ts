@@ -3,6 +3,8 @@
  * in one transaction. Nothing is sent to a provider here; the tick does that.
  */
 import { addMinutes } from 'date-fns';
+import type { Caller } from '../auth/jwt.ts';
+import { assertOwner, ownerFor } from '../auth/owner.ts';
 import type { Config } from '../config.ts';
 import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
 import { httpError } from '../http/respond.ts';
@@ -19,17 +21,21 @@ export interface CreatedJob {
   existing: boolean;
 }
 
-async function lockEscalation(client: DbClient, id: string, request: GenerateRequest) {
-  const { rows } = await client.query<{ id: string }>(
-    `update escalations
-        set response = $2, question = coalesce($3, question)
-      where id = $1
-      returning id`,
-    [id, request.response, request.question ?? null],
+/** Locks the escalation (serialising two generates for it) and records the answer on it. */
+async function lockEscalation(client: DbClient, id: string, request: GenerateRequest, caller: Caller) {
+  const { rows } = await client.query<{ professor_id: string | null }>(
+    `select professor_id from escalations where id = $1 for update`,
+    [id],
   );
   if (rows.length === 0) {
     throw httpError(404, 'not_found', `Escalation ${id} does not exist`, { escalationId: 'no escalation with this id' });
   }
+  assertOwner(caller, rows[0]!.professor_id, 'escalation', 'escalationId');
+  await client.query(`update escalations set response = $2, question = coalesce($3, question) where id = $1`, [
+    id,
+    request.response,
+    request.question ?? null,
+  ]);
 }
 
 async function activeJobOf(client: DbClient, escalationId: string): Promise<CreatedJob | undefined> {
@@ -64,9 +70,11 @@ export async function createJob(
   db: Db,
   config: Config,
   request: GenerateRequest,
-  options: { ownerId?: string | null; now?: Date } = {},
+  caller: Caller,
+  options: { now?: Date } = {},
 ): Promise<CreatedJob> {
   const now = options.now ?? new Date();
+  const ownerId = ownerFor(caller, request.professorId);
   const scenes = buildStoryboard(request.response, {
     style: request.style,
     maxScenes: request.maxScenes,
@@ -77,13 +85,13 @@ export async function createJob(
     let escalationId = request.escalationId;
     if (escalationId) {
       // The row lock serialises two generates for one escalation (a double click).
-      await lockEscalation(client, escalationId, request);
+      await lockEscalation(client, escalationId, request, caller);
       const active = await activeJobOf(client, escalationId);
       if (active) return active;
     } else {
       const { rows } = await client.query<{ id: string }>(
         `insert into escalations (professor_id, question, response) values ($1, $2, $3) returning id`,
-        [options.ownerId ?? null, request.question ?? null, request.response],
+        [ownerId, request.question ?? null, request.response],
       );
       escalationId = rows[0]!.id;
     }
@@ -91,7 +99,7 @@ export async function createJob(
     const { rows } = await client.query<{ id: string }>(
       `insert into video_jobs (escalation_id, owner_id, request, storyboard, deadline_at)
        values ($1, $2, $3, $4, $5) returning id`,
-      [escalationId, options.ownerId ?? null, JSON.stringify(request), JSON.stringify(scenes), deadline],
+      [escalationId, ownerId, JSON.stringify(request), JSON.stringify(scenes), deadline],
     );
     const jobId = rows[0]!.id;
     await insertTasks(client, jobId, scenes, request);

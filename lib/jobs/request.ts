@@ -23,6 +23,8 @@ export function generateRequestSchema(config: Config) {
     response: text(8000).refine((s) => s.trim().length > 0, 'must not be empty'),
     question: text(4000).optional(),
     escalationId: z.uuid('must be a UUID').optional(),
+    /** Service role only: the professor the job is created for. */
+    professorId: z.uuid('must be a UUID').optional(),
     style: z.enum(STYLES).default('calm'),
     aspectRatio: z.enum(ASPECT_RATIOS).default('16:9'),
     durationSeconds: z

@@ -85,6 +85,12 @@ async function freshUrl(store: ObjectStore, path: string | undefined | null, sto
   }
 }
 
+/** The owner of a job, read before anything else so a stranger's request does no more work. */
+export async function jobOwner(db: Queryable, jobId: string): Promise<{ ownerId: string | null } | undefined> {
+  const { rows } = await db.query<{ owner_id: string | null }>(`select owner_id from video_jobs where id = $1`, [jobId]);
+  return rows[0] && { ownerId: rows[0].owner_id };
+}
+
 export async function readJob(db: Queryable, store: ObjectStore, jobId: string): Promise<JobView | undefined> {
   const { rows } = await db.query(`select * from video_jobs where id = $1`, [jobId]);
   if (rows.length === 0) return undefined;

@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DEMO_PROFESSOR_ID, getDevKeys } from '../../lib/auth/dev-keys.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { buildServices, useServices, type ServiceOverrides, type Services } from '../../lib/services.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -17,6 +18,10 @@ export interface TestApp {
   storageDir: string;
   /** Rebuilds the services with more env or other parts, on the same database. */
   reconfigure: (env?: Record<string, string>, overrides?: ServiceOverrides) => Services;
+  /** `Authorization` headers with a development token for `userId` (the demo professor by default). */
+  auth: (userId?: string | null, role?: 'authenticated' | 'service_role') => Promise<Record<string, string>>;
+  /** `call` as the demo professor (or `as`: another user id; `null` for no token). */
+  call: (handler: Handler, method: string, pathAndQuery: string, init?: CallInit & { as?: string | null }) => ReturnType<typeof call>;
   close: () => Promise<void>;
 }
 
@@ -31,6 +36,7 @@ export async function createTestApp(label: string, env: Record<string, string> =
     TICK_LINGER: 'false',
     PUBLIC_BASE_URL: BASE,
     LOG_LEVEL: 'silent',
+    AUTH_DEV_KEYS_DIR: path.join(storageDir, '.dev-auth'),
   };
   const app: TestApp = {
     services: undefined as unknown as Services,
@@ -42,6 +48,15 @@ export async function createTestApp(label: string, env: Record<string, string> =
       app.services = buildServices(app.config, { db: database.db, ...overrides, ...parts });
       useServices(app.services);
       return app.services;
+    },
+    async auth(userId = DEMO_PROFESSOR_ID, role = 'authenticated') {
+      const keys = await getDevKeys(app.config);
+      return { authorization: `Bearer ${await keys.mintToken({ userId, role })}` };
+    },
+    async call(handler, method, pathAndQuery, init = {}) {
+      const { as, ...rest } = init;
+      const auth = as === null ? {} : await app.auth(as);
+      return call(handler, method, pathAndQuery, { ...rest, headers: { ...auth, ...rest.headers } });
     },
     async close() {
       useServices(undefined);
@@ -55,7 +70,13 @@ export async function createTestApp(label: string, env: Record<string, string> =
 
 type Handler = (request: Request) => Promise<Response>;
 
-export async function call(handler: Handler, method: string, pathAndQuery: string, init: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
+export interface CallInit {
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export async function call(handler: Handler, method: string, pathAndQuery: string, init: CallInit = {}) {
   const headers: Record<string, string> = { ...init.headers };
   let body: string | undefined = init.raw;
   if (init.body !== undefined) {

@@ -3,19 +3,25 @@
  * Vercel hands the dynamic segment over as the `id` query parameter.
  */
 import { z } from 'zod';
+import { assertOwner } from '../../../lib/auth/owner.ts';
+import { authenticate } from '../../../lib/auth/request.ts';
 import { errorResponse, httpError, json } from '../../../lib/http/respond.ts';
-import { readJob } from '../../../lib/jobs/view.ts';
+import { jobOwner, readJob } from '../../../lib/jobs/view.ts';
 import { services } from '../../../lib/services.ts';
 
 const idSchema = z.uuid();
 
 export async function GET(request: Request): Promise<Response> {
   try {
+    const { db, store, verifier } = services();
+    const caller = await authenticate(request, verifier);
     const id = new URL(request.url).searchParams.get('id') ?? '';
     if (!idSchema.safeParse(id).success) throw httpError(400, 'invalid_request', 'Job id must be a UUID', { id: 'must be a UUID' });
-    const { db, store } = services();
+    const owner = await jobOwner(db, id);
+    if (!owner) throw httpError(404, 'not_found', `No job with this id`);
+    assertOwner(caller, owner.ownerId, 'job');
     const job = await readJob(db, store, id);
-    if (!job) throw httpError(404, 'not_found', `No job ${id}`);
+    if (!job) throw httpError(404, 'not_found', `No job with this id`);
     return json(job);
   } catch (err) {
     return errorResponse(err);

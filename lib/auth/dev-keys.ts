@@ -1,0 +1,159 @@
+/**
+ * Local development stands in for Supabase Auth: with no SUPABASE_URL (and never in production)
+ * the server signs its own ES256 tokens with a key created once and kept under AUTH_DEV_KEYS_DIR,
+ * serves the public half as a JWKS at `/auth/v1/.well-known/jwks.json`, and verifies requests
+ * exactly as it would against Supabase. Authentication stays on; only the issuer changes.
+ */
+import { randomUUID } from 'node:crypto';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { z } from 'zod';
+import { ConfigError, type Config } from '../config.ts';
+
+/** The professor `npm start` and `npm run token` act as when no other user is named. */
+export const DEMO_PROFESSOR_ID = '00000000-0000-4000-8000-00000000d3a0';
+
+const ALG = 'ES256';
+const KEY_FILE = 'signing-key.json';
+
+export interface MintOptions {
+  /** The user the token speaks for; required for `authenticated`, optional for `service_role`. */
+  userId?: string | null;
+  role?: 'authenticated' | 'service_role';
+  ttlSeconds?: number;
+}
+
+export interface DevKeys {
+  /** `<PUBLIC_BASE_URL>/auth/v1`, where Supabase would put its own issuer path. */
+  issuer: string;
+  /** The public key set, as served at `/auth/v1/.well-known/jwks.json`. */
+  jwks: JSONWebKeySet;
+  /** Resolves the verification key straight from `jwks`: the local server never fetches itself. */
+  getKey: JWTVerifyGetKey;
+  mintToken(options: MintOptions): Promise<string>;
+}
+
+// The stored private key is read back through zod: a hand-edited or truncated file fails by name.
+const storedKeySchema = z.object({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  x: z.string().min(1),
+  y: z.string().min(1),
+  d: z.string().min(1),
+  kid: z.string().min(1),
+});
+
+const mintSchema = z.object({
+  userId: z.guid('userId must be a UUID').nullish(),
+  role: z.enum(['authenticated', 'service_role']).default('authenticated'),
+  ttlSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(3600),
+});
+
+function assertLocalMode(config: Config): void {
+  if (config.production) {
+    throw new ConfigError(['SUPABASE_URL'], 'SUPABASE_URL: required in production; local development keys are never used there');
+  }
+  if (config.SUPABASE_URL) {
+    throw new ConfigError(['SUPABASE_URL'], 'SUPABASE_URL is set: tokens come from Supabase Auth, not from local development keys');
+  }
+}
+
+async function createKeyFile(file: string): Promise<void> {
+  const { privateKey } = await generateKeyPair(ALG, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  // Written aside then linked into place: link fails if another process won the race, and a
+  // reader never sees a half-written file.
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(tmp, `${JSON.stringify({ ...jwk, kid }, null, 2)}\n`, { mode: 0o600 });
+  try {
+    await link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
+async function readOrCreateKey(dir: string): Promise<{ privateKey: CryptoKey; publicJwk: JWK; kid: string }> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, KEY_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await createKeyFile(file);
+    text = await readFile(file, 'utf8');
+  }
+  // A private key readable by others is a key anyone on the machine can mint with.
+  await chmod(file, 0o600);
+  const parsed = storedKeySchema.safeParse(JSON.parse(text));
+  if (!parsed.success) {
+    throw new ConfigError(['AUTH_DEV_KEYS_DIR'], `AUTH_DEV_KEYS_DIR: ${file} is not an ES256 private key (${parsed.error.issues[0]?.message}); delete it to make a new one`);
+  }
+  const { d: _private, ...publicJwk } = parsed.data;
+  const privateKey = (await importJWK(parsed.data, ALG)) as CryptoKey;
+  return { privateKey, publicJwk: { ...publicJwk, alg: ALG, use: 'sig' }, kid: parsed.data.kid };
+}
+
+/** Reads the signing key from disk (creating it on first use). Uncached: `getDevKeys` is the one to call. */
+export async function openDevKeys(config: Config): Promise<DevKeys> {
+  assertLocalMode(config);
+  const { privateKey, publicJwk, kid } = await readOrCreateKey(path.resolve(config.AUTH_DEV_KEYS_DIR));
+  const issuer = `${config.publicBaseUrl}/auth/v1`;
+  const jwks: JSONWebKeySet = { keys: [publicJwk] };
+  return {
+    issuer,
+    jwks,
+    getKey: createLocalJWKSet(jwks),
+    async mintToken(options) {
+      const { userId, role, ttlSeconds } = mintSchema.parse(options);
+      if (role === 'authenticated' && !userId) throw new Error('mintToken: an authenticated token needs a userId');
+      // The claims Supabase Auth puts in its own tokens; service-role tokens carry no audience there either.
+      const jwt = new SignJWT({ role, ...(role === 'authenticated' ? { aal: 'aal1', is_anonymous: false } : {}) })
+        .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`);
+      if (userId) jwt.setSubject(userId.toLowerCase());
+      if (role === 'authenticated') jwt.setAudience('authenticated');
+      return jwt.sign(privateKey);
+    },
+  };
+}
+
+const loaded = new Map<string, Promise<DevKeys>>();
+
+/** The development keys for this config, read once per process. */
+export function getDevKeys(config: Config): Promise<DevKeys> {
+  const cacheKey = `${path.resolve(config.AUTH_DEV_KEYS_DIR)}\n${config.publicBaseUrl}`;
+  let keys = loaded.get(cacheKey);
+  if (!keys) {
+    keys = openDevKeys(config);
+    // A failed load is not remembered, so fixing the file does not need a restart.
+    keys.catch(() => loaded.delete(cacheKey));
+    loaded.set(cacheKey, keys);
+  }
+  return keys;
+}
+
+/** The JWKS endpoint of local mode, for the local server to mount at `/auth/v1/.well-known/jwks.json`. */
+export async function devJwksResponse(config: Config): Promise<Response> {
+  const { jwks } = await getDevKeys(config);
+  return new Response(JSON.stringify(jwks), {
+    headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
+  });
+}

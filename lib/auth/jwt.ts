@@ -1,0 +1,164 @@
+/**
+ * Who is calling: verifies a Supabase access token and answers with a `Caller`.
+ *
+ * Supabase signs with asymmetric keys published at `<SUPABASE_URL>/auth/v1/.well-known/jwks.json`
+ * (ES256/RS256), and projects not yet migrated still sign with the legacy HS256 secret; the token
+ * header's `alg` picks which. User tokens must be for the `authenticated` audience; service-role
+ * tokens have no audience and are accepted by their `role`. The raw SUPABASE_SERVICE_ROLE_KEY is
+ * accepted as it is, since server-side callers send it. In local mode (no SUPABASE_URL, not
+ * production) the keys are the development keys of ./dev-keys.ts, used without any HTTP.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { ConfigError, type Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { getDevKeys } from './dev-keys.ts';
+
+export interface Caller {
+  /** The Supabase user id (lower-case UUID); null for the service role, which acts for anyone. */
+  userId: string | null;
+  role: 'authenticated' | 'service_role';
+}
+
+export interface TokenVerifier {
+  /** Resolves the caller, or throws InvalidTokenError (→ 401) or AppError `auth_unavailable` (→ 503). */
+  verify(token: string): Promise<Caller>;
+}
+
+export interface VerifierOptions {
+  /** Keys to verify asymmetric tokens with, instead of the project's (or the dev) JWKS. */
+  jwks?: JWTVerifyGetKey;
+}
+
+/** The token itself is at fault; the message is safe to show the caller. */
+export class InvalidTokenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+// Supabase's signing key types (ES256 is its default; RS256 is offered; Ed25519 is announced).
+const ASYMMETRIC = ['ES256', 'RS256', 'EdDSA', 'Ed25519'];
+// Allows for a little clock drift between Supabase Auth and this function's host.
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+// Claims are read through zod: jose checks signature, exp and iss; the shape of the rest is ours to check.
+const claimsSchema = z.object({
+  sub: z.string().optional(),
+  role: z.string().optional(),
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
+  exp: z.number(),
+});
+
+const userIdSchema = z.guid();
+
+// One remote key set per URL per process: warm invocations reuse fetched keys, and jose refetches
+// on its own when a token names a key it has not seen (a rotation), at most once per cooldown.
+const remoteKeySets = new Map<string, JWTVerifyGetKey>();
+
+function remoteJwks(url: string): JWTVerifyGetKey {
+  let keys = remoteKeySets.get(url);
+  if (!keys) {
+    keys = createRemoteJWKSet(new URL(url));
+    remoteKeySets.set(url, keys);
+  }
+  return keys;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  // Hashing first makes the comparison constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Failures of the key source (JWKS unreachable, slow or malformed) are ours, not the caller's. */
+function isKeySourceFailure(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  if (err instanceof errors.JOSEError) return err.code === 'ERR_JOSE_GENERIC';
+  return !(err instanceof InvalidTokenError || err instanceof AppError || err instanceof ConfigError);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof InvalidTokenError) return err.message;
+  if (err instanceof errors.JWTExpired) return 'The access token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `The access token's ${err.claim} claim is not accepted`;
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'The access token signature is not valid';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'The access token was signed with an unknown key';
+  if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) return 'The access token algorithm is not accepted';
+  return 'The access token is malformed';
+}
+
+function toCaller(payload: unknown): Caller {
+  const parsed = claimsSchema.safeParse(payload);
+  if (!parsed.success) throw new InvalidTokenError('The access token claims are malformed');
+  const { sub, role, aud } = parsed.data;
+  if (role === 'service_role') return { userId: null, role: 'service_role' };
+  const audiences = typeof aud === 'string' ? [aud] : (aud ?? []);
+  if (role !== 'authenticated' || !audiences.includes('authenticated')) {
+    // anon keys and tokens for other audiences never act for a user here.
+    throw new InvalidTokenError('The access token is not for a signed-in user');
+  }
+  const userId = userIdSchema.safeParse(sub);
+  if (!userId.success) throw new InvalidTokenError("The access token's sub claim is not a user id");
+  return { userId: userId.data.toLowerCase(), role: 'authenticated' };
+}
+
+/**
+ * Builds the verifier for a config. Nothing is fetched or read here: the JWKS (or the dev keys)
+ * load on first use, so a cold start that never authenticates pays nothing.
+ */
+export function createVerifier(config: Config, options: VerifierOptions = {}): TokenVerifier {
+  const serviceKey = config.SUPABASE_SERVICE_ROLE_KEY;
+  const secret = config.SUPABASE_JWT_SECRET ? new TextEncoder().encode(config.SUPABASE_JWT_SECRET) : undefined;
+
+  async function keysAndIssuer(): Promise<{ keys: JWTVerifyGetKey; issuer: string }> {
+    if (config.SUPABASE_URL) {
+      const base = `${config.SUPABASE_URL.replace(/\/$/, '')}/auth/v1`;
+      return { keys: options.jwks ?? remoteJwks(`${base}/.well-known/jwks.json`), issuer: base };
+    }
+    if (options.jwks) return { keys: options.jwks, issuer: `${config.publicBaseUrl}/auth/v1` };
+    // Throws a ConfigError in production: without Supabase there is nobody to trust.
+    const dev = await getDevKeys(config);
+    return { keys: dev.getKey, issuer: dev.issuer };
+  }
+
+  return {
+    async verify(token) {
+      if (serviceKey && sameSecret(token, serviceKey)) return { userId: null, role: 'service_role' };
+      try {
+        let alg: string | undefined;
+        try {
+          alg = decodeProtectedHeader(token).alg;
+        } catch (err) {
+          throw new InvalidTokenError('The access token is malformed', { cause: err });
+        }
+        const { keys, issuer } = await keysAndIssuer();
+        const common = { issuer, requiredClaims: ['exp'], clockTolerance: CLOCK_TOLERANCE_SECONDS };
+        let payload: unknown;
+        if (alg === 'HS256') {
+          if (!secret) throw new InvalidTokenError('HS256 access tokens are not accepted here');
+          payload = (await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] })).payload;
+        } else if (alg && ASYMMETRIC.includes(alg)) {
+          payload = (await jwtVerify(token, keys, { ...common, algorithms: ASYMMETRIC })).payload;
+        } else {
+          throw new InvalidTokenError('The access token algorithm is not accepted');
+        }
+        return toCaller(payload);
+      } catch (err) {
+        if (err instanceof ConfigError || err instanceof AppError) throw err;
+        if (isKeySourceFailure(err)) {
+          throw new AppError('auth_unavailable', `Could not load the token signing keys: ${(err as Error).message}`, {
+            status: 503,
+            retryable: true,
+            cause: err,
+            headers: { 'retry-after': '5' },
+          });
+        }
+        throw new InvalidTokenError(describe(err), { cause: err });
+      }
+    },
+  };
+}

@@ -1,0 +1,321 @@
+/**
+ * Bearer authentication with real keys: jose key pairs made here, a real JWKS served over HTTP by
+ * node:http on 127.0.0.1 (counted, to prove it is fetched once), the legacy HS256 secret, the raw
+ * service-role key, and the local development keys on a real temporary directory.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { ConfigError, loadConfig, type Config } from '../lib/config.ts';
+import { AppError } from '../lib/errors.ts';
+import { errorResponse } from '../lib/http/respond.ts';
+import { createVerifier, type TokenVerifier } from '../lib/auth/jwt.ts';
+import { authenticate, canAccess } from '../lib/auth/request.ts';
+import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys, openDevKeys } from '../lib/auth/dev-keys.ts';
+
+const USER = '7d3f5a52-3f4e-4b7a-9c1e-2a9b8c7d6e5f';
+const SERVICE_KEY = 'sb-service-role-key-for-tests-0123456789';
+const HS_SECRET = 'legacy-jwt-secret-for-tests-0123456789abcdef';
+
+interface JwksServer {
+  url: string;
+  requests: () => number;
+  close: () => Promise<void>;
+}
+
+/** A real HTTP server answering the Supabase JWKS path, counting how often it is asked. */
+async function serveJwks(jwks: JSONWebKeySet): Promise<JwksServer> {
+  let count = 0;
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/auth/v1/.well-known/jwks.json') {
+      count += 1;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => count,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function supabaseConfig(url: string, extra: Record<string, string> = {}): Config {
+  return loadConfig({ SUPABASE_URL: url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY, SUPABASE_JWT_SECRET: HS_SECRET, ...extra });
+}
+
+interface SignOptions {
+  key: CryptoKey | Uint8Array;
+  alg: string;
+  kid?: string;
+  issuer: string;
+  audience?: string | null;
+  expiresIn?: string | number;
+}
+
+function sign(claims: JWTPayload, o: SignOptions): Promise<string> {
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: o.alg, typ: 'JWT', ...(o.kid ? { kid: o.kid } : {}) })
+    .setIssuer(o.issuer)
+    .setIssuedAt()
+    .setExpirationTime(o.expiresIn ?? '1h');
+  if (o.audience !== null) jwt.setAudience(o.audience ?? 'authenticated');
+  return jwt.sign(o.key);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  return err as AppError;
+}
+
+function bearer(token: string): Request {
+  return new Request('http://localhost/api/video/generate', { headers: { authorization: `Bearer ${token}` } });
+}
+
+describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 secret)', () => {
+  let es: { publicKey: CryptoKey; privateKey: CryptoKey };
+  let rs: { publicKey: CryptoKey; privateKey: CryptoKey };
+  let stranger: { publicKey: CryptoKey; privateKey: CryptoKey };
+  let jwksServer: JwksServer;
+  let config: Config;
+  let verifier: TokenVerifier;
+  let issuer: string;
+  const hsKey = new TextEncoder().encode(HS_SECRET);
+
+  const userToken = (o: Partial<SignOptions> = {}, claims: JWTPayload = {}) =>
+    sign({ sub: USER, role: 'authenticated', ...claims }, { key: es.privateKey, alg: 'ES256', kid: 'es-1', issuer, ...o });
+
+  beforeAll(async () => {
+    es = await generateKeyPair('ES256', { extractable: true });
+    rs = await generateKeyPair('RS256', { extractable: true });
+    stranger = await generateKeyPair('ES256', { extractable: true });
+    jwksServer = await serveJwks({
+      keys: [
+        { ...(await exportJWK(es.publicKey)), kid: 'es-1', alg: 'ES256', use: 'sig' },
+        { ...(await exportJWK(rs.publicKey)), kid: 'rs-1', alg: 'RS256', use: 'sig' },
+      ],
+    });
+    config = supabaseConfig(jwksServer.url);
+    issuer = `${jwksServer.url}/auth/v1`;
+    verifier = createVerifier(config);
+  });
+
+  afterAll(async () => {
+    await jwksServer.close();
+  });
+
+  it('accepts a user token signed with an ES256 key from the JWKS', async () => {
+    expect(await authenticate(bearer(await userToken()), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+  });
+
+  it('accepts a user token signed with an RS256 key from the JWKS', async () => {
+    const token = await sign({ sub: USER, role: 'authenticated' }, { key: rs.privateKey, alg: 'RS256', kid: 'rs-1', issuer });
+    expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+  });
+
+  it('accepts a user token signed with the legacy HS256 secret', async () => {
+    const token = await sign({ sub: USER.toUpperCase(), role: 'authenticated' }, { key: hsKey, alg: 'HS256', issuer });
+    expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+  });
+
+  it('refuses a request without a token: 401 with a bare Bearer challenge', async () => {
+    const err = await rejection(authenticate(new Request('http://localhost/api/video/generate'), verifier));
+    expect(err.status).toBe(401);
+    const response = errorResponse(err);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+    expect(await response.json()).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('Bearer') } });
+  });
+
+  it('refuses a non-Bearer scheme and garbage tokens with error="invalid_token"', async () => {
+    for (const request of [
+      new Request('http://localhost/x', { headers: { authorization: `Basic ${btoa('a:b')}` } }),
+      bearer('not-a-jwt'),
+      bearer('eyJhbGciOiJFUzI1NiJ9.garbage.garbage'),
+    ]) {
+      const response = errorResponse(await rejection(authenticate(request, verifier)));
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    }
+  });
+
+  it('refuses a token signed by a key that is not the project key (same kid)', async () => {
+    const err = await rejection(authenticate(bearer(await userToken({ key: stranger.privateKey })), verifier));
+    expect(err.status).toBe(401);
+    expect(err.headers?.['www-authenticate']).toContain('signature');
+  });
+
+  it('refuses an HS256 token signed with another secret', async () => {
+    const token = await sign({ sub: USER, role: 'authenticated' }, { key: new TextEncoder().encode('x'.repeat(40)), alg: 'HS256', issuer });
+    expect((await rejection(authenticate(bearer(token), verifier))).status).toBe(401);
+  });
+
+  it('refuses an expired token and says so', async () => {
+    const token = await userToken({ expiresIn: Math.floor(Date.now() / 1000) - 60 });
+    const response = errorResponse(await rejection(authenticate(bearer(token), verifier)));
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error_description="The access token has expired"');
+  });
+
+  it('refuses a token for another audience', async () => {
+    expect((await rejection(authenticate(bearer(await userToken({ audience: 'other' })), verifier))).status).toBe(401);
+    expect((await rejection(authenticate(bearer(await userToken({ audience: null })), verifier))).status).toBe(401);
+  });
+
+  it('refuses a token from another issuer', async () => {
+    const err = await rejection(authenticate(bearer(await userToken({ issuer: 'https://elsewhere.supabase.co/auth/v1' })), verifier));
+    expect(err.status).toBe(401);
+    expect(err.message).toContain('iss');
+  });
+
+  it('refuses an anon token and a token whose sub is not a UUID', async () => {
+    const anon = await sign({ role: 'anon' }, { key: es.privateKey, alg: 'ES256', kid: 'es-1', issuer, audience: null });
+    expect((await rejection(authenticate(bearer(anon), verifier))).status).toBe(401);
+    const err = await rejection(authenticate(bearer(await userToken({}, { sub: 'user-1' })), verifier));
+    expect(err.status).toBe(401);
+    expect(err.message).toContain('sub');
+  });
+
+  it('refuses alg "none" and HS256 when no legacy secret is configured', async () => {
+    const none = `${btoa(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${btoa(JSON.stringify({ sub: USER, role: 'authenticated', aud: 'authenticated', iss: issuer, exp: 9e9 }))}.`;
+    expect((await rejection(authenticate(bearer(none.replace(/=/g, '')), verifier))).status).toBe(401);
+    const noSecret = createVerifier(loadConfig({ SUPABASE_URL: jwksServer.url, SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY }));
+    const token = await sign({ sub: USER, role: 'authenticated' }, { key: hsKey, alg: 'HS256', issuer });
+    expect((await rejection(authenticate(bearer(token), noSecret))).message).toContain('HS256');
+  });
+
+  it('accepts service-role tokens signed by the JWKS key or the HS256 secret, without an audience', async () => {
+    const asym = await sign({ role: 'service_role' }, { key: es.privateKey, alg: 'ES256', kid: 'es-1', issuer, audience: null });
+    const legacy = await sign({ role: 'service_role' }, { key: hsKey, alg: 'HS256', issuer, audience: null });
+    expect(await authenticate(bearer(asym), verifier)).toEqual({ userId: null, role: 'service_role' });
+    expect(await authenticate(bearer(legacy), verifier)).toEqual({ userId: null, role: 'service_role' });
+  });
+
+  it('accepts the raw SUPABASE_SERVICE_ROLE_KEY as a service-role bearer, and nothing close to it', async () => {
+    expect(await authenticate(bearer(SERVICE_KEY), verifier)).toEqual({ userId: null, role: 'service_role' });
+    expect((await rejection(authenticate(bearer(`${SERVICE_KEY}x`), verifier))).status).toBe(401);
+  });
+
+  it('fetches the JWKS once and reuses it across verifications and verifiers', async () => {
+    const own = await serveJwks({ keys: [{ ...(await exportJWK(es.publicKey)), kid: 'es-1', alg: 'ES256', use: 'sig' }] });
+    try {
+      const ownIssuer = `${own.url}/auth/v1`;
+      const first = createVerifier(supabaseConfig(own.url));
+      const second = createVerifier(supabaseConfig(own.url));
+      for (let i = 0; i < 5; i += 1) {
+        const token = await userToken({ issuer: ownIssuer });
+        expect(await (i % 2 ? first : second).verify(token)).toEqual({ userId: USER, role: 'authenticated' });
+      }
+      expect(own.requests()).toBe(1);
+      // An unknown kid within the cooldown is refused without hammering the JWKS endpoint.
+      const unknown = await userToken({ issuer: ownIssuer, kid: 'rotated-away' });
+      expect((await rejection(authenticate(bearer(unknown), first))).status).toBe(401);
+      expect(own.requests()).toBe(1);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('answers 503 auth_unavailable (not 401) when the JWKS cannot be fetched', async () => {
+    const gone = await serveJwks({ keys: [] });
+    await gone.close();
+    const err = await rejection(createVerifier(supabaseConfig(gone.url)).verify(await userToken({ issuer: `${gone.url}/auth/v1` })));
+    expect(err.status).toBe(503);
+    expect(err.code).toBe('auth_unavailable');
+    expect(errorResponse(err).headers.get('retry-after')).toBe('5');
+  });
+
+  it('uses injected keys instead of fetching when given { jwks }', async () => {
+    let asked = 0;
+    const injected = createVerifier(supabaseConfig('http://127.0.0.1:9'), {
+      jwks: async () => {
+        asked += 1;
+        return es.publicKey;
+      },
+    });
+    const token = await userToken({ issuer: 'http://127.0.0.1:9/auth/v1' });
+    expect(await injected.verify(token)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(asked).toBe(1);
+  });
+});
+
+describe('canAccess', () => {
+  it('lets the service role act for anyone and a user only on their own rows', () => {
+    expect(canAccess({ userId: null, role: 'service_role' }, USER)).toBe(true);
+    expect(canAccess({ userId: null, role: 'service_role' }, null)).toBe(true);
+    expect(canAccess({ userId: USER, role: 'authenticated' }, USER.toUpperCase())).toBe(true);
+    expect(canAccess({ userId: USER, role: 'authenticated' }, DEMO_PROFESSOR_ID)).toBe(false);
+    expect(canAccess({ userId: USER, role: 'authenticated' }, null)).toBe(false);
+  });
+});
+
+describe('local development keys (ES256 key file in a real temporary directory)', () => {
+  let dir: string;
+  let local: Config;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dev-auth-'));
+    local = loadConfig({ AUTH_DEV_KEYS_DIR: path.join(dir, 'keys'), PUBLIC_BASE_URL: 'http://localhost:4321' });
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the key once, with mode 600, and reads the same key on the next load', async () => {
+    const [a, b, c] = await Promise.all([openDevKeys(local), openDevKeys(local), openDevKeys(local)]);
+    const again = await openDevKeys(local);
+    expect(b!.jwks).toEqual(a!.jwks);
+    expect(c!.jwks).toEqual(a!.jwks);
+    expect(again.jwks).toEqual(a!.jwks);
+    expect(a!.jwks.keys).toHaveLength(1);
+    expect(a!.jwks.keys[0]).not.toHaveProperty('d');
+    const file = await stat(path.join(dir, 'keys', 'signing-key.json'));
+    expect(file.mode & 0o777).toBe(0o600);
+    // A token minted by one load verifies with the keys of another.
+    const token = await a!.mintToken({ userId: DEMO_PROFESSOR_ID });
+    const verifier = createVerifier(local, { jwks: again.getKey });
+    expect(await verifier.verify(token)).toEqual({ userId: DEMO_PROFESSOR_ID, role: 'authenticated' });
+  });
+
+  it('mints tokens the local-mode verifier accepts, with the local issuer and audience', async () => {
+    const keys = await getDevKeys(local);
+    expect(keys.issuer).toBe('http://localhost:4321/auth/v1');
+    const verifier = createVerifier(local);
+    expect(await authenticate(bearer(await keys.mintToken({ userId: USER })), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(await keys.mintToken({ role: 'service_role' })), verifier)).toEqual({ userId: null, role: 'service_role' });
+    const elsewhere = createVerifier(loadConfig({ AUTH_DEV_KEYS_DIR: path.join(dir, 'keys'), PUBLIC_BASE_URL: 'http://localhost:9999' }));
+    expect((await rejection(authenticate(bearer(await keys.mintToken({ userId: USER })), elsewhere))).status).toBe(401);
+  });
+
+  it('serves the public JWKS for the local server', async () => {
+    const response = await devJwksResponse(local);
+    expect(response.headers.get('content-type')).toBe('application/jwk-set+json');
+    expect(await response.json()).toEqual((await getDevKeys(local)).jwks);
+  });
+
+  it('refuses to mint without a user, and refuses to exist in production or next to Supabase', async () => {
+    const keys = await getDevKeys(local);
+    await expect(keys.mintToken({})).rejects.toThrow(/userId/);
+    await expect(keys.mintToken({ userId: 'nope' })).rejects.toThrow(/UUID/);
+    await expect(openDevKeys(loadConfig({ VERCEL_ENV: 'production', AUTH_DEV_KEYS_DIR: dir }))).rejects.toBeInstanceOf(ConfigError);
+    await expect(openDevKeys(supabaseConfig('http://127.0.0.1:9'))).rejects.toBeInstanceOf(ConfigError);
+    // In production without Supabase the verifier fails loudly as misconfigured; auth is never off.
+    const prod = createVerifier(loadConfig({ VERCEL_ENV: 'production', AUTH_DEV_KEYS_DIR: dir }));
+    const response = errorResponse(await prod.verify(await keys.mintToken({ userId: USER })).catch((e: unknown) => e));
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('misconfigured');
+  });
+});

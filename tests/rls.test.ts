@@ -1,0 +1,159 @@
+/**
+ * Row level security in a real PostgreSQL migrated with the project's migrations: queries run as
+ * the `authenticated`, `anon` and `service_role` roles with the JWT claims set the way PostgREST
+ * and Realtime set them, inside transactions that are rolled back.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readMigrations } from '../lib/db/migrate.ts';
+import type { DbClient } from '../lib/db/pool.ts';
+import { createTestDatabase, type TestDatabase } from './support/db.ts';
+
+const ALICE = '11111111-1111-4111-8111-111111111111';
+const BOB = '22222222-2222-4222-8222-222222222222';
+
+let t: TestDatabase;
+// The clone is dropped only when every test passed, so a failure leaves its rows to inspect.
+let failed = false;
+
+interface Seeded {
+  escalation: string;
+  job: string;
+}
+const seeded: Record<string, Seeded> = {};
+
+async function seed(professor: string): Promise<Seeded> {
+  const { rows: [e] } = await t.db.query<{ id: string }>(
+    `insert into escalations (professor_id, question, response) values ($1, 'Why is the sky blue?', 'Scattering.') returning id`,
+    [professor],
+  );
+  const { rows: [j] } = await t.db.query<{ id: string }>(
+    `insert into video_jobs (escalation_id, owner_id, request, deadline_at)
+     values ($1, $2, '{}'::jsonb, now() + interval '1 hour') returning id`,
+    [e!.id, professor],
+  );
+  await t.db.query(
+    `insert into video_tasks (job_id, position, kind, input)
+     select $1, n, 'veo_scene', '{}'::jsonb from generate_series(0, 2) n`,
+    [j!.id],
+  );
+  return { escalation: e!.id, job: j!.id };
+}
+
+/** Runs `work` as a database role with the given JWT claims, then rolls everything back. */
+async function as<T>(role: string, claims: Record<string, unknown> | null, work: (c: DbClient) => Promise<T>): Promise<T> {
+  const client = await t.db.connect();
+  try {
+    await client.query('begin');
+    await client.query(`set local role ${role}`);
+    if (claims) await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(claims)]);
+    return await work(client);
+  } finally {
+    await client.query('rollback').catch(() => {});
+    client.release();
+  }
+}
+
+const user = (sub: string) => ({ sub, role: 'authenticated', aud: 'authenticated' });
+
+async function visible(c: DbClient): Promise<{ escalations: string[]; jobs: string[]; tasks: number }> {
+  const e = await c.query<{ id: string }>('select id from escalations order by id');
+  const j = await c.query<{ id: string }>('select id from video_jobs order by id');
+  const tk = await c.query<{ n: number }>('select count(*)::int as n from video_tasks');
+  return { escalations: e.rows.map((r) => r.id), jobs: j.rows.map((r) => r.id), tasks: tk.rows[0]!.n };
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase('rls');
+  seeded[ALICE] = await seed(ALICE);
+  seeded[BOB] = await seed(BOB);
+});
+
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => {
+    failed = true;
+  });
+});
+
+afterAll(async () => {
+  if (!failed) await t.drop();
+  else await t.db.end();
+});
+
+describe('row level security (real PostgreSQL, migrated schema, authenticated/anon/service_role roles)', () => {
+  it('auth.uid() reads the sub of request.jwt.claims, and of the older request.jwt.claim.sub', async () => {
+    expect(await as('authenticated', user(ALICE), async (c) => (await c.query('select auth.uid() as id')).rows[0].id)).toBe(ALICE);
+    const legacy = await as('authenticated', null, async (c) => {
+      await c.query(`select set_config('request.jwt.claim.sub', $1, true)`, [BOB]);
+      return (await c.query('select auth.uid() as id')).rows[0].id;
+    });
+    expect(legacy).toBe(BOB);
+    expect(await as('authenticated', null, async (c) => (await c.query('select auth.uid() as id')).rows[0].id)).toBeNull();
+  });
+
+  it('a professor sees their own escalation, job and tasks, and none of another professor', async () => {
+    const alice = await as('authenticated', user(ALICE), visible);
+    expect(alice).toEqual({ escalations: [seeded[ALICE]!.escalation], jobs: [seeded[ALICE]!.job], tasks: 3 });
+    const bob = await as('authenticated', user(BOB), visible);
+    expect(bob).toEqual({ escalations: [seeded[BOB]!.escalation], jobs: [seeded[BOB]!.job], tasks: 3 });
+    const byId = await as('authenticated', user(ALICE), async (c) =>
+      (await c.query('select count(*)::int as n from video_tasks where job_id = $1', [seeded[BOB]!.job])).rows[0].n,
+    );
+    expect(byId).toBe(0);
+  });
+
+  it('a signed-in role without a sub sees nothing', async () => {
+    expect(await as('authenticated', { role: 'authenticated' }, visible)).toEqual({ escalations: [], jobs: [], tasks: 0 });
+  });
+
+  it('a professor cannot insert, update or delete, not even their own rows', async () => {
+    const refused = [
+      `insert into escalations (professor_id, response) values ('${ALICE}', 'mine')`,
+      `update escalations set video_generation_status = 'completed' where id = '${seeded[ALICE]!.escalation}'`,
+      `update video_jobs set status = 'completed', video_url = 'https://evil.example' where id = '${seeded[ALICE]!.job}'`,
+      `update video_tasks set status = 'completed' where job_id = '${seeded[ALICE]!.job}'`,
+      `delete from video_jobs where id = '${seeded[ALICE]!.job}'`,
+    ];
+    for (const sql of refused) {
+      await expect(as('authenticated', user(ALICE), (c) => c.query(sql))).rejects.toThrow(/permission denied/);
+    }
+    const { rows } = await t.db.query(`select status from video_jobs where id = $1`, [seeded[ALICE]!.job]);
+    expect(rows[0].status).toBe('pending');
+  });
+
+  it('anon may not read any of the tables', async () => {
+    for (const table of ['escalations', 'video_jobs', 'video_tasks']) {
+      await expect(as('anon', { role: 'anon' }, (c) => c.query(`select * from ${table}`))).rejects.toThrow(/permission denied/);
+    }
+  });
+
+  it('service_role reads and writes every row', async () => {
+    const all = await as('service_role', { role: 'service_role' }, async (c) => {
+      await c.query(`update video_jobs set status = 'processing'`);
+      return visible(c);
+    });
+    expect(all.escalations).toHaveLength(2);
+    expect(all.jobs).toHaveLength(2);
+    expect(all.tasks).toBe(6);
+  });
+
+  it('adds the watched tables to supabase_realtime when that publication exists, idempotently', async () => {
+    const rls = (await readMigrations()).find((m) => m.name === 'row_level_security')!;
+    const published = async () =>
+      (await t.db.query(`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`)).rows.map((r) => r.tablename);
+    await t.db.query('create publication supabase_realtime');
+    try {
+      await t.db.query(rls.sql);
+      await t.db.query(rls.sql);
+      expect(await published()).toEqual(['escalations', 'video_jobs', 'video_tasks']);
+    } finally {
+      await t.db.query('drop publication supabase_realtime');
+    }
+    // Supabase projects may publish everything; adding a table to such a publication would fail.
+    await t.db.query('create publication supabase_realtime for all tables');
+    try {
+      await t.db.query(rls.sql);
+    } finally {
+      await t.db.query('drop publication supabase_realtime');
+    }
+  });
+});
