@@ -8,9 +8,9 @@ import { assertOwner, ownerFor } from '../auth/owner.ts';
 import type { Config } from '../config.ts';
 import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
 import { httpError } from '../http/respond.ts';
-import { buildStoryboard, type Scene } from '../storyboard.ts';
-import type { GenerateRequest, VeoSceneInput } from './request.ts';
-import { ACTIVE_STATUSES, STATUS, TASK_KIND, type Status } from './states.ts';
+import { planJob, type PlannedTask } from './plan.ts';
+import type { GenerateRequest } from './request.ts';
+import { ACTIVE_STATUSES, STATUS, type Status } from './states.ts';
 
 export interface CreatedJob {
   jobId: string;
@@ -51,18 +51,11 @@ async function activeJobOf(client: DbClient, escalationId: string): Promise<Crea
   return row && { jobId: row.id, escalationId, status: row.status, scenes: row.scenes, existing: true };
 }
 
-async function insertTasks(client: DbClient, jobId: string, scenes: Scene[], request: GenerateRequest): Promise<void> {
-  const inputs = scenes.map((scene): VeoSceneInput => ({
-    prompt: scene.prompt,
-    text: scene.text,
-    aspectRatio: request.aspectRatio,
-    durationSeconds: scene.durationSeconds,
-    ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
-  }));
+async function insertTasks(client: DbClient, jobId: string, tasks: PlannedTask[]): Promise<void> {
   await client.query(
     `insert into video_tasks (job_id, position, kind, input)
-     select $1, ord - 1, $2, input from unnest($3::jsonb[]) with ordinality as u(input, ord)`,
-    [jobId, TASK_KIND.veoScene, inputs.map((i) => JSON.stringify(i))],
+     select $1, ord - 1, kind, input from unnest($2::text[], $3::jsonb[]) with ordinality as u(kind, input, ord)`,
+    [jobId, tasks.map((t) => t.kind), tasks.map((t) => JSON.stringify(t.input))],
   );
 }
 
@@ -75,12 +68,7 @@ export async function createJob(
 ): Promise<CreatedJob> {
   const now = options.now ?? new Date();
   const ownerId = ownerFor(caller, request.professorId);
-  const scenes = buildStoryboard(request.response, {
-    style: request.style,
-    maxScenes: request.maxScenes,
-    durationSeconds: request.durationSeconds,
-    ...(request.question ? { question: request.question } : {}),
-  });
+  const plan = await planJob(request, config);
   return withTransaction(db, async (client) => {
     let escalationId = request.escalationId;
     if (escalationId) {
@@ -97,16 +85,16 @@ export async function createJob(
     }
     const deadline = addMinutes(now, config.JOB_DEADLINE_MINUTES);
     const { rows } = await client.query<{ id: string }>(
-      `insert into video_jobs (escalation_id, owner_id, request, storyboard, deadline_at)
-       values ($1, $2, $3, $4, $5) returning id`,
-      [escalationId, ownerId, JSON.stringify(request), JSON.stringify(scenes), deadline],
+      `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at)
+       values ($1, $2, $3, $4, $5, $6) returning id`,
+      [escalationId, ownerId, plan.kind, JSON.stringify(request), JSON.stringify(plan.storyboard), deadline],
     );
     const jobId = rows[0]!.id;
-    await insertTasks(client, jobId, scenes, request);
+    await insertTasks(client, jobId, plan.tasks);
     await client.query(
       `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null where id = $1`,
       [escalationId, STATUS.pending, jobId],
     );
-    return { jobId, escalationId, status: STATUS.pending, scenes: scenes.length, existing: false };
+    return { jobId, escalationId, status: STATUS.pending, scenes: plan.tasks.length, existing: false };
   });
 }

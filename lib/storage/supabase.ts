@@ -1,0 +1,313 @@
+/**
+ * Supabase Storage behind the ObjectStore contract, through the official supabase-js client.
+ *
+ * Uploads stream: storage-js hands a Node Readable straight to `fetch` (with `duplex: 'half'`)
+ * and Node's fetch pulls it chunk by chunk, so a 500 MB video never sits in memory; that holds
+ * only with the redirect options `signalledFetch` adds (see there).
+ * Deadlines: ordinary calls get REQUEST_TIMEOUT_MS in total; an upload gets it as an idle
+ * timeout (no byte pulled and no answer for that long), since a large file may rightly take
+ * longer than any fixed total. Both ride on an AbortSignal that reaches `fetch` through
+ * AsyncLocalStorage, because storage-js methods take no signal of their own.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Readable } from 'node:stream';
+import { createClient, StorageApiError, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import { z } from 'zod';
+import { ConfigError, type Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import { log } from '../log.ts';
+import type { ObjectStore, PutOptions } from './types.ts';
+
+export interface SupabaseStoreOptions {
+  /** Replaces the global fetch (tests, proxies). The service key is still added by supabase-js. */
+  fetch?: typeof fetch;
+}
+
+type StorageClient = SupabaseClient['storage'];
+type Bucket = ReturnType<StorageClient['from']>;
+/** What every storage-js method resolves to; its errors are StorageError subclasses. */
+type Outcome<T> = { data: T; error: null } | { data: T | null; error: Error };
+
+const requestSignal = new AsyncLocalStorage<AbortSignal>();
+
+// storage-js glues the server's `signedURL` onto its base URL unchecked, so a reply without one
+// still yields a URL-shaped string; the token is what tells a real signed URL apart.
+const signedUrlSchema = z.object({
+  signedUrl: z.url().refine((url) => new URL(url).searchParams.has('token'), 'has no token'),
+});
+const bucketSchema = z.object({ id: z.string(), public: z.boolean() });
+
+export function createSupabaseStore(config: Config, options: SupabaseStoreOptions = {}): ObjectStore {
+  const bucket = createStorageClient(config, options).from(config.SUPABASE_STORAGE_BUCKET);
+  const timeoutMs = config.REQUEST_TIMEOUT_MS;
+
+  return {
+    name: 'supabase',
+
+    async put(path, body, putOptions) {
+      const key = objectKey(path);
+      const started = Date.now();
+      const bytes = await upload(bucket, key, body, putOptions, timeoutMs);
+      log('storage_put', { store: 'supabase', path: key, bytes, ms: Date.now() - started });
+    },
+
+    async url(path, expiresInSeconds) {
+      const key = objectKey(path);
+      if (config.STORAGE_PUBLIC_BUCKET) return bucket.getPublicUrl(key).data.publicUrl;
+      const ttl = expiresInSeconds ?? config.SIGNED_URL_TTL_SECONDS;
+      if (!Number.isInteger(ttl) || ttl < 1) {
+        throw new AppError('invalid_signed_url_ttl', `Signed URL lifetime must be a whole number of seconds, got ${ttl}`, { status: 400 });
+      }
+      const data = await call('sign', key, timeoutMs, () => bucket.createSignedUrl(key, ttl));
+      const parsed = signedUrlSchema.safeParse(data);
+      if (!parsed.success) {
+        throw new AppError('storage_bad_response', `Storage sign of "${key}" returned no usable URL`, { status: 502, retryable: true });
+      }
+      return parsed.data.signedUrl;
+    },
+
+    async exists(path) {
+      const key = objectKey(path);
+      // storage-js answers false only for "no such object"; any other failure (bad key, outage)
+      // it throws, and that must not read as "missing", or a resumable step would redo work.
+      return call('exists', key, timeoutMs, async () => {
+        const outcome = await bucket.exists(key);
+        return outcome.error ? { data: false, error: null } : outcome;
+      });
+    },
+  };
+}
+
+/**
+ * Creates the configured bucket when it is missing (private unless STORAGE_PUBLIC_BUCKET).
+ * Safe to run on every start and from several instances at once: "already exists" is success.
+ */
+export async function ensureBucket(config: Config, options: SupabaseStoreOptions = {}): Promise<{ created: boolean }> {
+  const storage = createStorageClient(config, options);
+  const name = config.SUPABASE_STORAGE_BUCKET;
+  const wantPublic = config.STORAGE_PUBLIC_BUCKET;
+  const timeoutMs = config.REQUEST_TIMEOUT_MS;
+
+  const found = await callAllowing('get bucket', name, timeoutMs, isNotFound, () => storage.getBucket(name));
+  if (found !== undefined) {
+    const bucket = bucketSchema.safeParse(found);
+    // Flipping visibility on a live bucket would expose or hide every video, so only report it.
+    if (bucket.success && bucket.data.public !== wantPublic) {
+      log('storage_bucket_visibility_mismatch', { bucket: name, public: bucket.data.public, configuredPublic: wantPublic });
+    }
+    return { created: false };
+  }
+
+  const created = await callAllowing('create bucket', name, timeoutMs, isConflict, () =>
+    storage.createBucket(name, { public: wantPublic }),
+  );
+  if (created === undefined) return { created: false };
+  log('storage_bucket_created', { bucket: name, public: wantPublic });
+  return { created: true };
+}
+
+function createStorageClient(config: Config, options: SupabaseStoreOptions): StorageClient {
+  const url = config.SUPABASE_URL;
+  const key = config.SUPABASE_SERVICE_ROLE_KEY;
+  if (!url || !key) {
+    const missing = url ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
+    throw new ConfigError([missing], `${missing}: required for Supabase Storage`);
+  }
+  const client = createClient(url, key, {
+    // A server holding the service key has no user session to keep or refresh.
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    // Node 20 has no global WebSocket and supabase-js refuses to build a client without one.
+    // ws's constructor overloads (one takes `null`) defeat the structural check, not the runtime.
+    realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
+    global: { fetch: signalledFetch(options.fetch) },
+  });
+  return client.storage;
+}
+
+/**
+ * Adds the AbortSignal of the storage call in progress to every request supabase-js makes.
+ *
+ * For a streamed body it also sets `redirect: 'error'` and `window: null`. Without them Node's
+ * fetch (undici, nodejs/undici#4058) clones the request in case of a redirect, which tees the
+ * body and keeps every chunk for a branch nobody reads: a 1 GB upload held 1 GB of memory.
+ * With them the fetch spec sends the request itself, uncloned. A stream cannot be replayed
+ * across a redirect anyway, so nothing is lost.
+ */
+function signalledFetch(base: typeof fetch = fetch): typeof fetch {
+  return (input, init) => {
+    const scoped = requestSignal.getStore();
+    const streamed = (init as { duplex?: string } | undefined)?.duplex === 'half';
+    if (!scoped && !streamed) return base(input, init);
+    const signal = scoped && init?.signal ? AbortSignal.any([init.signal, scoped]) : (scoped ?? init?.signal);
+    return base(input, { ...init, ...(signal ? { signal } : {}), ...(streamed ? { redirect: 'error', window: null } : {}) });
+  };
+}
+
+async function upload(
+  bucket: Bucket,
+  key: string,
+  body: Readable,
+  options: PutOptions,
+  idleMs: number,
+): Promise<number> {
+  const dog = watchdog(idleMs, options.signal);
+  let bytes = 0;
+  let sourceError: unknown;
+  // Wrapping the caller's stream lets every pulled chunk feed the idle timer and lets a failure
+  // of the source itself be told apart from a failure of the network.
+  const metered = Readable.from(
+    (async function* () {
+      try {
+        for await (const chunk of body) {
+          const piece = chunk as Buffer | string;
+          bytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+          dog.touch();
+          yield piece;
+        }
+      } catch (error) {
+        sourceError = error;
+        throw error;
+      }
+    })(),
+    { objectMode: false },
+  );
+  const headers = options.contentLength === undefined ? undefined : { 'content-length': String(options.contentLength) };
+
+  try {
+    await requestSignal.run(dog.signal, async () => {
+      const { error } = await bucket.upload(key, metered, {
+        contentType: options.contentType,
+        upsert: true,
+        duplex: 'half',
+        ...(headers ? { headers } : {}),
+      });
+      if (!error) return;
+      // The client's error then only says "fetch failed"; the cause is more useful.
+      if (sourceError !== undefined) throw sourceError;
+      if (dog.signal.aborted) throw dog.signal.reason;
+      throw toAppError('upload', key, error);
+    });
+    return bytes;
+  } finally {
+    dog.dispose();
+    // A refused or aborted upload stops reading early; release the caller's stream either way.
+    if (!metered.destroyed) metered.destroy();
+    if (!body.destroyed) body.destroy();
+  }
+}
+
+/** Runs one storage-js call under a total deadline and turns its `{ error }` into a throw. */
+async function call<T>(
+  op: string,
+  subject: string,
+  timeoutMs: number,
+  run: () => Promise<Outcome<T>>,
+): Promise<T> {
+  const dog = watchdog(timeoutMs);
+  try {
+    const outcome = await requestSignal.run(dog.signal, run).catch((thrown: unknown) => {
+      // storage-js throws (rather than returns) some of its errors, `exists` among them.
+      if (isStorageError(thrown)) return { data: null, error: thrown };
+      throw thrown;
+    });
+    if (!outcome.error) return outcome.data as T;
+    if (dog.signal.aborted) throw dog.signal.reason;
+    throw toAppError(op, subject, outcome.error);
+  } finally {
+    dog.dispose();
+  }
+}
+
+/** Like `call`, but an error `allowed` accepts yields `undefined` instead of a throw. */
+async function callAllowing<T>(
+  op: string,
+  subject: string,
+  timeoutMs: number,
+  allowed: (error: Error) => boolean,
+  run: () => Promise<Outcome<T>>,
+): Promise<T | undefined> {
+  return call<T | undefined>(op, subject, timeoutMs, async () => {
+    const outcome = await run();
+    return outcome.error && allowed(outcome.error) ? { data: undefined, error: null } : outcome;
+  });
+}
+
+/** An abort signal that fires after `ms` without a `touch()`, or when the caller aborts. */
+function watchdog(ms: number, caller?: AbortSignal) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      controller.abort(new AppError('storage_timeout', `Storage did not make progress for ${ms} ms`, { status: 504, retryable: true }));
+    }, ms);
+  };
+  touch();
+  return {
+    signal: caller ? AbortSignal.any([caller, controller.signal]) : controller.signal,
+    touch,
+    dispose: () => clearTimeout(timer),
+  };
+}
+
+/**
+ * Supabase Storage answers most client errors with HTTP 400 and puts the meaningful status
+ * ("404", "409", "413", even "503" for a lock timeout) in the body's `statusCode`; storage-js
+ * keeps both. The body's status is the one worth reporting; either may mark a retry.
+ */
+function toAppError(op: string, subject: string, thrown: unknown): AppError {
+  if (thrown instanceof AppError) return thrown;
+  if (thrown instanceof StorageApiError) {
+    const status = bodyStatus(thrown) ?? thrown.status;
+    const retryable = retryableStatus(thrown.status) || retryableStatus(status);
+    const code = thrown.code ? ` ${thrown.code}` : '';
+    return new AppError(retryable ? 'storage_unavailable' : 'storage_rejected', `Storage ${op} of "${subject}" failed (${status}${code}): ${thrown.message}`, {
+      status,
+      retryable,
+      cause: thrown,
+    });
+  }
+  // No HTTP answer at all: DNS, refused or reset connection. storage-js keeps the fetch error.
+  const original = (thrown as { originalError?: unknown }).originalError ?? thrown;
+  const reason = original instanceof Error ? (original.cause instanceof Error ? original.cause.message : original.message) : String(original);
+  return new AppError('storage_unreachable', `Storage ${op} of "${subject}" failed: ${reason}`, { status: 502, retryable: true, cause: thrown });
+}
+
+function bodyStatus(error: StorageApiError): number | undefined {
+  const n = Number(error.statusCode);
+  return Number.isInteger(n) && n >= 400 && n < 600 ? n : undefined;
+}
+
+function retryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function isStorageError(thrown: unknown): thrown is Error {
+  return thrown instanceof Error && '__isStorageError' in thrown;
+}
+
+function isNotFound(error: Error): boolean {
+  if (!(error instanceof StorageApiError)) return false;
+  return error.status === 404 || bodyStatus(error) === 404 || error.code === 'NoSuchBucket';
+}
+
+function isConflict(error: Error): boolean {
+  if (!(error instanceof StorageApiError)) return false;
+  return error.status === 409 || bodyStatus(error) === 409 || error.code === 'BucketAlreadyExists' || error.code === 'ResourceAlreadyExists';
+}
+
+/**
+ * Object keys are made by this service, so anything odd is a bug. `?` and `#` are refused
+ * because storage-js builds URLs with `encodeURI`, which leaves them as URL delimiters.
+ */
+function objectKey(path: string): string {
+  const segments = path.split('/');
+  const bad =
+    path.length === 0 ||
+    path.length > 1024 ||
+    /[\u0000-\u001f\u007f\\?#]/.test(path) ||
+    segments.some((s) => s === '' || s === '.' || s === '..');
+  if (bad) throw new AppError('invalid_storage_path', `Not a valid object path: ${JSON.stringify(path)}`, { status: 400 });
+  return path;
+}

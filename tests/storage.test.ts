@@ -1,0 +1,424 @@
+/**
+ * Both object stores. The Supabase store runs the real `@supabase/supabase-js` client over a
+ * real socket against the in-process Storage API double (tests/doubles/storage-wire.ts), so
+ * these tests check the wire format supabase-js actually sends, not a mock of it.
+ */
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../lib/config.ts';
+import { AppError } from '../lib/errors.ts';
+import { createLocalStore, openLocalFile, serveLocalFile } from '../lib/storage/local.ts';
+import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.ts';
+import { startStorageWire, type StorageWire } from './doubles/storage-wire.ts';
+
+const BUCKET = 'explainer-test';
+const CHUNK = 64 * 1024;
+
+function configFor(wire: StorageWire, extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    SUPABASE_URL: wire.url,
+    SUPABASE_SERVICE_ROLE_KEY: wire.serviceKey,
+    SUPABASE_STORAGE_BUCKET: BUCKET,
+    ...extra,
+  });
+}
+
+function bytes(n: number, seed = 7): Buffer {
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+function chunked(data: Buffer, size = CHUNK): Readable {
+  return Readable.from(
+    (function* () {
+      for (let at = 0; at < data.length; at += size) yield data.subarray(at, at + size);
+    })(),
+  );
+}
+
+async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('Supabase store: real @supabase/supabase-js client against the in-process Storage API double', () => {
+  let wire: StorageWire;
+
+  beforeAll(async () => {
+    wire = await startStorageWire({ buckets: [{ id: BUCKET }], seed: 42 });
+  });
+  afterAll(async () => {
+    await wire.close();
+  });
+  afterEach(() => {
+    wire.setBehavior({ uploadFailureRate: 0, failureStatuses: [503], latencyMs: 0 });
+  });
+
+  it('put streams the body: the server receives bytes before the source has produced the rest, stored as video/mp4', async () => {
+    const head = bytes(CHUNK, 1);
+    const tail = bytes(3 * CHUNK + 17, 2);
+    const before = wire.bytesReceived;
+    // The second part is only produced once the server holds the first: a client that buffered
+    // the whole body before sending would never get there.
+    const body = Readable.from(
+      (async function* () {
+        yield head;
+        await until(() => wire.bytesReceived - before >= head.length, 'the first chunk to reach the server');
+        yield tail;
+      })(),
+    );
+    const store = createSupabaseStore(configFor(wire));
+    await store.put('jobs/j1/scene-1.mp4', body, { contentType: 'video/mp4' });
+
+    const object = wire.objects.get(`${BUCKET}/jobs/j1/scene-1.mp4`);
+    expect(object?.contentType).toBe('video/mp4');
+    expect(object?.size).toBe(head.length + tail.length);
+    expect(object?.data?.equals(Buffer.concat([head, tail]))).toBe(true);
+    expect(object?.writes).toBe(1);
+  });
+
+  it('put of a 192 MB stream holds far less than the file in memory (works around undici#4058)', async () => {
+    const counting = await startStorageWire({ buckets: [{ id: BUCKET }], keepBytes: false });
+    try {
+      const total = 192 * 2 ** 20;
+      const chunk = Buffer.alloc(256 * 1024, 9);
+      const body = Readable.from(
+        (function* () {
+          for (let sent = 0; sent < total; sent += chunk.length) yield chunk;
+        })(),
+      );
+      const base = process.memoryUsage().arrayBuffers;
+      let peak = 0;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+      }, 5);
+      try {
+        await createSupabaseStore(configFor(counting)).put('big/video.mp4', body, { contentType: 'video/mp4', contentLength: total });
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(counting.objects.get(`${BUCKET}/big/video.mp4`)?.size).toBe(total);
+      // With the bug, fetch's redirect clone keeps every chunk: the peak reaches the file size.
+      expect(peak).toBeLessThan(total / 3);
+    } finally {
+      await counting.close();
+    }
+  });
+
+  it('sends Content-Length when the caller knows it', async () => {
+    const data = bytes(100_000);
+    const store = createSupabaseStore(configFor(wire));
+    await store.put('jobs/j1/known-length.mp4', chunked(data), { contentType: 'video/mp4', contentLength: data.length });
+    expect(wire.objects.get(`${BUCKET}/jobs/j1/known-length.mp4`)?.data?.equals(data)).toBe(true);
+  });
+
+  it('a second put at the same path replaces the object (upsert): one object, two writes', async () => {
+    const store = createSupabaseStore(configFor(wire));
+    const key = `${BUCKET}/jobs/j2/final.mp4`;
+    const countBefore = wire.objects.size;
+    await store.put('jobs/j2/final.mp4', chunked(bytes(5000, 1)), { contentType: 'video/mp4' });
+    await store.put('jobs/j2/final.mp4', chunked(bytes(7000, 2)), { contentType: 'video/mp4' });
+    expect(wire.objects.size).toBe(countBefore + 1);
+    expect(wire.objects.get(key)?.writes).toBe(2);
+    expect(wire.objects.get(key)?.data?.equals(bytes(7000, 2))).toBe(true);
+  });
+
+  it('url() returns a signed URL that fetches the bytes, with the TTL from config or the argument', async () => {
+    const store = createSupabaseStore(configFor(wire, { SIGNED_URL_TTL_SECONDS: '900' }));
+    const data = bytes(20_000);
+    await store.put('jobs/j3/scene 1.mp4', chunked(data), { contentType: 'video/mp4' });
+
+    const url = await store.url('jobs/j3/scene 1.mp4');
+    expect(url.startsWith(`${wire.url}/storage/v1/object/sign/${BUCKET}/jobs/j3/scene%201.mp4?token=`)).toBe(true);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('video/mp4');
+    expect(Buffer.from(await response.arrayBuffer()).equals(data)).toBe(true);
+
+    const lifetime = (signed: string) => {
+      const token = new URL(signed).searchParams.get('token') ?? '';
+      const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { exp: number };
+      return claims.exp - Math.floor(Date.now() / 1000);
+    };
+    expect(lifetime(url)).toBeGreaterThan(890);
+    expect(lifetime(await store.url('jobs/j3/scene 1.mp4', 120))).toBeLessThanOrEqual(120);
+
+    const forged = url.replace(/token=[^.]+/, 'token=e30');
+    expect((await fetch(forged)).status).toBe(400);
+  });
+
+  it('public bucket: url() is the public object URL, fetchable without a key', async () => {
+    const publicWire = await startStorageWire({ buckets: [{ id: BUCKET, public: true }] });
+    try {
+      const store = createSupabaseStore(configFor(publicWire, { STORAGE_PUBLIC_BUCKET: 'true' }));
+      const data = bytes(3000);
+      await store.put('jobs/j4/scene-1.mp4', chunked(data), { contentType: 'video/mp4' });
+      const url = await store.url('jobs/j4/scene-1.mp4');
+      expect(url).toBe(`${publicWire.url}/storage/v1/object/public/${BUCKET}/jobs/j4/scene-1.mp4`);
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(data)).toBe(true);
+    } finally {
+      await publicWire.close();
+    }
+  });
+
+  it('exists: true after put, false for a missing object; any other failure is an error, not false', async () => {
+    const store = createSupabaseStore(configFor(wire));
+    await store.put('jobs/j5/a.mp4', chunked(bytes(10)), { contentType: 'video/mp4' });
+    expect(await store.exists('jobs/j5/a.mp4')).toBe(true);
+    expect(await store.exists('jobs/j5/missing.mp4')).toBe(false);
+
+    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
+    expect(await caught(badKey.exists('jobs/j5/a.mp4'))).toMatchObject({ status: 401, retryable: false });
+  });
+
+  it('a 503 upload becomes a retryable AppError keeping status 503; a 500 likewise', async () => {
+    const store = createSupabaseStore(configFor(wire));
+    for (const status of [503, 500]) {
+      wire.setBehavior({ uploadFailureRate: 1, failureStatuses: [status] });
+      const error = await caught(store.put(`jobs/j6/${status}.mp4`, chunked(bytes(200_000)), { contentType: 'video/mp4' }));
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).retryable).toBe(true);
+      expect((error as AppError).status).toBe(status);
+      expect(wire.objects.has(`${BUCKET}/jobs/j6/${status}.mp4`)).toBe(false);
+    }
+  });
+
+  it('a wrong service key is a non-retryable AppError; a refused connection is retryable', async () => {
+    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
+    const denied = await caught(badKey.put('jobs/j7/x.mp4', chunked(bytes(10)), { contentType: 'video/mp4' }));
+    expect(denied).toMatchObject({ retryable: false, status: 401 });
+
+    const closed = await startStorageWire();
+    await closed.close();
+    const unreachable = createSupabaseStore(configFor(closed));
+    const error = await caught(unreachable.exists('jobs/j7/x.mp4'));
+    expect(error).toMatchObject({ code: 'storage_unreachable', retryable: true });
+  });
+
+  it('an upload whose source stalls longer than REQUEST_TIMEOUT_MS fails as a retryable timeout', async () => {
+    const store = createSupabaseStore(configFor(wire, { REQUEST_TIMEOUT_MS: '200' }));
+    const stalled = Readable.from(
+      (async function* () {
+        yield bytes(1000);
+        await new Promise(() => undefined);
+      })(),
+    );
+    const error = await caught(store.put('jobs/j8/stall.mp4', stalled, { contentType: 'video/mp4' }));
+    expect(error).toMatchObject({ code: 'storage_timeout', retryable: true });
+    expect(stalled.destroyed).toBe(true);
+  });
+
+  it("the caller's AbortSignal stops an upload with the caller's reason", async () => {
+    const store = createSupabaseStore(configFor(wire));
+    const controller = new AbortController();
+    const body = Readable.from(
+      (async function* () {
+        yield bytes(1000);
+        controller.abort(new Error('job cancelled'));
+        await new Promise(() => undefined);
+      })(),
+    );
+    const error = await caught(store.put('jobs/j9/x.mp4', body, { contentType: 'video/mp4', signal: controller.signal }));
+    expect((error as Error).message).toBe('job cancelled');
+  });
+
+  it('a source that fails mid-upload surfaces its own error and leaves no object', async () => {
+    const store = createSupabaseStore(configFor(wire));
+    const broken = Readable.from(
+      (async function* () {
+        yield bytes(CHUNK);
+        throw new Error('download from the provider broke');
+      })(),
+    );
+    const error = await caught(store.put('jobs/j10/broken.mp4', broken, { contentType: 'video/mp4' }));
+    expect((error as Error).message).toBe('download from the provider broke');
+    expect(wire.objects.has(`${BUCKET}/jobs/j10/broken.mp4`)).toBe(false);
+  });
+
+  it('paths that could escape or confuse a URL are refused before any request', async () => {
+    const store = createSupabaseStore(configFor(wire));
+    const uploads = wire.uploads;
+    for (const bad of ['', '/abs.mp4', 'a/../b.mp4', 'a//b.mp4', 'a?b.mp4', 'a#b.mp4']) {
+      expect(await caught(store.put(bad, chunked(bytes(1)), { contentType: 'video/mp4' }))).toMatchObject({ code: 'invalid_storage_path' });
+    }
+    expect(wire.uploads).toBe(uploads);
+  });
+
+  it('the double injects faults from a seeded PRNG: the same seed fails the same uploads', async () => {
+    const pattern = async (seed: number) => {
+      const faulty = await startStorageWire({ buckets: [{ id: BUCKET }], seed, uploadFailureRate: 0.5, failureStatuses: [500, 503], latencyMs: [0, 3] });
+      try {
+        const store = createSupabaseStore(configFor(faulty));
+        const outcomes: string[] = [];
+        for (let i = 0; i < 12; i++) {
+          const put = store.put(`jobs/f/${i}.mp4`, chunked(bytes(100)), { contentType: 'video/mp4' });
+          outcomes.push(await put.then(() => 'ok', (error: AppError) => String(error.status)));
+        }
+        expect(faulty.failedUploads).toBe(outcomes.filter((o) => o !== 'ok').length);
+        return outcomes.join(',');
+      } finally {
+        await faulty.close();
+      }
+    };
+    const first = await pattern(5);
+    expect(first).toMatch(/ok/);
+    expect(first).toMatch(/50[03]/);
+    expect(await pattern(5)).toBe(first);
+  });
+
+  it('ensureBucket creates a missing bucket (private unless STORAGE_PUBLIC_BUCKET) and is idempotent', async () => {
+    const fresh = await startStorageWire();
+    try {
+      const config = configFor(fresh);
+      expect(await ensureBucket(config)).toEqual({ created: true });
+      expect(fresh.buckets.get(BUCKET)?.public).toBe(false);
+      expect(await ensureBucket(config)).toEqual({ created: false });
+      expect(fresh.buckets.size).toBe(1);
+
+      const publicConfig = configFor(fresh, { SUPABASE_STORAGE_BUCKET: 'public-videos', STORAGE_PUBLIC_BUCKET: 'true' });
+      await Promise.all([ensureBucket(publicConfig), ensureBucket(publicConfig)]);
+      expect(fresh.buckets.get('public-videos')?.public).toBe(true);
+      expect(fresh.buckets.size).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
+  let dir: string;
+  let config: Config;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'storage-test-'));
+    config = loadConfig({ LOCAL_STORAGE_DIR: path.join(dir, 'store'), SUPABASE_STORAGE_BUCKET: BUCKET, PUBLIC_BASE_URL: 'http://localhost:3999/' });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const get = (pathname: string, headers: Record<string, string> = {}, method = 'GET') =>
+    serveLocalFile(config, new Request(`http://localhost:3999${pathname}`, { headers, method }));
+
+  it('put writes atomically: a failing source leaves the previous version and no partial file', async () => {
+    const store = createLocalStore(config);
+    await store.put('jobs/j1/scene-1.mp4', chunked(bytes(1000, 1)), { contentType: 'video/mp4' });
+
+    const failing = Readable.from(
+      (async function* () {
+        yield bytes(500, 2);
+        throw new Error('source broke');
+      })(),
+    );
+    await expect(store.put('jobs/j1/scene-1.mp4', failing, { contentType: 'video/mp4' })).rejects.toThrow('source broke');
+    await expect(store.put('jobs/j1/scene-1.mp4', chunked(bytes(10)), { contentType: 'video/mp4', contentLength: 11 })).rejects.toMatchObject({
+      code: 'storage_length_mismatch',
+    });
+
+    const folder = path.join(dir, 'store', BUCKET, 'jobs', 'j1');
+    expect((await readFile(path.join(folder, 'scene-1.mp4'))).equals(bytes(1000, 1))).toBe(true);
+    expect((await readdir(folder)).sort()).toEqual(['.scene-1.mp4.meta.json', 'scene-1.mp4']);
+    expect(await store.exists('jobs/j1/scene-1.mp4')).toBe(true);
+    expect(await store.exists('jobs/j1/other.mp4')).toBe(false);
+    expect(await store.exists('jobs')).toBe(false);
+  });
+
+  it("put stops on the caller's AbortSignal with the caller's reason and leaves nothing behind", async () => {
+    const store = createLocalStore(config);
+    const controller = new AbortController();
+    const body = Readable.from(
+      (async function* () {
+        yield bytes(100);
+        controller.abort(new Error('job cancelled'));
+        await new Promise(() => undefined);
+      })(),
+    );
+    await expect(store.put('jobs/j3/aborted.mp4', body, { contentType: 'video/mp4', signal: controller.signal })).rejects.toThrow('job cancelled');
+    expect(await readdir(path.join(dir, 'store', BUCKET, 'jobs', 'j3'))).toEqual([]);
+  });
+
+  it('url() encodes each segment under /files/<bucket>/', async () => {
+    const store = createLocalStore(config);
+    expect(await store.url('jobs/a b/scene#1.mp4')).toBe(`http://localhost:3999/files/${BUCKET}/jobs/a%20b/scene%231.mp4`);
+    await store.put('jobs/a b/scene#1.mp4', chunked(bytes(64)), { contentType: 'video/mp4' });
+    const response = await get(new URL(await store.url('jobs/a b/scene#1.mp4')).pathname);
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses paths that escape the root, for writes and for serving', async () => {
+    const store = createLocalStore(config);
+    await writeFile(path.join(dir, 'secret.txt'), 'do not serve');
+    await mkdir(path.join(dir, 'store'), { recursive: true });
+    for (const bad of ['../secret.txt', '../../secret.txt', '/etc/passwd', 'a/../../x', 'a\\..\\x', '.hidden', 'a//b', '']) {
+      await expect(store.put(bad, chunked(bytes(1)), { contentType: 'text/plain' })).rejects.toMatchObject({ code: 'invalid_storage_path' });
+    }
+    for (const pathname of [`/files/${BUCKET}/..%2F..%2Fsecret.txt`, `/files/${BUCKET}/%2e%2e/%2e%2e/secret.txt`, '/files/..%2Fsecret.txt', `/files/${BUCKET}/jobs/j1/.scene-1.mp4.meta.json`]) {
+      expect((await get(pathname)).status).toBe(404);
+    }
+    expect(await openLocalFile(config, '..', 'secret.txt')).toBeUndefined();
+    expect(await openLocalFile(config, BUCKET, '../../secret.txt')).toBeUndefined();
+  });
+
+  it('serveLocalFile answers 200, 206 for a byte range, 416 past the end, HEAD without a body, 404 when missing', async () => {
+    const store = createLocalStore(config);
+    const data = bytes(10_000, 3);
+    await store.put('jobs/j2/video.mp4', chunked(data, 4096), { contentType: 'video/mp4', contentLength: data.length });
+    const at = `/files/${BUCKET}/jobs/j2/video.mp4`;
+
+    const full = await get(at);
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-type')).toBe('video/mp4');
+    expect(full.headers.get('content-length')).toBe('10000');
+    expect(full.headers.get('accept-ranges')).toBe('bytes');
+    expect(Buffer.from(await full.arrayBuffer()).equals(data)).toBe(true);
+
+    const part = await get(at, { range: 'bytes=100-199' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/10000');
+    expect(Buffer.from(await part.arrayBuffer()).equals(data.subarray(100, 200))).toBe(true);
+
+    const open = await get(at, { range: 'bytes=9990-' });
+    expect(Buffer.from(await open.arrayBuffer()).equals(data.subarray(9990))).toBe(true);
+    const suffix = await get(at, { range: 'bytes=-10' });
+    expect(suffix.headers.get('content-range')).toBe('bytes 9990-9999/10000');
+
+    const stale = await get(at, { range: 'bytes=0-9', 'if-range': 'W/"stale"' });
+    expect(stale.status).toBe(200);
+
+    const beyond = await get(at, { range: 'bytes=10000-' });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe('bytes */10000');
+
+    const head = await get(at, {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('10000');
+    expect(head.body).toBeNull();
+
+    expect((await get(`/files/${BUCKET}/jobs/j2/missing.mp4`)).status).toBe(404);
+    expect((await get(at, {}, 'DELETE')).status).toBe(405);
+
+    const opened = await openLocalFile(config, BUCKET, 'jobs/j2/video.mp4');
+    expect(opened).toMatchObject({ size: 10_000, contentType: 'video/mp4' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of opened!.stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+  });
+});
