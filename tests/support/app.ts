@@ -6,7 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import { DEMO_PROFESSOR_ID, getDevKeys } from '../../lib/auth/dev-keys.ts';
+import { createVerifier } from '../../lib/auth/jwt.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { buildServices, useServices, type ServiceOverrides, type Services } from '../../lib/services.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -27,6 +29,30 @@ export interface TestApp {
 
 export const BASE = 'http://localhost:3000';
 
+/**
+ * With SUPABASE_URL set, tokens come from "Supabase Auth": a key pair made here, its public half
+ * handed to the real verifier as the project's JWKS.
+ */
+const projectKeys = (async () => {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-project-key', alg: 'ES256' };
+  return { privateKey: privateKey as CryptoKey, jwks: createLocalJWKSet({ keys: [jwk] }) };
+})();
+
+async function projectToken(supabaseUrl: string, userId: string | null, role: string): Promise<string> {
+  const { privateKey } = await projectKeys;
+  const jwt = new SignJWT({ role, ...(role === 'authenticated' ? { aud: 'authenticated' } : {}) })
+    .setProtectedHeader({ alg: 'ES256', kid: 'test-project-key' })
+    .setIssuer(`${supabaseUrl.replace(/\/$/, '')}/auth/v1`)
+    .setIssuedAt()
+    .setExpirationTime('10m');
+  if (userId) jwt.setSubject(userId);
+  return jwt.sign(privateKey);
+}
+
+const projectJwks: JWTVerifyGetKey = async (header, token) =>
+  (await projectKeys).jwks(header, token);
+
 export async function createTestApp(label: string, env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase(label);
   const storageDir = await mkdtemp(path.join(os.tmpdir(), 'video-store-'));
@@ -45,11 +71,13 @@ export async function createTestApp(label: string, env: Record<string, string> =
     storageDir,
     reconfigure(more = {}, parts = {}) {
       app.config = loadConfig({ ...baseEnv, ...env, ...more });
-      app.services = buildServices(app.config, { db: database.db, ...overrides, ...parts });
+      const verifier = app.config.SUPABASE_URL ? { verifier: createVerifier(app.config, { jwks: projectJwks }) } : {};
+      app.services = buildServices(app.config, { db: database.db, ...verifier, ...overrides, ...parts });
       useServices(app.services);
       return app.services;
     },
     async auth(userId = DEMO_PROFESSOR_ID, role = 'authenticated') {
+      if (app.config.SUPABASE_URL) return { authorization: `Bearer ${await projectToken(app.config.SUPABASE_URL, userId, role)}` };
       const keys = await getDevKeys(app.config);
       return { authorization: `Bearer ${await keys.mintToken({ userId, role })}` };
     },
