@@ -43,7 +43,7 @@ async function renderSampleMp4(storageDir: string): Promise<Buffer> {
 }
 
 function useBackend(backend: 'gemini' | 'vertex-express', env: Record<string, string> = {}) {
-  const google = backend === 'gemini' ? { GEMINI_API_KEY: API_KEY } : { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_API_KEY: API_KEY };
+  const google: Record<string, string> = backend === 'gemini' ? { GEMINI_API_KEY: API_KEY } : { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_API_KEY: API_KEY };
   const services = app.reconfigure({
     ...google,
     GOOGLE_GENAI_BASE_URL: veo.url,
