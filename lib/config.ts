@@ -64,8 +64,24 @@ export const envSchema = z.object({
   STORAGE_PUBLIC_BUCKET: bool(false),
   SIGNED_URL_TTL_SECONDS: int(3600, 60, 604_800),
   LOCAL_STORAGE_DIR: z.string().default('.data/storage'),
+  /** Where `npm start` keeps its embedded PostgreSQL when no DATABASE_URL is set. */
+  LOCAL_POSTGRES_DIR: z.string().default('.data/postgres'),
 
   CRON_SECRET: optionalText,
+
+  // Per-professor quotas on generate (the service role is exempt: it is the trusted backend,
+  // and MAX_IN_FLIGHT still bounds what all jobs together spend). 0 turns a quota off.
+  QUOTA_JOBS_PER_HOUR: int(30, 0, 100_000),
+  QUOTA_ACTIVE_JOBS: int(5, 0, 10_000),
+  /** Idempotency-Key replays are honoured for this long (24 h by default). */
+  IDEMPOTENCY_TTL_HOURS: int(24, 1, 24 * 30),
+
+  // Webhooks: the HMAC-SHA256 signing secret (required before a generate may name a webhookUrl).
+  WEBHOOK_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  WEBHOOK_TIMEOUT_MS: int(5_000, 100, 60_000),
+  WEBHOOK_MAX_ATTEMPTS: int(8, 1, 50),
+  /** Most deliveries one tick attempts, so webhooks never crowd out task work. */
+  WEBHOOK_BATCH_SIZE: int(20, 1, 1000),
 
   // The tick. TICK_MAX_DURATION_SECONDS mirrors `maxDuration` in vercel.json.
   TICK_MAX_DURATION_SECONDS: int(60, 5, 900),

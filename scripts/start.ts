@@ -26,7 +26,7 @@ const config = loadConfig();
 let embedded: EmbeddedDatabase | undefined;
 let databaseUrl = config.DATABASE_URL;
 if (!databaseUrl) {
-  embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'postgres') });
+  embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.LOCAL_POSTGRES_DIR) });
   databaseUrl = embedded.url('postgres');
 }
 const db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
@@ -71,7 +71,7 @@ const auth = token ? ` -H "authorization: Bearer $TOKEN"` : ` -H "authorization:
 const summary = [
   '',
   `  Explainer video service on ${origin}`,
-  `  database: ${embedded ? `embedded PostgreSQL (.data/postgres, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}`,
+  `  database: ${embedded ? `embedded PostgreSQL (${config.LOCAL_POSTGRES_DIR}, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}`,
   `  provider: ${services.provider.name === 'veo' ? `Google Veo (${config.VEO_MODEL})` : `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`}`,
   `  storage:  ${services.store.name === 'supabase' ? `Supabase Storage bucket ${config.SUPABASE_STORAGE_BUCKET}` : `local folder ${config.LOCAL_STORAGE_DIR}`}`,
   `  poller:   every ${config.LOCAL_SCHEDULER_SECONDS} s (or: curl ${origin}/api/video/poll)`,

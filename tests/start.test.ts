@@ -1,0 +1,113 @@
+/**
+ * `npm start` as a newcomer runs it: the real start script in its own process, with its embedded
+ * PostgreSQL, local store, local Veo stand-in and local scheduler; the README's curl flow against
+ * it over real HTTP; then Ctrl-C stops it (and Postgres) cleanly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../lib/db/embedded.ts';
+import { readMp4Info } from '../lib/media/mp4.ts';
+
+let child: ChildProcess | undefined;
+let dir: string | undefined;
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function waitFor(proc: ChildProcess, pattern: RegExp, output: { text: string }, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${output.text}`)), timeoutMs);
+    const check = () => {
+      const m = output.text.match(pattern);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.on('exit', () => reject(new Error(`exited early:\n${output.text}`)));
+    check();
+  });
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm start', () => {
+  it('brings the local stack up, serves the curl flow end to end, and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'video-start-'));
+    await chmod(dir, 0o755);
+    const port = await freePort();
+    const output = { text: '' };
+    child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        LOCAL_POSTGRES_DIR: path.join(dir, 'postgres'),
+        LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
+        AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
+        LOCAL_SCHEDULER_SECONDS: '1',
+        LOCAL_VIDEO_DELAY_MS: '500',
+        LOG_LEVEL: '',
+        DATABASE_URL: '',
+        SUPABASE_URL: '',
+        GEMINI_API_KEY: '',
+        GOOGLE_API_KEY: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output.text += d));
+    child.stderr!.on('data', (d) => (output.text += d));
+
+    const [, token] = await waitFor(child, /export TOKEN=(\S+)/, output, 60_000);
+    const pgPort = Number(output.text.match(/embedded PostgreSQL \(.*, port (\d+)\)/)![1]);
+    const base = `http://localhost:${port}`;
+
+    const created = await fetch(`${base}/api/video/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ response: 'Plants make food from light. Roots drink water. Leaves breathe air.', durationSeconds: 4 }),
+    });
+    expect(created.status).toBe(202);
+    const { jobId, statusUrl } = (await created.json()) as { jobId: string; statusUrl: string };
+    expect(statusUrl).toBe(`${base}/api/video/jobs/${jobId}`);
+
+    const unauthenticated = await fetch(statusUrl);
+    expect(unauthenticated.status).toBe(401);
+
+    const polled = await fetch(`${base}/api/video/poll`);
+    expect(polled.status).toBe(200);
+    expect(await polled.json()).toHaveProperty('created');
+
+    let job: { status: string; scenes: Array<{ url: string }> } | undefined;
+    for (let i = 0; i < 60; i++) {
+      job = (await (await fetch(statusUrl, { headers: { authorization: `Bearer ${token}` } })).json()) as typeof job;
+      if (job!.status === 'completed' || job!.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(job!.status).toBe('completed');
+    const video = await fetch(job!.scenes[0]!.url);
+    expect(video.status).toBe(200);
+    expect(video.headers.get('content-type')).toBe('video/mp4');
+    const info = await readMp4Info(Buffer.from(await video.arrayBuffer()));
+    expect(info.durationSeconds).toBeGreaterThan(3.5);
+
+    expect(await portOpen(pgPort)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(await portOpen(pgPort)).toBe(false);
+    expect(await portOpen(port)).toBe(false);
+  });
+});
