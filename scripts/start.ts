@@ -56,10 +56,11 @@ await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
 
 const scheduler = startScheduler({
   intervalSeconds: config.LOCAL_SCHEDULER_SECONDS,
-  call: async () =>
+  call: async (signal) =>
     (await route(
       new Request(`${origin}/api/video/poll`, {
         headers: config.CRON_SECRET ? { authorization: `Bearer ${config.CRON_SECRET}` } : {},
+        signal,
       }),
     ))!,
 });

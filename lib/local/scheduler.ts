@@ -13,9 +13,11 @@ export interface Scheduler {
 
 export function startScheduler(options: {
   intervalSeconds: number;
-  call: () => Promise<Response>;
+  /** Runs one tick; `signal` aborts it when the scheduler stops (Ctrl-C must not wait out a lingering tick). */
+  call: (signal: AbortSignal) => Promise<Response>;
 }): Scheduler {
   let running: Promise<void> | undefined;
+  const stopping = new AbortController();
   const run = () => {
     if (running) {
       log('scheduler.skip', { reason: 'previous tick still running' });
@@ -23,9 +25,10 @@ export function startScheduler(options: {
     }
     running = (async () => {
       try {
-        const response = await options.call();
+        const response = await options.call(stopping.signal);
         const body = await response.text();
-        log('scheduler.tick', { status: response.status, result: safeJson(body) });
+        // The tick logs its own counts; only a refused or failed call needs a line here.
+        if (!response.ok) log('scheduler.error', { status: response.status, result: safeJson(body) });
       } catch (err) {
         log('scheduler.error', { error: (err as Error).message });
       } finally {
@@ -40,6 +43,7 @@ export function startScheduler(options: {
     runNow: run,
     stop: async () => {
       clearInterval(timer);
+      stopping.abort();
       await running;
     },
   };
