@@ -41,3 +41,29 @@ async function readText(request: Request, limit: number): Promise<string> {
   }
   return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(parts));
 }
+
+/**
+ * For POSTs that take no parameters (cancel, retry): no body, an empty body, or `{}` are fine;
+ * anything else is refused naming what is wrong, so a client's mistaken field never passes silently.
+ */
+export async function readEmptyBody(request: Request): Promise<void> {
+  const text = await readText(request, MAX_BODY_BYTES);
+  if (text.trim() === '') return;
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw httpError(415, 'unsupported_media_type', 'Content-Type must be application/json', { 'content-type': type || '(missing)' });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw httpError(400, 'invalid_json', 'Body is not valid JSON', { '(body)': 'is not valid JSON' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw httpError(400, 'invalid_request', 'Body must be an empty JSON object or absent', { '(body)': 'must be {} or absent' });
+  }
+  const unknown = Object.keys(body);
+  if (unknown.length > 0) {
+    throw httpError(400, 'invalid_request', `Unknown fields: ${unknown.join(', ')}`, Object.fromEntries(unknown.map((k) => [k, 'is not a known field'])));
+  }
+}

@@ -1,6 +1,8 @@
 /**
  * Records a generate request: the escalation, the job, its storyboard and one task per scene,
- * in one transaction. Nothing is sent to a provider here; the tick does that.
+ * in one transaction. Nothing is sent to a provider here; the tick does that. The same
+ * transaction claims the Idempotency-Key (./idempotency.ts) and checks the quotas (./quota.ts),
+ * so a replay, a double click and a limit all see one consistent picture.
  */
 import { addMinutes } from 'date-fns';
 import type { Caller } from '../auth/jwt.ts';
@@ -8,7 +10,9 @@ import { assertOwner, ownerFor } from '../auth/owner.ts';
 import type { Config } from '../config.ts';
 import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
 import { httpError } from '../http/respond.ts';
-import { planJob, type PlannedTask } from './plan.ts';
+import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './idempotency.ts';
+import { planJob, UNIT_COUNT_SQL, type PlannedTask } from './plan.ts';
+import { assertQuota } from './quota.ts';
 import type { GenerateRequest } from './request.ts';
 import { ACTIVE_STATUSES, STATUS, type Status } from './states.ts';
 
@@ -40,7 +44,7 @@ async function lockEscalation(client: DbClient, id: string, request: GenerateReq
 
 async function activeJobOf(client: DbClient, escalationId: string): Promise<CreatedJob | undefined> {
   const { rows } = await client.query<{ id: string; status: Status; scenes: number }>(
-    `select j.id, j.status, (select count(*) from video_tasks t where t.job_id = j.id)::int as scenes
+    `select j.id, j.status, ${UNIT_COUNT_SQL} as scenes
        from video_jobs j
       where j.escalation_id = $1 and j.status = any($2)
       order by j.created_at desc
@@ -49,6 +53,16 @@ async function activeJobOf(client: DbClient, escalationId: string): Promise<Crea
   );
   const row = rows[0];
   return row && { jobId: row.id, escalationId, status: row.status, scenes: row.scenes, existing: true };
+}
+
+async function jobSummary(client: DbClient, jobId: string): Promise<CreatedJob | undefined> {
+  const { rows } = await client.query<{ escalation_id: string; status: Status; scenes: number }>(
+    `select j.escalation_id, j.status, ${UNIT_COUNT_SQL} as scenes
+       from video_jobs j where j.id = $1`,
+    [jobId],
+  );
+  const row = rows[0];
+  return row && { jobId, escalationId: row.escalation_id, status: row.status, scenes: row.scenes, existing: true };
 }
 
 async function insertTasks(client: DbClient, jobId: string, tasks: PlannedTask[]): Promise<void> {
@@ -64,19 +78,31 @@ export async function createJob(
   config: Config,
   request: GenerateRequest,
   caller: Caller,
-  options: { now?: Date } = {},
+  options: { now?: Date; idempotencyKey?: string } = {},
 ): Promise<CreatedJob> {
   const now = options.now ?? new Date();
   const ownerId = ownerFor(caller, request.professorId);
-  const plan = await planJob(request, config);
+  const plan = await planJob(request, config, { db, caller });
+  const claim = options.idempotencyKey ? idempotencyClaim(caller, options.idempotencyKey, request) : undefined;
   return withTransaction(db, async (client) => {
+    if (claim) {
+      // First, so a replay neither touches the escalation nor counts against a quota.
+      const { replayJobId } = await claimIdempotencyKey(client, claim, now, config.IDEMPOTENCY_TTL_HOURS);
+      const replay = replayJobId && (await jobSummary(client, replayJobId));
+      if (replay) return replay;
+    }
     let escalationId = request.escalationId;
     if (escalationId) {
       // The row lock serialises two generates for one escalation (a double click).
       await lockEscalation(client, escalationId, request, caller);
       const active = await activeJobOf(client, escalationId);
-      if (active) return active;
-    } else {
+      if (active) {
+        if (claim) await bindIdempotencyKey(client, claim, active.jobId);
+        return active;
+      }
+    }
+    await assertQuota(client, config, caller, ownerId, now);
+    if (!escalationId) {
       const { rows } = await client.query<{ id: string }>(
         `insert into escalations (professor_id, question, response) values ($1, $2, $3) returning id`,
         [ownerId, request.question ?? null, request.response],
@@ -85,16 +111,17 @@ export async function createJob(
     }
     const deadline = addMinutes(now, config.JOB_DEADLINE_MINUTES);
     const { rows } = await client.query<{ id: string }>(
-      `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at)
-       values ($1, $2, $3, $4, $5, $6) returning id`,
-      [escalationId, ownerId, plan.kind, JSON.stringify(request), JSON.stringify(plan.storyboard), deadline],
+      `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+      [escalationId, ownerId, plan.kind, JSON.stringify(request), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote],
     );
     const jobId = rows[0]!.id;
     await insertTasks(client, jobId, plan.tasks);
+    if (claim) await bindIdempotencyKey(client, claim, jobId);
     await client.query(
-      `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null where id = $1`,
+      `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null, poster_url = null where id = $1`,
       [escalationId, STATUS.pending, jobId],
     );
-    return { jobId, escalationId, status: STATUS.pending, scenes: plan.tasks.length, existing: false };
+    return { jobId, escalationId, status: STATUS.pending, scenes: plan.scenes, existing: false };
   });
 }

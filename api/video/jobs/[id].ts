@@ -2,21 +2,18 @@
  * GET /api/video/jobs/:id — the job's status, progress, current step and per-scene results.
  * Vercel hands the dynamic segment over as the `id` query parameter.
  */
-import { z } from 'zod';
 import { assertOwner } from '../../../lib/auth/owner.ts';
 import { authenticate } from '../../../lib/auth/request.ts';
+import { jobIdParam } from '../../../lib/http/params.ts';
 import { errorResponse, httpError, json } from '../../../lib/http/respond.ts';
 import { jobOwner, readJob } from '../../../lib/jobs/view.ts';
 import { services } from '../../../lib/services.ts';
-
-const idSchema = z.uuid();
 
 export async function GET(request: Request): Promise<Response> {
   try {
     const { db, store, verifier } = services();
     const caller = await authenticate(request, verifier);
-    const id = new URL(request.url).searchParams.get('id') ?? '';
-    if (!idSchema.safeParse(id).success) throw httpError(400, 'invalid_request', 'Job id must be a UUID', { id: 'must be a UUID' });
+    const id = jobIdParam(request);
     const owner = await jobOwner(db, id);
     if (!owner) throw httpError(404, 'not_found', `No job with this id`);
     assertOwner(caller, owner.ownerId, 'job');

@@ -1,0 +1,19 @@
+/**
+ * GET /api/openapi.json — the OpenAPI 3.1 document, generated from the handlers' own zod schemas
+ * (lib/openapi.ts). Public: it describes the API, it exposes no data.
+ */
+import { errorResponse, json } from '../lib/http/respond.ts';
+import { openApiDocument } from '../lib/openapi.ts';
+import { services } from '../lib/services.ts';
+
+let cached: { config: object; body: Record<string, unknown> } | undefined;
+
+export async function GET(): Promise<Response> {
+  try {
+    const { config } = services();
+    if (cached?.config !== config) cached = { config, body: openApiDocument(config) };
+    return json(cached.body, 200, { 'cache-control': 'public, max-age=300' });
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * POST /api/video/jobs/:id/cancel — stops a job (lib/jobs/cancel.ts) and answers with it.
+ * Idempotent: canceling a canceled job answers the same job again.
+ */
+import { assertOwner } from '../../../../lib/auth/owner.ts';
+import { authenticate } from '../../../../lib/auth/request.ts';
+import { readEmptyBody } from '../../../../lib/http/body.ts';
+import { jobIdParam } from '../../../../lib/http/params.ts';
+import { errorResponse, httpError, json } from '../../../../lib/http/respond.ts';
+import { cancelJob } from '../../../../lib/jobs/cancel.ts';
+import { jobOwner, readJob } from '../../../../lib/jobs/view.ts';
+import { services } from '../../../../lib/services.ts';
+
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const { db, store, verifier } = services();
+    const caller = await authenticate(request, verifier);
+    const id = jobIdParam(request);
+    await readEmptyBody(request);
+    const owner = await jobOwner(db, id);
+    if (!owner) throw httpError(404, 'not_found', 'No job with this id');
+    assertOwner(caller, owner.ownerId, 'job');
+    await cancelJob(db, id, new Date());
+    return json(await readJob(db, store, id));
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * POST /api/video/jobs/:id/retry — re-queues the failed scenes of a finished job
+ * (lib/jobs/retry.ts) and answers 202 with the job; 409 when nothing failed.
+ */
+import { assertOwner } from '../../../../lib/auth/owner.ts';
+import { authenticate } from '../../../../lib/auth/request.ts';
+import { readEmptyBody } from '../../../../lib/http/body.ts';
+import { jobIdParam } from '../../../../lib/http/params.ts';
+import { errorResponse, httpError, json } from '../../../../lib/http/respond.ts';
+import { retryJob } from '../../../../lib/jobs/retry.ts';
+import { jobOwner, readJob } from '../../../../lib/jobs/view.ts';
+import { services } from '../../../../lib/services.ts';
+
+export async function POST(request: Request): Promise<Response> {
+  try {
+    const { db, config, store, verifier } = services();
+    const caller = await authenticate(request, verifier);
+    const id = jobIdParam(request);
+    await readEmptyBody(request);
+    const owner = await jobOwner(db, id);
+    if (!owner) throw httpError(404, 'not_found', 'No job with this id');
+    assertOwner(caller, owner.ownerId, 'job');
+    await retryJob(db, config, caller, id, new Date());
+    return json(await readJob(db, store, id), 202);
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * GET /api/video/jobs?status=&escalationId=&limit=&cursor= — the caller's jobs, newest first,
+ * one page at a time (lib/jobs/list.ts). The service role sees everyone's (or one professor's
+ * with `professorId`).
+ */
+import { authenticate } from '../../../lib/auth/request.ts';
+import { errorResponse, json } from '../../../lib/http/respond.ts';
+import { listJobs, parseListQuery } from '../../../lib/jobs/list.ts';
+import { services } from '../../../lib/services.ts';
+
+export async function GET(request: Request): Promise<Response> {
+  try {
+    const { db, store, verifier } = services();
+    const caller = await authenticate(request, verifier);
+    const query = parseListQuery(new URL(request.url).searchParams);
+    return json(await listJobs(db, store, caller, query));
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

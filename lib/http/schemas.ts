@@ -1,0 +1,113 @@
+/**
+ * The JSON the endpoints answer with, as zod schemas: the handlers' responses are typed by them,
+ * the tests parse real responses with them, and lib/openapi.ts turns them into the OpenAPI
+ * document. Request schemas live beside the code that uses them (lib/jobs/request.ts,
+ * lib/jobs/list.ts, lib/jobs/idempotency.ts) and are shared the same way.
+ */
+import { z } from 'zod';
+import type { JobView } from '../jobs/view.ts';
+import { STATUS } from '../jobs/states.ts';
+
+export const statusSchema = z.enum(Object.values(STATUS) as [string, ...string[]]);
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.record(z.string(), z.string()).optional().meta({ description: 'Each bad field (or header, or query parameter) and what is wrong with it.' }),
+    }),
+  })
+  ;
+
+export const generateResponseSchema = z
+  .object({
+    jobId: z.uuid(),
+    escalationId: z.uuid(),
+    status: statusSchema,
+    scenes: z.number().int(),
+    statusUrl: z.url(),
+    existing: z.boolean().meta({ description: 'True when an earlier job was returned (an active job on the escalation, or an Idempotency-Key replay).' }),
+  })
+  ;
+
+export const sceneViewSchema = z
+  .object({
+    index: z.number().int(),
+    kind: z.string().meta({ description: 'veo_scene, imagen_still, render or variation.' }),
+    label: z.string(),
+    status: statusSchema,
+    progress: z.number().int().min(0).max(100),
+    description: z.string().nullable(),
+    text: z.string().nullable(),
+    url: z.string().nullable().meta({ description: 'Signed (or public) URL of the scene video, fresh on every read.' }),
+    bytes: z.number().nullable(),
+    error: z.string().nullable(),
+    errorCode: z.string().nullable(),
+    attempts: z.number().int(),
+    startedAt: isoDate.nullable(),
+    completedAt: isoDate.nullable(),
+    nextCheckAt: isoDate.nullable(),
+  })
+  ;
+
+export const jobViewSchema = z
+  .object({
+    id: z.uuid(),
+    escalationId: z.uuid(),
+    ownerId: z.string().nullable(),
+    kind: z.string(),
+    status: statusSchema,
+    progress: z.number().int().min(0).max(100),
+    currentStep: z.string(),
+    videoUrl: z.string().nullable(),
+    posterUrl: z.string().nullable().meta({ description: "The final cut's poster JPEG (video jobs) or the first still (image jobs)." }),
+    error: z.string().nullable(),
+    request: z.record(z.string(), z.unknown()).meta({ description: 'The validated generate request.' }),
+    storyboard: z.array(z.object({ index: z.number().int(), text: z.string(), prompt: z.string(), durationSeconds: z.number() })),
+    storyboardSource: z.enum(['splitter', 'model']),
+    storyboardNote: z.string().nullable().meta({ description: 'Why a requested model storyboard was not used.' }),
+    scenes: z.array(sceneViewSchema),
+    createdAt: isoDate,
+    updatedAt: isoDate,
+    startedAt: isoDate.nullable(),
+    completedAt: isoDate.nullable(),
+  })
+  ;
+
+export const jobSummarySchema = z
+  .object({
+    id: z.uuid(),
+    escalationId: z.uuid(),
+    ownerId: z.string().nullable(),
+    kind: z.string(),
+    status: statusSchema,
+    progress: z.number().int().min(0).max(100),
+    currentStep: z.string(),
+    videoUrl: z.string().nullable(),
+    error: z.string().nullable(),
+    scenes: z.number().int(),
+    createdAt: isoDate,
+    updatedAt: isoDate,
+    completedAt: isoDate.nullable(),
+  })
+  ;
+
+export const jobListSchema = z
+  .object({
+    jobs: z.array(jobSummarySchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  ;
+
+export type JobSummary = z.infer<typeof jobSummarySchema>;
+export type JobList = z.infer<typeof jobListSchema>;
+
+// The schema and lib/jobs/view.ts's JobView must describe the same object: this fails to
+// compile the moment either changes alone.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type ViewKeys = keyof JobView;
+type SchemaKeys = keyof z.infer<typeof jobViewSchema>;
+export const jobViewMatchesSchema: Same<ViewKeys, SchemaKeys> = true;

@@ -1,0 +1,54 @@
+/**
+ * Cancels a job: the job becomes `canceled`, every unfinished task `canceled`, the escalation
+ * follows, and the job's webhook (if any) is enqueued, all in one transaction under the job row
+ * lock. A tick working on one of its tasks at that moment loses: applyOutcome only writes tasks
+ * that are still active, and the Veo scene step asks `jobIsActive` right before it downloads and
+ * uploads, so nothing more is stored. Canceling a canceled job changes nothing and succeeds.
+ */
+import { withTransaction, type Db, type Queryable } from '../db/pool.ts';
+import { httpError } from '../http/respond.ts';
+import { enqueueWebhook } from '../webhooks/enqueue.ts';
+import { lockJob } from './sync.ts';
+import { ACTIVE_STATUSES, STATUS, type Status } from './states.ts';
+
+export interface CancelResult {
+  status: Status;
+  /** Tasks this call canceled (0 when the job was already canceled). */
+  canceledTasks: number;
+  alreadyCanceled: boolean;
+}
+
+/** Whether the job may still do work: the last check before anything is uploaded. */
+export async function jobIsActive(db: Queryable, jobId: string): Promise<boolean> {
+  const { rows } = await db.query<{ status: Status }>(`select status from video_jobs where id = $1`, [jobId]);
+  return rows[0] !== undefined && ACTIVE_STATUSES.includes(rows[0].status);
+}
+
+export async function cancelJob(db: Db, jobId: string, now: Date): Promise<CancelResult> {
+  return withTransaction(db, async (client) => {
+    // Job before tasks, as applyOutcome does, so a cancel and a tick never deadlock.
+    const job = await lockJob(client, jobId);
+    if (!job) throw httpError(404, 'not_found', 'No job with this id');
+    if (job.status === STATUS.canceled) return { status: job.status, canceledTasks: 0, alreadyCanceled: true };
+    if (!ACTIVE_STATUSES.includes(job.status)) {
+      throw httpError(409, 'job_finished', `The job already ${job.status === STATUS.completed ? 'completed' : 'failed'}; there is nothing to cancel`);
+    }
+    const { rowCount } = await client.query(
+      `update video_tasks
+          set status = 'canceled', completed_at = $2, locked_until = null, locked_by = null
+        where job_id = $1 and status = any($3)`,
+      [jobId, now, ACTIVE_STATUSES],
+    );
+    await client.query(
+      `update video_jobs set status = 'canceled', completed_at = $2, error = 'Canceled by request' where id = $1`,
+      [jobId, now],
+    );
+    // Only the escalation's current job speaks for it (as in syncJob).
+    await client.query(
+      `update escalations set video_generation_status = 'canceled', video_url = null where id = $1 and video_job_id = $2`,
+      [job.escalation_id, jobId],
+    );
+    await enqueueWebhook(client, jobId, STATUS.canceled, now);
+    return { status: STATUS.canceled, canceledTasks: rowCount ?? 0, alreadyCanceled: false };
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * GET /api/video/jobs: the caller's jobs, newest first, keyset-paginated on (created_at, id).
+ * The cursor is opaque to clients (base64url JSON of the last row's created_at in microseconds
+ * and its id), so pages stay stable while new jobs arrive, and each page is one index range scan.
+ */
+import { z } from 'zod';
+import type { Caller } from '../auth/jwt.ts';
+import type { Queryable } from '../db/pool.ts';
+import { httpError, zodFields } from '../http/respond.ts';
+import type { JobList, JobSummary } from '../http/schemas.ts';
+import type { ObjectStore } from '../storage/types.ts';
+import { currentStepOf, progressOf } from './progress.ts';
+import { STATUS, type Status } from './states.ts';
+
+export const MAX_LIST_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 20;
+
+const cursorSchema = z.strictObject({ c: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), i: z.uuid() });
+type Cursor = z.infer<typeof cursorSchema>;
+
+export const listQuerySchema = z.strictObject({
+  status: z.enum(Object.values(STATUS) as [Status, ...Status[]]).optional(),
+  escalationId: z.uuid('must be a UUID').optional(),
+  /** Service role only: whose jobs to list (it sees everyone's by default). */
+  professorId: z.uuid('must be a UUID').optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
+    .transform(Number)
+    .pipe(z.number().int().min(1, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`).max(MAX_LIST_LIMIT, `must be at most ${MAX_LIST_LIMIT}`))
+    .default(DEFAULT_LIST_LIMIT)
+    .meta({ description: `Page size, 1–${MAX_LIST_LIMIT} (default ${DEFAULT_LIST_LIMIT}).` }),
+  cursor: z.string().max(200, 'is not a valid cursor').optional().meta({ description: 'The nextCursor of the previous page.' }),
+});
+
+export type ListQuery = z.output<typeof listQuerySchema>;
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+export function decodeCursor(raw: string): Cursor {
+  const bad = () => httpError(400, 'invalid_request', 'Invalid cursor: pass the nextCursor of a previous page unchanged', { cursor: 'is not a valid cursor' });
+  if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw bad();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const parsed = cursorSchema.safeParse(decoded);
+  if (!parsed.success) throw bad();
+  return parsed.data;
+}
+
+/** Parses the query string: each parameter at most once, no unknown ones, each named when bad. */
+export function parseListQuery(params: URLSearchParams): ListQuery & { after?: Cursor } {
+  const raw: Record<string, string> = {};
+  const fields: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (key in raw) fields[key] = 'must be given at most once';
+    raw[key] = value;
+  }
+  const parsed = listQuerySchema.safeParse(raw);
+  if (!parsed.success) Object.assign(fields, zodFields(parsed.error));
+  if (Object.keys(fields).length > 0 || !parsed.success) {
+    throw httpError(400, 'invalid_request', `Invalid query: ${Object.keys(fields).join(', ')}`, fields);
+  }
+  return { ...parsed.data, ...(parsed.data.cursor !== undefined ? { after: decodeCursor(parsed.data.cursor) } : {}) };
+}
+
+interface Row {
+  id: string;
+  escalation_id: string;
+  owner_id: string | null;
+  kind: string;
+  status: Status;
+  error: string | null;
+  video_path: string | null;
+  video_url: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+  created_us: number;
+  tasks: Array<{ position: number; status: Status; started: boolean; polls: number }>;
+}
+
+async function freshUrl(store: ObjectStore, row: Row): Promise<string | null> {
+  if (!row.video_path) return row.video_url;
+  return store.url(row.video_path).catch(() => row.video_url);
+}
+
+export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller, query: ListQuery & { after?: Cursor }): Promise<JobList> {
+  if (caller.role !== 'service_role' && query.professorId && query.professorId.toLowerCase() !== caller.userId) {
+    throw httpError(403, 'forbidden', 'Only the service role may list the jobs of another professor', { professorId: 'must be your own id or omitted' });
+  }
+  const owner = caller.role === 'service_role' ? (query.professorId?.toLowerCase() ?? null) : caller.userId;
+  const { rows } = await db.query<Row>(
+    `select j.id, j.escalation_id, j.owner_id, j.kind, j.status, j.error, j.video_path, j.video_url,
+            j.created_at, j.updated_at, j.completed_at,
+            ((extract(epoch from j.created_at) * 1000000)::bigint) as created_us,
+            coalesce((select json_agg(json_build_object('position', t.position, 'status', t.status,
+                        'started', t.operation_name is not null, 'polls', t.polls) order by t.position)
+                        from video_tasks t where t.job_id = j.id), '[]') as tasks
+       from video_jobs j
+      where ($1::uuid is null or j.owner_id = $1)
+        and ($2::text is null or j.status = $2)
+        and ($3::uuid is null or j.escalation_id = $3)
+        and ($4::bigint is null or (j.created_at, j.id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::uuid))
+      order by j.created_at desc, j.id desc
+      limit $6`,
+    [owner, query.status ?? null, query.escalationId ?? null, query.after?.c ?? null, query.after?.i ?? null, query.limit + 1],
+  );
+  const page = rows.slice(0, query.limit);
+  const jobs = await Promise.all(
+    page.map(async (r): Promise<JobSummary> => ({
+      id: r.id,
+      escalationId: r.escalation_id,
+      ownerId: r.owner_id,
+      kind: r.kind,
+      status: r.status,
+      progress: progressOf(r.status, r.tasks),
+      currentStep: currentStepOf(r.status, r.tasks),
+      videoUrl: await freshUrl(store, r),
+      error: r.error,
+      scenes: r.tasks.length,
+      createdAt: r.created_at.toISOString(),
+      updatedAt: r.updated_at.toISOString(),
+      completedAt: r.completed_at ? r.completed_at.toISOString() : null,
+    })),
+  );
+  const last = page.at(-1);
+  return { jobs, nextCursor: rows.length > query.limit && last ? encodeCursor({ c: last.created_us, i: last.id }) : null };
+}

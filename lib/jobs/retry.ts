@@ -1,0 +1,75 @@
+/**
+ * Retries a finished job: its failed (or timed-out) tasks go back to `pending` with the provider
+ * operation cleared, attempts reset and the job's deadline extended; the job and its escalation
+ * become pending/processing again (syncJob derives which). One transaction under the job row
+ * lock. A job with nothing failed, a job still running, or a canceled job → 409.
+ */
+import { addMinutes } from 'date-fns';
+import type { Caller } from '../auth/jwt.ts';
+import type { Config } from '../config.ts';
+import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
+import { httpError } from '../http/respond.ts';
+import { assertQuota } from './quota.ts';
+import { lockJob, syncJob } from './sync.ts';
+import { STATUS, type Status } from './states.ts';
+
+/**
+ * Task kinds that build on other tasks' outputs (a final cut) and so must run again whenever
+ * anything of their job is retried, whatever state they ended in.
+ */
+export const RERUN_AFTER_RETRY: readonly string[] = [];
+
+export interface RetryResult {
+  status: Status;
+  requeued: number;
+}
+
+/**
+ * Puts a job's failed tasks, and its RERUN_AFTER_RETRY tasks, back in the queue. The one place a
+ * retry decides what runs again; returns how many tasks were requeued (0 = nothing to retry).
+ */
+export async function requeueForRetry(client: DbClient, jobId: string, now: Date): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    `select count(*)::int as n from video_tasks where job_id = $1 and status = 'failed'`,
+    [jobId],
+  );
+  if (rows[0]!.n === 0) return 0;
+  const { rowCount } = await client.query(
+    `update video_tasks
+        set status = 'pending', provider = null, operation_name = null, attempts = 0, polls = 0,
+            next_check_at = $2, locked_until = null, locked_by = null, output = null,
+            error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null
+      where job_id = $1 and (status = 'failed' or (kind = any($3) and status <> 'pending'))`,
+    [jobId, now, RERUN_AFTER_RETRY],
+  );
+  return rowCount ?? 0;
+}
+
+export async function retryJob(db: Db, config: Config, caller: Caller, jobId: string, now: Date): Promise<RetryResult> {
+  return withTransaction(db, async (client) => {
+    const job = await lockJob(client, jobId);
+    if (!job) throw httpError(404, 'not_found', 'No job with this id');
+    if (job.status === STATUS.pending || job.status === STATUS.processing) {
+      throw httpError(409, 'job_active', 'The job is still running; retry it once it has finished');
+    }
+    if (job.status === STATUS.canceled) throw httpError(409, 'job_canceled', 'A canceled job cannot be retried; start a new one');
+    const { rows } = await client.query<{ owner_id: string | null; current: string | null }>(
+      `select j.owner_id, e.video_job_id as current from video_jobs j join escalations e on e.id = j.escalation_id where j.id = $1`,
+      [jobId],
+    );
+    const { owner_id: ownerId, current } = rows[0]!;
+    if (current !== null && current !== jobId) {
+      throw httpError(409, 'job_superseded', 'A newer job exists for this escalation; retry that one or start a new one');
+    }
+    await assertQuota(client, config, caller, ownerId, now, { newJob: false });
+    const requeued = await requeueForRetry(client, jobId, now);
+    if (requeued === 0) throw httpError(409, 'nothing_to_retry', 'No scene of this job failed; there is nothing to retry');
+    // A retried job gets a whole new deadline, or expireOverdue would fail it again at once.
+    await client.query(
+      `update video_jobs set deadline_at = greatest(deadline_at, $2), completed_at = null where id = $1`,
+      [jobId, addMinutes(now, config.JOB_DEADLINE_MINUTES)],
+    );
+    const status = await syncJob(client, jobId, now);
+    return { status, requeued };
+  });
+}

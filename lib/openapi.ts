@@ -1,0 +1,185 @@
+/**
+ * The OpenAPI 3.1 document of the dashboard API, generated from the very zod schemas the handlers
+ * validate with and answer by (lib/jobs/request.ts, lib/jobs/list.ts, lib/jobs/idempotency.ts,
+ * lib/http/schemas.ts), so the document cannot drift from the code. Built per config because the
+ * allowed scene durations depend on the configured Veo model.
+ */
+import { z } from 'zod';
+import type { Config } from './config.ts';
+import {
+  errorBodySchema,
+  generateResponseSchema,
+  jobListSchema,
+  jobSummarySchema,
+  jobViewSchema,
+  sceneViewSchema,
+  statusSchema,
+} from './http/schemas.ts';
+import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.ts';
+import { listQuerySchema } from './jobs/list.ts';
+import { generateRequestSchema } from './jobs/request.ts';
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign.ts';
+
+type Json = Record<string, unknown>;
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+function clean(schema: Json): Json {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+function inputSchema(schema: z.ZodType): Json {
+  return clean(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Json);
+}
+
+function components(config: Config): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  registry.add(statusSchema, { id: 'Status' });
+  registry.add(errorBodySchema, { id: 'Error' });
+  registry.add(generateResponseSchema, { id: 'GenerateResponse' });
+  registry.add(sceneViewSchema, { id: 'Scene' });
+  registry.add(jobViewSchema, { id: 'Job' });
+  registry.add(jobSummarySchema, { id: 'JobSummary' });
+  registry.add(jobListSchema, { id: 'JobList' });
+  const out = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
+  const schemas: Record<string, Json> = {};
+  for (const [id, s] of Object.entries(out.schemas)) schemas[id] = clean(s as Json);
+  schemas.GenerateRequest = inputSchema(generateRequestSchema(config));
+  return schemas;
+}
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
+const errors = (codes: Record<number, string>) => Object.fromEntries(Object.entries(codes).map(([code, d]) => [code, errorResponse(d)]));
+const authErrors = { 401: 'Missing, invalid or expired access token (see WWW-Authenticate)', 503: 'Token signing keys unavailable' };
+const jobIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Job') } } });
+
+function queryParameters(schema: z.ZodObject): Json[] {
+  return Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: 'query',
+    required: !(field as z.ZodType).safeParse(undefined).success,
+    schema: inputSchema(field as z.ZodType),
+  }));
+}
+
+export function openApiDocument(config: Config): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Escalation video API',
+      version: '1.0.0',
+      description:
+        "Turns a professor's written answer into short explainer videos. Every /api/video/* endpoint except the poll needs " +
+        '`Authorization: Bearer <Supabase access token>`; a professor sees and acts on their own jobs only, the service role on anyone\'s. ' +
+        'Errors always have the shape `{ error: { code, message, fields? } }`.',
+    },
+    servers: [{ url: config.publicBaseUrl }],
+    security: [{ supabaseAuth: [] }],
+    paths: {
+      '/api/video/generate': {
+        post: {
+          operationId: 'generateVideo',
+          summary: 'Start a video job for an answer',
+          parameters: [{ name: IDEMPOTENCY_HEADER, in: 'header', required: false, schema: inputSchema(idempotencyKeySchema) }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('GenerateRequest') } } },
+          responses: {
+            202: { description: 'Job created', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('GenerateResponse') } } },
+            200: { description: 'An earlier job returned: the escalation already had an active job, or an Idempotency-Key replay', content: { 'application/json': { schema: ref('GenerateResponse') } } },
+            ...errors({
+              400: 'Invalid body or Idempotency-Key (fields names each)',
+              403: 'professorId names another professor',
+              404: 'Unknown escalationId',
+              413: 'Body over 64 KB',
+              415: 'Content-Type is not application/json',
+              422: 'Idempotency-Key already used with another body',
+              429: 'Quota exceeded (see Retry-After)',
+              ...authErrors,
+            }),
+          },
+        },
+      },
+      '/api/video/jobs': {
+        get: {
+          operationId: 'listJobs',
+          summary: "The caller's jobs, newest first",
+          parameters: queryParameters(listQuerySchema),
+          responses: {
+            200: { description: 'One page of jobs', content: { 'application/json': { schema: ref('JobList') } } },
+            ...errors({ 400: 'Invalid query parameter (fields names it)', 403: 'professorId names another professor', ...authErrors }),
+          },
+        },
+      },
+      '/api/video/jobs/{id}': {
+        get: {
+          operationId: 'getJob',
+          summary: 'A job with progress, scenes and freshly signed URLs',
+          parameters: [jobIdParam],
+          responses: { 200: jobResponse('The job'), ...errors({ 400: 'id is not a UUID', 404: 'No such job (or not yours)', ...authErrors }) },
+        },
+      },
+      '/api/video/jobs/{id}/cancel': {
+        post: {
+          operationId: 'cancelJob',
+          summary: 'Stop a job; unfinished scenes become canceled. Idempotent.',
+          parameters: [jobIdParam],
+          responses: {
+            200: jobResponse('The canceled job'),
+            ...errors({ 400: 'id is not a UUID, or a body was sent', 404: 'No such job (or not yours)', 409: 'The job already completed or failed', ...authErrors }),
+          },
+        },
+      },
+      '/api/video/jobs/{id}/retry': {
+        post: {
+          operationId: 'retryJob',
+          summary: 'Re-queue the failed (or timed-out) scenes of a finished job',
+          parameters: [jobIdParam],
+          responses: {
+            202: jobResponse('The job, queued again'),
+            ...errors({
+              400: 'id is not a UUID, or a body was sent',
+              404: 'No such job (or not yours)',
+              409: 'Nothing failed, the job is still running, was canceled, or was superseded',
+              429: 'Too many active jobs (see Retry-After)',
+              ...authErrors,
+            }),
+          },
+        },
+      },
+      '/api/video/poll': {
+        get: {
+          operationId: 'poll',
+          summary: 'One poller tick (Vercel Cron)',
+          security: [{ cronSecret: [] }],
+          responses: { 200: { description: 'What the tick did', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors({ 401: 'Wrong or missing CRON_SECRET' }) },
+        },
+      },
+      '/api/openapi.json': {
+        get: { operationId: 'openapi', summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
+      },
+    },
+    webhooks: {
+      jobFinished: {
+        post: {
+          summary: "Sent to a job's webhookUrl when it completes, fails or is canceled; retried with backoff until a 2xx (410 stops it)",
+          parameters: [
+            { name: SIGNATURE_HEADER, in: 'header', required: true, description: 'sha256=<hex HMAC-SHA256 of `${timestamp}.${body}` with WEBHOOK_SECRET>', schema: { type: 'string' } },
+            { name: TIMESTAMP_HEADER, in: 'header', required: true, description: 'Unix seconds; refuse deliveries far from your clock', schema: { type: 'string' } },
+            { name: EVENT_HEADER, in: 'header', required: true, schema: { type: 'string', enum: ['job.completed', 'job.failed', 'job.canceled'] } },
+            { name: DELIVERY_HEADER, in: 'header', required: true, description: 'Unique per delivery; the same on its retries', schema: { type: 'string', format: 'uuid' } },
+          ],
+          requestBody: { content: { 'application/json': { schema: ref('Job') } } },
+          responses: { 200: { description: 'Any 2xx acknowledges the delivery' } },
+        },
+      },
+    },
+    components: {
+      schemas: components(config),
+      securitySchemes: {
+        supabaseAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Supabase access token (or the service-role key server-side)' },
+        cronSecret: { type: 'http', scheme: 'bearer', description: 'CRON_SECRET' },
+      },
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Bad input to the new endpoints and the new generate fields, through the real handlers and a
+ * real Postgres: each gets a 4xx naming the field (query parameter, header or body field), and
+ * the database is exactly as it was.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POST as generate } from '../api/video/generate.ts';
+import { GET as getJob } from '../api/video/jobs/[id].ts';
+import { POST as cancel } from '../api/video/jobs/[id]/cancel.ts';
+import { POST as retry } from '../api/video/jobs/[id]/retry.ts';
+import { GET as listJobs } from '../api/video/jobs/index.ts';
+import { errorBodySchema } from '../lib/http/schemas.ts';
+import { encodeCursor } from '../lib/jobs/list.ts';
+import { createTestApp, type TestApp } from './support/app.ts';
+import { dbFingerprint } from './support/api-helpers.ts';
+
+let app: TestApp;
+let jobId: string;
+beforeAll(async () => {
+  app = await createTestApp('api-input', { WEBHOOK_SECRET: 'whsec-input-tests-0123456789-abcdefghij' });
+  jobId = (await app.call(generate, 'POST', '/api/video/generate', { body: { response: 'A job that bad requests must leave alone.' } })).json.jobId;
+});
+afterAll(() => app.close());
+
+type Init = { body?: unknown; raw?: string; headers?: Record<string, string> };
+
+async function expectRefused(handler: (r: Request) => Promise<Response>, method: string, path: string, init: Init, status: number, field: string) {
+  const before = await dbFingerprint(app.database.db);
+  const res = await app.call(handler, method, path, init);
+  expect(res.status).toBe(status);
+  errorBodySchema.parse(res.json);
+  expect(res.json.error.fields).toHaveProperty([field]);
+  expect(await dbFingerprint(app.database.db)).toEqual(before);
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64url');
+
+describe('GET /api/video/jobs: bad query → 400 naming the parameter', () => {
+  const cases: Array<[string, string, string]> = [
+    ['negative limit', 'limit=-1', 'limit'],
+    ['zero limit', 'limit=0', 'limit'],
+    ['limit over the cap', 'limit=101', 'limit'],
+    ['huge limit', 'limit=99999999999999999999', 'limit'],
+    ['exponent limit', 'limit=1e2', 'limit'],
+    ['fractional limit', 'limit=1.5', 'limit'],
+    ['empty limit', 'limit=', 'limit'],
+    ['limit with spaces', 'limit=%205', 'limit'],
+    ['limit twice', 'limit=1&limit=2', 'limit'],
+    ['unknown status', 'status=weird', 'status'],
+    ['status with NUL', 'status=pending%00', 'status'],
+    ['SQL in escalationId', `escalationId=${encodeURIComponent("1' OR '1'='1")}`, 'escalationId'],
+    ['unicode escalationId', `escalationId=${encodeURIComponent('０f0e0d0c-0b0a-4998-8776-655443322110')}`, 'escalationId'],
+    ['unknown parameter', 'order=asc', 'order'],
+    ['SQL-looking parameter name', `${encodeURIComponent('1;drop table video_jobs')}=1`, '1;drop table video_jobs'],
+    ['cursor not base64url', 'cursor=!!!', 'cursor'],
+    ['cursor of plain text', `cursor=${b64('hello')}`, 'cursor'],
+    ['cursor with SQL', `cursor=${encodeURIComponent("' OR 1=1 --")}`, 'cursor'],
+    ['cursor JSON of the wrong shape', `cursor=${b64('{"c":-1,"i":"x"}')}`, 'cursor'],
+    ['cursor with an extra key', `cursor=${b64('{"c":1,"i":"0f0e0d0c-0b0a-4998-8776-655443322110","x":1}')}`, 'cursor'],
+    ['cursor with an unsafe number', `cursor=${b64('{"c":1e300,"i":"0f0e0d0c-0b0a-4998-8776-655443322110"}')}`, 'cursor'],
+    ['over-long cursor', `cursor=${'A'.repeat(500)}`, 'cursor'],
+    ['emoji cursor', `cursor=${encodeURIComponent('🙂')}`, 'cursor'],
+  ];
+  for (const [name, query, field] of cases) {
+    it(`${name} → 400 naming ${field}`, () => expectRefused(listJobs, 'GET', `/api/video/jobs?${query}`, {}, 400, field));
+  }
+
+  it('a well-formed cursor for a position past the end answers an empty page', async () => {
+    const res = await app.call(listJobs, 'GET', `/api/video/jobs?cursor=${encodeCursor({ c: 0, i: '0f0e0d0c-0b0a-4998-8776-655443322110' })}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ jobs: [], nextCursor: null });
+  });
+});
+
+describe('cancel and retry: bad id or body → 4xx naming it', () => {
+  for (const [name, handler] of [['cancel', cancel], ['retry', retry]] as const) {
+    const path = (id: string) => `/api/video/jobs/${encodeURIComponent(id)}/${name}?id=${encodeURIComponent(id)}`;
+    const ids: Array<[string, string]> = [
+      ['not a uuid', 'abc'],
+      ['SQL', "1'; drop table video_jobs; --"],
+      ['unicode digits', '０f0e0d0c-0b0a-4998-8776-655443322110'],
+      ['zero-width joiner', `${'0f0e0d0c-0b0a-4998-8776-655443322110'}\u200d`],
+      ['empty', ''],
+    ];
+    for (const [what, id] of ids) it(`${name}: id ${what} → 400 naming id`, () => expectRefused(handler, 'POST', path(id), {}, 400, 'id'));
+    it(`${name}: unknown body field → 400 naming it`, () => expectRefused(handler, 'POST', path(jobId), { body: { force: true } }, 400, 'force'));
+    it(`${name}: array body → 400 naming (body)`, () => expectRefused(handler, 'POST', path(jobId), { body: [1] }, 400, '(body)'));
+    it(`${name}: broken JSON → 400 naming (body)`, () => expectRefused(handler, 'POST', path(jobId), { raw: '{"a":', headers: { 'content-type': 'application/json' } }, 400, '(body)'));
+    it(`${name}: text/plain body → 415 naming content-type`, () => expectRefused(handler, 'POST', path(jobId), { raw: 'please', headers: { 'content-type': 'text/plain' } }, 415, 'content-type'));
+    it(`${name}: body over 64 KB → 413, nothing changed`, async () => {
+      const before = await dbFingerprint(app.database.db);
+      const res = await app.call(handler, 'POST', path(jobId), { raw: JSON.stringify({ x: 'a'.repeat(70_000) }), headers: { 'content-type': 'application/json' } });
+      expect(res.status).toBe(413);
+      expect(await dbFingerprint(app.database.db)).toEqual(before);
+    });
+  }
+
+  it('an empty body and {} are both fine (cancel answers 200)', async () => {
+    const res = await app.call(cancel, 'POST', `/api/video/jobs/${jobId}/cancel?id=${jobId}`, { body: {} });
+    expect(res.status).toBe(200);
+    const again = await app.call(cancel, 'POST', `/api/video/jobs/${jobId}/cancel?id=${jobId}`);
+    expect(again.status).toBe(200);
+  });
+});
+
+describe('generate: bad Idempotency-Key or webhookUrl → 400 naming it', () => {
+  const good = { response: 'Idempotency and webhooks need careful input checks.' };
+  const keys: Array<[string, string]> = [
+    ['empty', ''],
+    ['256 characters', 'k'.repeat(256)],
+    ['a space inside', 'two words'],
+    ['latin-1 letters', 'cl\u00e9'],
+  ];
+  for (const [name, key] of keys) {
+    it(`Idempotency-Key ${name} → 400`, () => expectRefused(generate, 'POST', '/api/video/generate', { body: good, headers: { 'idempotency-key': key } }, 400, 'Idempotency-Key'));
+  }
+  const urls: Array<[string, unknown]> = [
+    ['javascript:', 'javascript:alert(1)'],
+    ['plain http to a public host', 'http://example.com/hook'],
+    ['ftp', 'ftp://example.com/hook'],
+    ['credentials in the URL', 'https://user:pw@example.com/hook'],
+    ['not a URL', 'not a url'],
+    ['over 2048 characters', `https://example.com/${'a'.repeat(2100)}`],
+    ['a number', 42],
+    ['SQL', "https://x.example/'); drop table webhook_deliveries; --"],
+  ];
+  for (const [name, webhookUrl] of urls.slice(0, 7)) {
+    it(`webhookUrl ${name} → 400`, () => expectRefused(generate, 'POST', '/api/video/generate', { body: { ...good, webhookUrl } }, 400, 'webhookUrl'));
+  }
+
+  it('a SQL-looking (but https) webhookUrl and unicode text are stored verbatim, never executed', async () => {
+    const response = 'Ünïcödé ✓ — עברית \u200f mixed, e\u0301 combining, 🧪 emoji; \'); drop table video_jobs; --';
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response, webhookUrl: urls[7]![1] } });
+    expect(res.status).toBe(202);
+    const { rows } = await app.database.db.query(`select j.webhook_url, e.response from video_jobs j join escalations e on e.id = j.escalation_id where j.id = $1`, [res.json.jobId]);
+    expect(rows[0]).toEqual({ webhook_url: urls[7]![1], response });
+    const job = await app.call(getJob, 'GET', `/api/video/jobs/${res.json.jobId}?id=${res.json.jobId}`);
+    expect(job.json.request.response).toBe(response);
+  });
+});

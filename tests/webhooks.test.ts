@@ -1,0 +1,241 @@
+/**
+ * Webhooks end to end: a real HTTP receiver on 127.0.0.1 (loopback is allowed outside
+ * production), real ticks, real Postgres. The receiver checks each signature with node:crypto on
+ * its own, so the test does not trust the code it tests to verify itself.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { POST as generate } from '../api/video/generate.ts';
+import { POST as cancel } from '../api/video/jobs/[id]/cancel.ts';
+import { POST as retry } from '../api/video/jobs/[id]/retry.ts';
+import { loadConfig } from '../lib/config.ts';
+import { jobViewSchema } from '../lib/http/schemas.ts';
+import { runTick } from '../lib/tick.ts';
+import { deliverWebhooks } from '../lib/webhooks/deliver.ts';
+import { signWebhook, verifyWebhookSignature } from '../lib/webhooks/sign.ts';
+import { webhookUrlProblem } from '../lib/webhooks/url.ts';
+import { createTestApp, type TestApp } from './support/app.ts';
+import { testClock, tickUntilFinal } from './support/ticks.ts';
+
+const SECRET = 'whsec-test-secret-0123456789-abcdefghijkl';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+  validSignature: boolean;
+}
+
+let app: TestApp;
+let server: Server;
+let url: string;
+const received: Received[] = [];
+/** What the receiver answers next (in order); 204 once the list is empty. 'hang' never answers. */
+let replies: Array<number | 'hang'> = [];
+
+function independentlyValid(req: IncomingMessage, body: string): boolean {
+  const ts = String(req.headers['x-webhook-timestamp']);
+  const expected = `sha256=${createHmac('sha256', SECRET).update(`${ts}.${body}`).digest('hex')}`;
+  return req.headers['x-webhook-signature'] === expected && Math.abs(Date.now() / 1000 - Number(ts)) < 60;
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({ headers: req.headers, body, validSignature: independentlyValid(req, body) });
+      const reply = replies.shift() ?? 204;
+      if (reply === 'hang') return;
+      res.writeHead(reply).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/video`;
+  app = await createTestApp('webhooks', { WEBHOOK_SECRET: SECRET, WEBHOOK_TIMEOUT_MS: '300', QUOTA_ACTIVE_JOBS: '0', QUOTA_JOBS_PER_HOUR: '0' });
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await app.close();
+});
+beforeEach(() => {
+  received.length = 0;
+  replies = [];
+});
+
+async function createWithHook(response = 'One scene about webhooks.'): Promise<string> {
+  const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response, webhookUrl: url } });
+  expect(res.status).toBe(202);
+  return res.json.jobId;
+}
+
+async function deliveries(jobId: string) {
+  const { rows } = await app.database.db.query(`select * from webhook_deliveries where job_id = $1 order by created_at`, [jobId]);
+  return rows;
+}
+
+describe('signing', () => {
+  it('is HMAC-SHA256 over `${timestamp}.${body}`, and verification refuses tampering and stale timestamps', () => {
+    const body = '{"id":"x"}';
+    const sig = signWebhook(SECRET, 1_700_000_000, body);
+    expect(sig).toBe(`sha256=${createHmac('sha256', SECRET).update(`1700000000.${body}`).digest('hex')}`);
+    const now = new Date(1_700_000_100_000);
+    expect(verifyWebhookSignature(SECRET, { signature: sig, timestamp: '1700000000' }, body, { now })).toBe(true);
+    expect(verifyWebhookSignature(SECRET, { signature: sig, timestamp: '1700000000' }, `${body} `, { now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, { signature: sig, timestamp: '1700000001' }, body, { now })).toBe(false);
+    expect(verifyWebhookSignature(`${SECRET}x`, { signature: sig, timestamp: '1700000000' }, body, { now })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, { signature: sig, timestamp: '1700000000' }, body, { now: new Date(1_700_001_000_000) })).toBe(false);
+    expect(verifyWebhookSignature(SECRET, { signature: null, timestamp: '1700000000' }, body, { now })).toBe(false);
+  });
+
+  it('URLs: https anywhere public; http only to loopback, and never in production', () => {
+    expect(webhookUrlProblem('https://example.com/h', true)).toBeUndefined();
+    expect(webhookUrlProblem('http://127.0.0.1:9/h', false)).toBeUndefined();
+    expect(webhookUrlProblem('http://[::1]:9/h', false)).toBeUndefined();
+    expect(webhookUrlProblem('http://localhost/h', false)).toBeUndefined();
+    expect(webhookUrlProblem('http://127.0.0.1:9/h', true)).toMatch(/https/);
+    expect(webhookUrlProblem('https://127.0.0.1/h', true)).toMatch(/private|loopback/);
+    expect(webhookUrlProblem('https://10.1.2.3/h', true)).toMatch(/private/);
+    expect(webhookUrlProblem('http://example.com/h', false)).toMatch(/https/);
+    expect(webhookUrlProblem('https://u:p@example.com/h', false)).toMatch(/credentials/);
+    expect(webhookUrlProblem('javascript:alert(1)', false)).toMatch(/https/);
+    expect(webhookUrlProblem('nope', false)).toMatch(/absolute/);
+  });
+});
+
+describe('delivery from the tick', () => {
+  it('a completed job is POSTed once, signed, with the job JSON', async () => {
+    const jobId = await createWithHook();
+    const clock = testClock();
+    await tickUntilFinal(app.services, jobId, clock);
+    expect(await deliveries(jobId)).toMatchObject([{ event: 'job.completed', status: 'pending', attempts: 0 }]);
+    await runTick(app.services, { now: clock.now, linger: false });
+    expect(received).toHaveLength(1);
+    const [hit] = received;
+    expect(hit!.validSignature).toBe(true);
+    expect(hit!.headers['content-type']).toBe('application/json');
+    expect(hit!.headers['x-webhook-event']).toBe('job.completed');
+    const job = jobViewSchema.parse(JSON.parse(hit!.body));
+    expect(job).toMatchObject({ id: jobId, status: 'completed', progress: 100 });
+    const [row] = await deliveries(jobId);
+    expect(row).toMatchObject({ status: 'delivered', attempts: 1, last_status: 204, locked_by: null });
+    expect(hit!.headers['x-webhook-id']).toBe(row.id);
+    await runTick(app.services, { now: clock.now, linger: false });
+    expect(received).toHaveLength(1);
+  });
+
+  it('a failing receiver is retried with backoff, not before it is due; 2xx ends it', async () => {
+    const jobId = await createWithHook('Retry me until the receiver is back.');
+    const clock = testClock();
+    await tickUntilFinal(app.services, jobId, clock);
+    replies = [500, 503];
+    await runTick(app.services, { now: clock.now, linger: false });
+    let [row] = await deliveries(jobId);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, last_status: 500 });
+    const wait = row.next_attempt_at.getTime() - clock.now().getTime();
+    expect(wait).toBeGreaterThanOrEqual(15_000);
+    expect(wait).toBeLessThanOrEqual(30_000);
+    await runTick(app.services, { now: clock.now, linger: false });
+    expect(received).toHaveLength(1);
+    clock.advance(31_000);
+    await runTick(app.services, { now: clock.now, linger: false });
+    [row] = await deliveries(jobId);
+    expect(row).toMatchObject({ status: 'pending', attempts: 2, last_status: 503 });
+    expect(row.next_attempt_at.getTime() - clock.now().getTime()).toBeGreaterThanOrEqual(30_000);
+    clock.advance(61_000);
+    await runTick(app.services, { now: clock.now, linger: false });
+    [row] = await deliveries(jobId);
+    expect(row).toMatchObject({ status: 'delivered', attempts: 3 });
+    expect(received.map((r) => r.headers['x-webhook-id'])).toEqual([row.id, row.id, row.id]);
+    expect(received.every((r) => r.validSignature)).toBe(true);
+  });
+
+  it('410 Gone stops at once; WEBHOOK_MAX_ATTEMPTS stops at last', async () => {
+    const gone = await createWithHook('Gone receiver.');
+    const clock = testClock();
+    await tickUntilFinal(app.services, gone, clock);
+    replies = [410];
+    await runTick(app.services, { now: clock.now, linger: false });
+    expect(await deliveries(gone)).toMatchObject([{ status: 'failed', attempts: 1, last_status: 410 }]);
+
+    app.reconfigure({ WEBHOOK_MAX_ATTEMPTS: '2' });
+    const flaky = await createWithHook('Always failing receiver.');
+    await tickUntilFinal(app.services, flaky, clock);
+    replies = [500, 500, 500];
+    await runTick(app.services, { now: clock.now, linger: false });
+    clock.advance(3_600_000);
+    await runTick(app.services, { now: clock.now, linger: false });
+    clock.advance(3_600_000);
+    await runTick(app.services, { now: clock.now, linger: false });
+    expect(await deliveries(flaky)).toMatchObject([{ status: 'failed', attempts: 2, last_status: 500 }]);
+    expect(received).toHaveLength(3);
+    app.reconfigure();
+  });
+
+  it('cancel enqueues job.canceled; a failed job retried and failed again notifies twice', async () => {
+    const canceled = await createWithHook('Cancel me.');
+    await app.call(cancel, 'POST', `/api/video/jobs/${canceled}/cancel?id=${canceled}`);
+    await app.call(cancel, 'POST', `/api/video/jobs/${canceled}/cancel?id=${canceled}`);
+    expect((await deliveries(canceled)).map((d) => d.event)).toEqual(['job.canceled']);
+    await runTick(app.services, { linger: false });
+    expect(received.map((r) => [r.headers['x-webhook-event'], JSON.parse(r.body).status])).toEqual([['job.canceled', 'canceled']]);
+
+    const blocked = await createWithHook('Everything here is [[blocked]] by the stand-in.');
+    const clock = testClock();
+    await tickUntilFinal(app.services, blocked, clock);
+    const again = await app.call(retry, 'POST', `/api/video/jobs/${blocked}/retry?id=${blocked}`);
+    expect(again.status).toBe(202);
+    await tickUntilFinal(app.services, blocked, clock);
+    expect((await deliveries(blocked)).map((d) => d.event)).toEqual(['job.failed', 'job.failed']);
+  });
+
+  it('a hanging receiver costs one timeout and never holds up task work in the same tick', async () => {
+    const hanging = await createWithHook('Hanging receiver.');
+    await app.call(cancel, 'POST', `/api/video/jobs/${hanging}/cancel?id=${hanging}`);
+    const { jobId: busy } = (await app.call(generate, 'POST', '/api/video/generate', { body: { response: 'Work to do meanwhile.' } })).json;
+    const clock = testClock(Date.now() + 1000);
+    replies = ['hang'];
+    const started = Date.now();
+    const result = await runTick(app.services, { now: clock.now, linger: false });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result.created).toBeGreaterThan(0);
+    expect(await deliveries(hanging)).toMatchObject([{ status: 'pending', attempts: 1, last_status: null }]);
+    const { rows } = await app.database.db.query(`select count(*)::int as n from video_tasks where job_id = $1 and operation_name is not null`, [busy]);
+    expect(rows[0].n).toBeGreaterThan(0);
+  });
+
+  it('two overlapping ticks deliver each webhook once (SKIP LOCKED), and none starts past the deadline', async () => {
+    for (let i = 0; i < 3; i++) {
+      const id = await createWithHook(`Overlap ${i}.`);
+      await app.call(cancel, 'POST', `/api/video/jobs/${id}/cancel?id=${id}`);
+    }
+    const clock = testClock(Date.now() + 1000);
+    const signal = new AbortController().signal;
+    const none = await deliverWebhooks(app.services, { tickId: 'late', now: clock.now, deadline: Date.now() + 100, signal });
+    expect(none).toEqual({ delivered: 0, retried: 0, failed: 0 });
+    expect(received).toHaveLength(0);
+    const [a, b] = await Promise.all([
+      deliverWebhooks(app.services, { tickId: 'a', now: clock.now, deadline: Date.now() + 10_000, signal }),
+      deliverWebhooks(app.services, { tickId: 'b', now: clock.now, deadline: Date.now() + 10_000, signal }),
+    ]);
+    expect(a.delivered + b.delivered).toBe(3);
+    expect(received).toHaveLength(3);
+    expect(new Set(received.map((r) => r.headers['x-webhook-id'])).size).toBe(3);
+  });
+
+  it('webhookUrl needs WEBHOOK_SECRET, and production refuses loopback http', async () => {
+    app.reconfigure({ WEBHOOK_SECRET: '' });
+    const unset = await app.call(generate, 'POST', '/api/video/generate', { body: { response: 'x', webhookUrl: url } });
+    expect(unset.status).toBe(400);
+    expect(unset.json.error.fields.webhookUrl).toMatch(/WEBHOOK_SECRET/);
+    app.reconfigure();
+    const prod = loadConfig({ VERCEL_ENV: 'production', WEBHOOK_SECRET: SECRET });
+    const { generateRequestSchema } = await import('../lib/jobs/request.ts');
+    const parsed = generateRequestSchema(prod).safeParse({ response: 'x', webhookUrl: url });
+    expect(parsed.success).toBe(false);
+    expect(generateRequestSchema(prod).safeParse({ response: 'x', webhookUrl: 'https://hooks.example.com/v' }).success).toBe(true);
+  });
+});
