@@ -49,6 +49,14 @@ export const envSchema = z.object({
   /** Points the SDK at another endpoint (a proxy, or the wire double in tests). */
   GOOGLE_GENAI_BASE_URL: optionalText,
   VEO_MODEL: z.string().default('veo-3.1-fast-generate-preview'),
+  /** Stills on Vertex AI (`generateImages`, Imagen's `:predict`). */
+  IMAGEN_MODEL: z.string().default('imagen-4.0-fast-generate-001'),
+  /** Stills on the Developer API, where @google/genai 2.x serves images through generateContent only. */
+  GEMINI_IMAGE_MODEL: z.string().default('gemini-2.5-flash-image'),
+  /** The text model that may write a storyboard (`storyboard: 'model'`), and how long the request waits for it. */
+  STORYBOARD_MODEL: z.string().default('gemini-2.5-flash'),
+  STORYBOARD_TIMEOUT_MS: int(8000, 500, 30_000),
+  MAX_VARIATIONS: int(6, 1, 20),
   MOCK_MODE: bool(false),
   VIDEO_GENERATION_ENABLED: bool(true),
   LOCAL_VIDEO_DELAY_MS: int(4000, 0, 3_600_000),
@@ -142,6 +150,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.POLL_MIN_SECONDS > e.POLL_MAX_SECONDS) {
     throw new ConfigError(['POLL_MIN_SECONDS'], 'POLL_MIN_SECONDS: must not exceed POLL_MAX_SECONDS');
+  }
+  // A lease shorter than a tick would let a second tick take a task the first still works on.
+  if (e.LEASE_SECONDS <= e.TICK_MAX_DURATION_SECONDS) {
+    throw new ConfigError(['LEASE_SECONDS'], 'LEASE_SECONDS: must exceed TICK_MAX_DURATION_SECONDS');
+  }
+  // A tick only opens a Veo operation when the create can finish before its hard stop.
+  if (e.REQUEST_TIMEOUT_MS > e.TICK_MAX_DURATION_SECONDS * 500) {
+    throw new ConfigError(['REQUEST_TIMEOUT_MS'], 'REQUEST_TIMEOUT_MS: must be at most half of TICK_MAX_DURATION_SECONDS');
   }
   const production = e.VERCEL_ENV === 'production';
   return {

@@ -44,8 +44,13 @@ function normalise(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').trim();
 }
 
+/** A line opening with a bullet (`-`, `*`, `•`) or a list number (`1.`, `2)`). */
+const LIST_ITEM = /\n(?=[ \t]*(?:[-*•]|\d{1,3}[.)])[ \t]+\S)/g;
+
 function paragraphs(text: string): string[] {
   return text
+    // Each item of a list is a paragraph of its own, even without blank lines between items.
+    .replace(LIST_ITEM, '\n\n')
     .split(/\n\s*\n/)
     .map((p) => p.replace(/\s*\n\s*/g, ' ').replace(/^[-*•\d.)\s]+(?=\S)/, '').trim())
     .filter((p) => /[\p{L}\p{N}]/u.test(p));
@@ -71,13 +76,18 @@ function chunks(text: string, size: number): string[] {
   return out;
 }
 
+/** Joins two pieces: scripts written without spaces (CJK) stay without one. */
+function join(a: string, b: string): string {
+  return /[。！？]$/.test(a) ? `${a}${b}` : `${a} ${b}`;
+}
+
 /** Merges pieces that are too short into their neighbour. */
 function mergeShort(pieces: string[]): string[] {
   const out: string[] = [];
   for (const piece of pieces) {
     const last = out.at(-1);
     if (last !== undefined && (last.length < MIN_PIECE_CHARS || piece.length < MIN_PIECE_CHARS) && last.length + piece.length < MAX_PIECE_CHARS) {
-      out[out.length - 1] = `${last} ${piece}`;
+      out[out.length - 1] = join(last, piece);
     } else {
       out.push(piece);
     }
@@ -93,7 +103,7 @@ function fitTo(pieces: string[], max: number): string[] {
     for (let i = 1; i < out.length - 1; i++) {
       if (out[i]!.length + out[i + 1]!.length < out[best]!.length + out[best + 1]!.length) best = i;
     }
-    out.splice(best, 2, `${out[best]} ${out[best + 1]}`);
+    out.splice(best, 2, join(out[best]!, out[best + 1]!));
   }
   return out;
 }

@@ -78,7 +78,7 @@ describe('POST /api/video/generate records the job', () => {
     const db = app.database.db;
     const esc = await db.query('select * from escalations where id = $1', [res.json.escalationId]);
     expect(esc.rows[0]).toMatchObject({ video_generation_status: 'pending', video_job_id: res.json.jobId, question: 'How do plants eat?' });
-    const tasks = await db.query(`select position, status, kind, input from video_tasks where job_id = $1 order by position`, [res.json.jobId]);
+    const tasks = await db.query(`select position, status, kind, input from video_tasks where job_id = $1 and kind = 'veo_scene' order by position`, [res.json.jobId]);
     expect(tasks.rows.map((t) => t.position)).toEqual([0, 1, 2]);
     expect(tasks.rows[2].input).toMatchObject({ aspectRatio: '9:16', durationSeconds: 6, text: 'Leaves breathe in carbon dioxide through tiny pores.' });
     expect(tasks.rows.every((t) => t.status === 'pending' && t.kind === 'veo_scene')).toBe(true);

@@ -40,12 +40,14 @@ describe('pipeline with the local stand-in provider and the local store', () => 
     const clock = testClock();
     const results = await tickUntilFinal(app.services, jobId, clock);
     expect(sum(results, 'created')).toBe(3);
-    expect(sum(results, 'uploaded')).toBe(3);
+    // Three scenes and the final cut.
+    expect(sum(results, 'uploaded')).toBe(4);
 
     const done = await app.call(getJob, 'GET', `/api/video/jobs/${jobId}?id=${jobId}`);
     expect(done.json).toMatchObject({ status: 'completed', progress: 100, error: null });
-    expect(done.json.scenes).toHaveLength(3);
-    for (const scene of done.json.scenes) {
+    const scenes = done.json.scenes.filter((s: { kind: string }) => s.kind === 'veo_scene');
+    expect(scenes).toHaveLength(3);
+    for (const scene of scenes) {
       expect(scene.status).toBe('completed');
       const res = await fetchLocal(scene.url);
       expect(res.status).toBe(200);
@@ -58,7 +60,8 @@ describe('pipeline with the local stand-in provider and the local store', () => 
     }
     const esc = await app.database.db.query('select video_generation_status, video_url, video_job_id from escalations where id = $1', [escalationId]);
     expect(esc.rows[0]).toMatchObject({ video_generation_status: 'completed', video_job_id: jobId });
-    expect(esc.rows[0].video_url).toBe(done.json.scenes[0].url);
+    // The escalation points at the stitched final cut, not at a scene.
+    expect(esc.rows[0].video_url).toMatch(new RegExp(`/${jobId}/final\\.mp4$`));
   });
 
   it('the poll endpoint runs a tick and answers with its counts', async () => {
@@ -79,11 +82,12 @@ describe('pipeline with the local stand-in provider and the local store', () => 
     await tickUntilFinal(app.services, created.json.jobId, testClock());
     const job = await app.call(getJob, 'GET', `/api/video/jobs/${created.json.jobId}?id=${created.json.jobId}`);
     expect(job.json.status).toBe('completed');
-    expect(job.json.scenes.map((s: { status: string }) => s.status)).toEqual(['completed', 'completed', 'completed', 'failed']);
+    expect(job.json.scenes.map((s: { status: string }) => s.status)).toEqual(['completed', 'completed', 'completed', 'failed', 'completed']);
+    expect(job.json.scenes[4]).toMatchObject({ kind: 'render', label: 'Final cut' });
     expect(job.json.scenes[3]).toMatchObject({ errorCode: 'safety_filtered' });
     expect(job.json.scenes[3].error).toMatch(/safety/i);
     expect(job.json.error).toMatch(/^Scene 4: /);
-    expect(job.json.currentStep).toMatch(/3 of 4 scenes ready, 1 failed/);
+    expect(job.json.currentStep).toMatch(/3 of 4 scenes ready, 1 failed, final cut ready/);
   });
 
   it('with VIDEO_GENERATION_ENABLED=false the tick starts nothing and says so', async () => {
@@ -92,7 +96,7 @@ describe('pipeline with the local stand-in provider and the local store', () => 
     const res = await app.call(poll, 'GET', '/api/video/poll');
     expect(res.json).toMatchObject({ created: 0, generationEnabled: false });
     expect(res.json.message).toMatch(/VIDEO_GENERATION_ENABLED/);
-    const { rows } = await services.db.query(`select status, operation_name from video_tasks where job_id = $1`, [created.json.jobId]);
+    const { rows } = await services.db.query(`select status, operation_name from video_tasks where job_id = $1 and kind = 'veo_scene'`, [created.json.jobId]);
     expect(rows).toEqual([{ status: 'pending', operation_name: null }]);
     app.reconfigure();
   });

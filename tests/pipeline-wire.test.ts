@@ -97,11 +97,12 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
       const results = await tickUntilFinal(services, jobId, testClock());
       expect(veo.requests.create - createsBefore).toBe(2);
       expect(sum(results, 'created')).toBe(2);
-      expect(sum(results, 'uploaded')).toBe(2);
+      // Two scenes and the stitched final cut.
+      expect(sum(results, 'uploaded')).toBe(3);
 
       const job = await readJobJson(jobId);
       expect(job).toMatchObject({ status: 'completed', progress: 100, error: null });
-      for (const [i, scene] of job.scenes.entries()) {
+      for (const [i, scene] of job.scenes.filter((s: { kind: string }) => s.kind === 'veo_scene').entries()) {
         const key = `${BUCKET}/${jobId}/scene-0${i + 1}.mp4`;
         expect(storage.objects.get(key)).toMatchObject({ contentType: 'video/mp4', size: mp4.length, writes: 1 });
         expect(scene.url).toMatch(new RegExp(`^${storage.url}/storage/v1/object/sign/${BUCKET}/${jobId}/scene-0${i + 1}\\.mp4\\?token=`));
@@ -135,7 +136,7 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
     await tickUntilFinal(services, jobId, testClock());
     const job = await readJobJson(jobId);
     expect(job.status).toBe('failed');
-    for (const scene of job.scenes) {
+    for (const scene of job.scenes.filter((s: { kind: string }) => s.kind === 'veo_scene')) {
       expect(scene.status).toBe('failed');
       expect(scene.error).toContain('The model is overloaded');
     }

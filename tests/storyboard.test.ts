@@ -64,3 +64,66 @@ describe('storyboard splitter', () => {
     }
   });
 });
+
+describe('storyboard edge cases', () => {
+  it('a bullet list without blank lines: one scene per item, markers stripped', () => {
+    const text = 'To cook pasta:\n- Heat a large pot of salted water until it boils steadily\n- Add the pasta and stir it well so it does not stick\n* Drain it after about ten minutes and serve it warm';
+    const pieces = splitText(text, 5);
+    expect(pieces).toHaveLength(3);
+    expect(pieces[0]).toMatch(/^To cook pasta: Heat a large pot/);
+    expect(pieces[1]).toBe('Add the pasta and stir it well so it does not stick');
+    expect(pieces[2]).toBe('Drain it after about ten minutes and serve it warm');
+    expect(pieces.some((p) => /(^|\s)[-*•]\s/.test(p))).toBe(false);
+  });
+
+  it('a numbered list splits the same way', () => {
+    const text = '1. Light hits the chlorophyll inside the leaf cells.\n2. Water is split and oxygen is released into the air.\n3) Sugar is built from carbon dioxide and stored.';
+    const pieces = splitText(text, 5);
+    expect(pieces).toEqual([
+      'Light hits the chlorophyll inside the leaf cells.',
+      'Water is split and oxygen is released into the air.',
+      'Sugar is built from carbon dioxide and stored.',
+    ]);
+  });
+
+  it('one word is one scene whose prompt carries it', () => {
+    const scenes = buildStoryboard('Photosynthesis', opts);
+    expect(scenes).toHaveLength(1);
+    expect(scenes[0]!.text).toBe('Photosynthesis');
+    expect(scenes[0]!.prompt).toMatch(/^Visualise: Photosynthesis/);
+  });
+
+  it('one giant paragraph of many sentences: at most maxScenes, every sentence kept, in order', () => {
+    const sentences = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} adds one more small idea to the explanation.`);
+    const pieces = splitText(sentences.join(' '), 6);
+    expect(pieces).toHaveLength(6);
+    const joined = pieces.join(' ');
+    let last = -1;
+    for (let i = 0; i < 60; i++) {
+      const at = joined.indexOf(`Sentence number ${i} `);
+      expect(at).toBeGreaterThan(last);
+      last = at;
+    }
+  });
+
+  it('non-Latin scripts split on their own sentence marks, in order', () => {
+    const hindi = 'चाँद की अपनी कोई रोशनी नहीं होती है। वह सूरज की रोशनी को लौटाता है। हम उसका बदलता हुआ चमकीला भाग देखते हैं।';
+    expect(splitText(hindi, 5)).toHaveLength(3);
+    const arabic = 'القمر لا يضيء من تلقاء نفسه أبدا؟ إنه يعكس ضوء الشمس الساطع علينا. ونرى أجزاء مختلفة منه كل ليلة جديدة.';
+    expect(splitText(arabic, 5)).toHaveLength(3);
+    const russian = 'Луна не светится сама по себе вовсе.\n\nОна отражает свет Солнца на Землю.\n\nМы видим разные её части каждую ночь.';
+    const scenes = buildStoryboard(russian, opts);
+    expect(scenes.map((s) => s.text)).toEqual(['Луна не светится сама по себе вовсе.', 'Она отражает свет Солнца на Землю.', 'Мы видим разные её части каждую ночь.']);
+    const japanese = '月は自分で光りません。太陽の光を反射しています。見える明るい部分は毎晩変わります。';
+    expect(splitText(japanese, 5).join('')).toBe(japanese);
+  });
+
+  it('text far over the request limit still gives at most maxScenes prompts within Veo limits', () => {
+    const text = Array.from({ length: 400 }, (_, i) => `Idea ${i} is explained in a long sentence that goes on for a while.`).join('\n\n');
+    expect(text.length).toBeGreaterThan(20_000);
+    const scenes = buildStoryboard(text, { ...opts, maxScenes: 3 });
+    expect(scenes).toHaveLength(3);
+    for (const s of scenes) expect(s.prompt.length).toBeLessThanOrEqual(MAX_PROMPT_CHARS);
+    expect(scenes[2]!.prompt).toContain('Scene 3 of 3');
+  });
+});

@@ -1,11 +1,27 @@
 /**
  * What a generate request becomes: the job's kind, its storyboard, and the ordered tasks the tick
  * will advance. One place decides this, so a new kind of job is a change here and a task module.
+ *
+ *   video       [keyframe still × n] → Veo scene × n → render (final cut + poster) → [variation × v]
+ *   image       still × n
+ *   variations  variation × v of another completed job's final video
+ *
+ * Positions are the order above; a task that needs others lists their positions in `waitsFor`.
  */
+import { randomInt } from 'node:crypto';
+import type { Caller } from '../auth/jwt.ts';
+import { assertOwner } from '../auth/owner.ts';
 import type { Config } from '../config.ts';
-import { buildStoryboard, type Scene } from '../storyboard.ts';
-import type { GenerateRequest, VeoSceneInput } from './request.ts';
-import { TASK_KIND, type TaskKindName } from './states.ts';
+import type { Queryable } from '../db/pool.ts';
+import { coerceError } from '../errors.ts';
+import { httpError } from '../http/respond.ts';
+import { log } from '../log.ts';
+import { writeModelStoryboard } from '../providers/storyboard-model.ts';
+import { allowedDurations } from '../providers/veo.ts';
+import { buildStoryboard, MAX_PROMPT_CHARS, scenePrompt, type Scene } from '../storyboard.ts';
+import type { GenerateRequest } from './request.ts';
+import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from './states.ts';
+import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.ts';
 
 export interface PlannedTask {
   kind: TaskKindName;
@@ -13,27 +29,137 @@ export interface PlannedTask {
 }
 
 export interface JobPlan {
-  kind: 'video';
+  kind: JobKindName;
   storyboard: Scene[];
   tasks: PlannedTask[];
+  /** What the job is counted in for the caller: scenes, stills or variations. */
+  scenes: number;
+  storyboardSource: 'splitter' | 'model';
+  /** Why a requested model storyboard was not used, when it was not. */
+  storyboardNote: string | null;
 }
 
-export async function planJob(request: GenerateRequest, _config: Config): Promise<JobPlan> {
-  const storyboard = buildStoryboard(request.response, {
+export interface PlanContext {
+  db?: Queryable;
+  caller?: Caller;
+}
+
+/** Variations made when a variations job names no count. */
+const DEFAULT_VARIATIONS = 3;
+
+/**
+ * SQL for a job's unit count (scenes, stills or variations), with `j` the video_jobs row: the
+ * tasks of the kind that job kind is counted in, so renders and keyframes do not count as scenes.
+ */
+export const UNIT_COUNT_SQL = `(select count(*) from video_tasks t where t.job_id = j.id and t.kind = case j.kind
+  when '${JOB_KIND.image}' then '${TASK_KIND.imagenStill}' when '${JOB_KIND.variations}' then '${TASK_KIND.variation}'
+  else '${TASK_KIND.veoScene}' end)::int`;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+async function storyboardFor(request: GenerateRequest, config: Config): Promise<Pick<JobPlan, 'storyboard' | 'storyboardSource' | 'storyboardNote'>> {
+  const options = {
     style: request.style,
     maxScenes: request.maxScenes,
     durationSeconds: request.durationSeconds,
     ...(request.question ? { question: request.question } : {}),
+  };
+  const split = () => buildStoryboard(request.response, options);
+  if (request.storyboard !== 'model') return { storyboard: split(), storyboardSource: 'splitter', storyboardNote: null };
+  if (config.provider !== 'veo') {
+    const note = 'A model storyboard needs a Google key (and MOCK_MODE off); the deterministic splitter wrote this one';
+    return { storyboard: split(), storyboardSource: 'splitter', storyboardNote: note };
+  }
+  try {
+    const scenes = await writeModelStoryboard(config, {
+      response: request.response,
+      ...(request.question ? { question: request.question } : {}),
+      style: request.style,
+      maxScenes: request.maxScenes,
+      durations: allowedDurations(config.VEO_MODEL),
+    });
+    const storyboard = scenes.map((s, index) => ({
+      index,
+      text: s.text,
+      prompt: scenePrompt(s.visualPrompt, index, scenes.length, options),
+      durationSeconds: s.seconds,
+    }));
+    return { storyboard, storyboardSource: 'model', storyboardNote: null };
+  } catch (thrown) {
+    const reason = coerceError(thrown).message;
+    log('storyboard_model_fallback', { error: reason });
+    return { storyboard: split(), storyboardSource: 'splitter', storyboardNote: `The model storyboard failed (${reason}); the deterministic splitter wrote this one` };
+  }
+}
+
+/** A variations job's source must be the caller's own completed job with a final video. */
+async function assertSource(request: GenerateRequest, context: PlanContext): Promise<void> {
+  if (!context.db || !context.caller || !request.sourceJobId) return;
+  const { rows } = await context.db.query<{ owner_id: string | null; status: string; video_path: string | null }>(
+    `select owner_id, status, video_path from video_jobs where id = $1`,
+    [request.sourceJobId],
+  );
+  const source = rows[0];
+  if (!source) throw httpError(404, 'not_found', 'No job with this id', { sourceJobId: 'no job with this id' });
+  assertOwner(context.caller, source.owner_id, 'job', 'sourceJobId');
+  if (source.status !== STATUS.completed || !source.video_path) {
+    throw httpError(409, 'source_not_ready', 'The source job has no finished video yet', { sourceJobId: `job is ${source.status} and has no finished video` });
+  }
+}
+
+function variationTasks(count: number, seed: number, from: { sourceJobId: string } | { waitsFor: number[] }): PlannedTask[] {
+  return Array.from({ length: count }, (_, index): PlannedTask => {
+    const input: VariationInput = { index, count, seed, ...from };
+    return { kind: TASK_KIND.variation, input };
   });
-  const tasks = storyboard.map((scene): PlannedTask => {
+}
+
+function stillTask(scene: Scene, request: GenerateRequest, purpose: 'still' | 'keyframe'): PlannedTask {
+  const lead = purpose === 'keyframe' ? 'The opening frame of this scene, as one still image' : 'One still illustration, no motion';
+  const input: ImagenStillInput = {
+    prompt: clip(`${lead}. ${scene.prompt}`, MAX_PROMPT_CHARS),
+    text: scene.text,
+    aspectRatio: request.aspectRatio,
+    scene: scene.index,
+    purpose,
+  };
+  return { kind: TASK_KIND.imagenStill, input };
+}
+
+export async function planJob(request: GenerateRequest, config: Config, context: PlanContext = {}): Promise<JobPlan> {
+  const seed = request.variationSeed ?? randomInt(0, 2 ** 32 - 1);
+  if (request.kind === JOB_KIND.variations) {
+    await assertSource(request, context);
+    const count = request.variations ?? DEFAULT_VARIATIONS;
+    const tasks = variationTasks(count, seed, { sourceJobId: request.sourceJobId! });
+    return { kind: JOB_KIND.variations, storyboard: [], tasks, scenes: count, storyboardSource: 'splitter', storyboardNote: null };
+  }
+
+  const board = await storyboardFor(request, config);
+  const scenes = board.storyboard;
+  if (request.kind === JOB_KIND.image) {
+    return { kind: JOB_KIND.image, ...board, tasks: scenes.map((s) => stillTask(s, request, 'still')), scenes: scenes.length };
+  }
+
+  const tasks: PlannedTask[] = request.keyframes ? scenes.map((s) => stillTask(s, request, 'keyframe')) : [];
+  const firstScene = tasks.length;
+  for (const scene of scenes) {
+    const keyframe = request.keyframes ? { image: { position: scene.index }, waitsFor: [scene.index] } : {};
     const input: VeoSceneInput = {
       prompt: scene.prompt,
       text: scene.text,
       aspectRatio: request.aspectRatio,
       durationSeconds: scene.durationSeconds,
+      scene: scene.index,
       ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
+      ...keyframe,
     };
-    return { kind: TASK_KIND.veoScene, input };
-  });
-  return { kind: 'video', storyboard, tasks };
+    tasks.push({ kind: TASK_KIND.veoScene, input });
+  }
+  const renderAt = tasks.length;
+  tasks.push({ kind: TASK_KIND.render, input: { waitsFor: scenes.map((_, i) => firstScene + i) } });
+  if (request.variations) tasks.push(...variationTasks(request.variations, seed, { waitsFor: [renderAt] }));
+  return { kind: JOB_KIND.video, ...board, tasks, scenes: scenes.length };
 }

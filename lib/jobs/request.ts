@@ -5,9 +5,20 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { allowedDurations } from '../providers/veo.ts';
+import { webhookUrlSchema } from '../webhooks/url.ts';
 
 export const STYLES = ['fun', 'calm', 'background'] as const;
 export const ASPECT_RATIOS = ['16:9', '9:16'] as const;
+export const JOB_KINDS = ['video', 'image', 'variations'] as const;
+
+/** Fields that only make sense for some kinds of job, each refused by name otherwise. */
+function jobKindRules(r: { kind: string; keyframes: boolean; variations?: number | undefined; sourceJobId?: string | undefined }, ctx: z.RefinementCtx): void {
+  const refuse = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+  if (r.kind === 'variations' && !r.sourceJobId) refuse('sourceJobId', "is required when kind is 'variations'");
+  if (r.kind !== 'variations' && r.sourceJobId) refuse('sourceJobId', "is only allowed when kind is 'variations'");
+  if (r.kind !== 'video' && r.keyframes) refuse('keyframes', "is only allowed when kind is 'video'");
+  if (r.kind === 'image' && r.variations !== undefined) refuse('variations', "is not allowed when kind is 'image'");
+}
 
 /** Text fields refuse NUL and other C0 controls (Postgres cannot store NUL; the rest is noise). */
 const text = (max: number) =>
@@ -34,18 +45,24 @@ export function generateRequestSchema(config: Config) {
       .default(defaultDuration),
     negativePrompt: text(1000).optional(),
     maxScenes: z.number().int().min(1).max(config.MAX_SCENES).default(Math.min(config.MAX_SCENES, 5)),
-  });
+    /** What the job makes: a stitched video, stills only, or variations of a finished video (lib/jobs/plan.ts). */
+    kind: z.enum(JOB_KINDS).default('video'),
+    /** Video jobs: a still per scene that becomes the scene's first frame. */
+    keyframes: z.boolean().default(false),
+    /** How many variations: of `sourceJobId` (kind 'variations'), or of this video's final cut. */
+    variations: z.number().int().min(1).max(config.MAX_VARIATIONS).optional(),
+    /** Kind 'variations': the caller's completed job whose final video is varied. */
+    sourceJobId: z.uuid('must be a UUID').optional(),
+    /** Makes a set of variations reproducible; random when omitted. */
+    variationSeed: z.number().int().min(0).max(0xffffffff).optional(),
+    /** 'model': a Gemini text model writes the storyboard (with a Google key), else the splitter. */
+    storyboard: z.enum(['splitter', 'model']).default('splitter'),
+    /** Where to POST the job on a terminal state (lib/webhooks). */
+    webhookUrl: webhookUrlSchema(config).optional(),
+  }).superRefine(jobKindRules);
 }
 
 export type GenerateRequest = z.infer<ReturnType<typeof generateRequestSchema>>;
 
-/** What a veo_scene task stores as its input. */
-export const veoSceneInputSchema = z.object({
-  prompt: z.string().min(1),
-  text: z.string(),
-  aspectRatio: z.enum(ASPECT_RATIOS),
-  durationSeconds: z.number().int().positive(),
-  negativePrompt: z.string().optional(),
-});
-
-export type VeoSceneInput = z.infer<typeof veoSceneInputSchema>;
+/** What a veo_scene task stores as its input (all task inputs live in ./task-inputs.ts). */
+export { veoSceneInputSchema, type VeoSceneInput } from './task-inputs.ts';

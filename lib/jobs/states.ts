@@ -22,6 +22,18 @@ export function isFinal(status: Status): boolean {
 
 export const TASK_KIND = Object.freeze({
   veoScene: 'veo_scene',
+  imagenStill: 'imagen_still',
+  render: 'render',
+  variation: 'variation',
 } as const);
 
 export type TaskKindName = (typeof TASK_KIND)[keyof typeof TASK_KIND];
+
+/** What a job delivers: a (stitched) video, stills only, or variations of a finished video. */
+export const JOB_KIND = Object.freeze({
+  video: 'video',
+  image: 'image',
+  variations: 'variations',
+} as const);
+
+export type JobKindName = (typeof JOB_KIND)[keyof typeof JOB_KIND];

@@ -4,19 +4,23 @@
  * two scenes at once cannot both miss that the job is done.
  */
 import type { DbClient } from '../db/pool.ts';
-import { STATUS, type Status } from './states.ts';
+import { enqueueWebhook } from '../webhooks/enqueue.ts';
+import { taskLabel, unitKindOf } from './progress.ts';
+import { JOB_KIND, STATUS, TASK_KIND, isFinal, type Status } from './states.ts';
 
 interface TaskSummary {
   position: number;
+  kind: string;
   status: Status;
   error: string | null;
-  output: { url?: string; objectPath?: string } | null;
+  input: { scene?: number; index?: number; purpose?: string };
+  output: { url?: string; objectPath?: string; posterPath?: string; posterUrl?: string } | null;
 }
 
 /** Locks the job row; every task write of a job happens under this lock. */
-export async function lockJob(client: DbClient, jobId: string): Promise<{ status: Status; escalation_id: string } | undefined> {
-  const { rows } = await client.query<{ status: Status; escalation_id: string }>(
-    `select status, escalation_id from video_jobs where id = $1 for update`,
+export async function lockJob(client: DbClient, jobId: string): Promise<{ status: Status; escalation_id: string; kind: string } | undefined> {
+  const { rows } = await client.query<{ status: Status; escalation_id: string; kind: string }>(
+    `select status, escalation_id, kind from video_jobs where id = $1 for update`,
     [jobId],
   );
   return rows[0];
@@ -25,7 +29,52 @@ export async function lockJob(client: DbClient, jobId: string): Promise<{ status
 function failureSummary(tasks: TaskSummary[]): string | null {
   const failed = tasks.filter((t) => t.status === STATUS.failed);
   if (failed.length === 0) return null;
-  return failed.map((t) => `Scene ${t.position + 1}: ${t.error ?? 'failed'}`).join('; ');
+  return failed.map((t) => `${taskLabel(t.kind, t.input.scene ?? t.input.index ?? t.position, t.input.purpose)}: ${t.error ?? 'failed'}`).join('; ');
+}
+
+interface Result {
+  videoPath: string | null;
+  videoUrl: string | null;
+  posterPath: string | null;
+  posterUrl: string | null;
+}
+
+/**
+ * What a finished job delivers. A video job: its final cut and poster, or (the render failed)
+ * its first scene. An image job: its first still, as the poster. Variations: the first one.
+ */
+function resultOf(jobKind: string, tasks: TaskSummary[]): Result {
+  const done = (kind: string) => tasks.find((t) => t.kind === kind && t.status === STATUS.completed && t.output?.objectPath);
+  const none: Result = { videoPath: null, videoUrl: null, posterPath: null, posterUrl: null };
+  if (jobKind === JOB_KIND.image) {
+    const still = done(TASK_KIND.imagenStill);
+    return still ? { ...none, posterPath: still.output!.objectPath!, posterUrl: still.output!.url ?? null } : none;
+  }
+  const cut = jobKind === JOB_KIND.video ? done(TASK_KIND.render) : undefined;
+  const video = cut ?? done(unitKindOf(jobKind));
+  if (!video) return none;
+  return {
+    videoPath: video.output!.objectPath!,
+    videoUrl: video.output!.url ?? null,
+    posterPath: video.output!.posterPath ?? null,
+    posterUrl: video.output!.posterUrl ?? null,
+  };
+}
+
+/**
+ * Tasks that wait for others (`waitsFor`) are woken the moment the last of those is final,
+ * instead of at their next backoff: a render starts as soon as the last scene is stored.
+ */
+async function wakeDependents(client: DbClient, jobId: string, now: Date): Promise<void> {
+  await client.query(
+    `update video_tasks w set next_check_at = $2
+      where w.job_id = $1 and w.status = 'pending' and w.next_check_at > $2 and w.input ? 'waitsFor'
+        and not exists (
+          select 1 from video_tasks d
+           where d.job_id = $1 and d.status in ('pending', 'processing')
+             and d.position in (select (jsonb_array_elements_text(w.input -> 'waitsFor'))::int))`,
+    [jobId, now],
+  );
 }
 
 /** Recomputes the job from its tasks; returns the job's status afterwards. */
@@ -34,16 +83,19 @@ export async function syncJob(client: DbClient, jobId: string, now: Date): Promi
   if (!job) return STATUS.failed;
   if (job.status === STATUS.canceled) return job.status;
   const { rows: tasks } = await client.query<TaskSummary>(
-    `select position, status, error, output from video_tasks where job_id = $1 order by position`,
+    `select position, kind, status, error, input, output from video_tasks where job_id = $1 order by position`,
     [jobId],
   );
   const active = tasks.some((t) => t.status === STATUS.pending || t.status === STATUS.processing);
   const touched = tasks.some((t) => t.status !== STATUS.pending);
-  const firstDone = tasks.find((t) => t.status === STATUS.completed);
+  const unitKind = unitKindOf(job.kind);
+  const anyUnitDone = tasks.some((t) => t.kind === unitKind && t.status === STATUS.completed);
   let status: Status;
   if (active) status = touched ? STATUS.processing : STATUS.pending;
-  else status = firstDone ? STATUS.completed : STATUS.failed;
+  else status = anyUnitDone ? STATUS.completed : STATUS.failed;
   const final = !active;
+  const result = final ? resultOf(job.kind, tasks) : resultOf('', []);
+  if (active) await wakeDependents(client, jobId, now);
   await client.query(
     `update video_jobs
         set status = $2,
@@ -51,15 +103,19 @@ export async function syncJob(client: DbClient, jobId: string, now: Date): Promi
             completed_at = case when $4 then coalesce(completed_at, $3) else null end,
             error = $5,
             video_path = $6,
-            video_url = $7
+            video_url = $7,
+            poster_path = $8,
+            poster_url = $9
       where id = $1`,
-    [jobId, status, now, final, failureSummary(tasks), final ? (firstDone?.output?.objectPath ?? null) : null, final ? (firstDone?.output?.url ?? null) : null],
+    [jobId, status, now, final, failureSummary(tasks), result.videoPath, result.videoUrl, result.posterPath, result.posterUrl],
   );
   // Only the escalation's current job speaks for it; an older job finishing late stays quiet.
   await client.query(
-    `update escalations set video_generation_status = $2, video_url = $3
+    `update escalations set video_generation_status = $2, video_url = $3, poster_url = $5
       where id = $1 and video_job_id = $4`,
-    [job.escalation_id, status, final ? (firstDone?.output?.url ?? null) : null, jobId],
+    [job.escalation_id, status, result.videoUrl, jobId, result.posterUrl],
   );
+  // Exactly once per move into a terminal state, in this transaction: the job's webhook, if any.
+  if (final && !isFinal(job.status)) await enqueueWebhook(client, jobId, status, now);
   return status;
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.ts';
 import type { ObjectStore } from '../storage/types.ts';
-import { currentStepOf, progressOf } from './progress.ts';
+import { currentStepOf, progressOf, taskLabel, type TaskProgress } from './progress.ts';
 import type { Status } from './states.ts';
 
 const jobRowSchema = z.object({
@@ -19,6 +19,10 @@ const jobRowSchema = z.object({
   error: z.string().nullable(),
   video_path: z.string().nullable(),
   video_url: z.string().nullable(),
+  poster_path: z.string().nullable(),
+  poster_url: z.string().nullable(),
+  storyboard_source: z.enum(['splitter', 'model']),
+  storyboard_note: z.string().nullable(),
   created_at: z.date(),
   updated_at: z.date(),
   started_at: z.date().nullable(),
@@ -32,7 +36,20 @@ const sceneRowSchema = z.object({
   operation_name: z.string().nullable(),
   attempts: z.number(),
   polls: z.number(),
-  output: z.object({ objectPath: z.string().optional(), url: z.string().optional(), bytes: z.number().optional() }).nullable(),
+  input: z.record(z.string(), z.unknown()),
+  output: z
+    .object({
+      objectPath: z.string().optional(),
+      url: z.string().optional(),
+      bytes: z.number().optional(),
+      posterPath: z.string().optional(),
+      posterUrl: z.string().optional(),
+      progress: z.number().optional(),
+      description: z.string().optional(),
+      durationSeconds: z.number().optional(),
+    })
+    .loose()
+    .nullable(),
   error_code: z.string().nullable(),
   error: z.string().nullable(),
   started_at: z.date().nullable(),
@@ -42,7 +59,14 @@ const sceneRowSchema = z.object({
 
 export interface SceneView {
   index: number;
+  /** veo_scene, imagen_still, render or variation; `label` names it ("Scene 2", "Final cut"). */
+  kind: string;
+  label: string;
   status: Status;
+  /** 0–100: a running render or variation reports it from ffmpeg; others are 0 or 100. */
+  progress: number;
+  /** What a variation changed ("mirror, warm colour"); null otherwise. */
+  description: string | null;
   text: string | null;
   url: string | null;
   bytes: number | null;
@@ -63,9 +87,14 @@ export interface JobView {
   progress: number;
   currentStep: string;
   videoUrl: string | null;
+  /** The final cut's poster (video jobs) or the first still (image jobs). */
+  posterUrl: string | null;
   error: string | null;
   request: Record<string, unknown>;
   storyboard: z.infer<typeof jobRowSchema>['storyboard'];
+  /** Who wrote the storyboard, and why the model did not when it was asked to. */
+  storyboardSource: 'splitter' | 'model';
+  storyboardNote: string | null;
   scenes: SceneView[];
   createdAt: string;
   updatedAt: string;
@@ -74,6 +103,26 @@ export interface JobView {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The unit a task works on (scene, still or variation index), from its input. */
+function unitOf(input: Record<string, unknown>): number | undefined {
+  const unit = input.scene ?? input.index;
+  return typeof unit === 'number' ? unit : undefined;
+}
+
+function progressRowOf(t: z.infer<typeof sceneRowSchema>): TaskProgress {
+  const unit = unitOf(t.input);
+  const fraction = t.output?.progress;
+  return {
+    position: t.position,
+    kind: t.kind,
+    status: t.status as Status,
+    started: t.operation_name !== null,
+    polls: t.polls,
+    ...(unit !== undefined ? { unit } : {}),
+    ...(fraction !== undefined ? { fraction } : {}),
+  };
+}
 
 async function freshUrl(store: ObjectStore, path: string | undefined | null, stored: string | undefined | null): Promise<string | null> {
   if (!path) return stored ?? null;
@@ -96,27 +145,35 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string):
   if (rows.length === 0) return undefined;
   const job = jobRowSchema.parse(rows[0]);
   const { rows: taskRows } = await db.query(
-    `select position, kind, status, operation_name, attempts, polls, output, error_code, error, started_at, completed_at, next_check_at
+    `select position, kind, status, operation_name, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at
        from video_tasks where job_id = $1 order by position`,
     [jobId],
   );
   const tasks = taskRows.map((r) => sceneRowSchema.parse(r));
   const status = job.status as Status;
-  const progressInput = tasks.map((t) => ({ position: t.position, status: t.status as Status, started: t.operation_name !== null, polls: t.polls }));
+  const progressInput = tasks.map((t) => progressRowOf(t));
   const scenes = await Promise.all(
-    tasks.map(async (t): Promise<SceneView> => ({
-      index: t.position,
-      status: t.status as Status,
-      text: job.storyboard[t.position]?.text ?? null,
-      url: await freshUrl(store, t.output?.objectPath, t.output?.url),
-      bytes: t.output?.bytes ?? null,
-      error: t.error,
-      errorCode: t.error_code,
-      attempts: t.attempts,
-      startedAt: iso(t.started_at),
-      completedAt: iso(t.completed_at),
-      nextCheckAt: t.status === 'pending' || t.status === 'processing' ? iso(t.next_check_at) : null,
-    })),
+    tasks.map(async (t, i): Promise<SceneView> => {
+      const p = progressInput[i]!;
+      const active = t.status === 'pending' || t.status === 'processing';
+      return {
+        index: t.position,
+        kind: t.kind,
+        label: taskLabel(t.kind, p.unit ?? t.position, typeof t.input.purpose === 'string' ? t.input.purpose : undefined),
+        status: t.status as Status,
+        progress: active ? Math.round((p.fraction ?? 0) * 100) : t.status === 'completed' ? 100 : 0,
+        description: t.output?.description ?? null,
+        text: (typeof t.input.text === 'string' ? t.input.text : job.storyboard[p.unit ?? t.position]?.text) ?? null,
+        url: await freshUrl(store, t.output?.objectPath, t.output?.url),
+        bytes: t.output?.bytes ?? null,
+        error: t.error,
+        errorCode: t.error_code,
+        attempts: t.attempts,
+        startedAt: iso(t.started_at),
+        completedAt: iso(t.completed_at),
+        nextCheckAt: active ? iso(t.next_check_at) : null,
+      };
+    }),
   );
   return {
     id: job.id,
@@ -125,11 +182,14 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string):
     kind: job.kind,
     status,
     progress: progressOf(status, progressInput),
-    currentStep: currentStepOf(status, progressInput),
+    currentStep: currentStepOf(status, progressInput, job.kind),
     videoUrl: await freshUrl(store, job.video_path, job.video_url),
+    posterUrl: await freshUrl(store, job.poster_path, job.poster_url),
     error: job.error,
     request: job.request,
     storyboard: job.storyboard,
+    storyboardSource: job.storyboard_source,
+    storyboardNote: job.storyboard_note,
     scenes,
     createdAt: job.created_at.toISOString(),
     updatedAt: job.updated_at.toISOString(),

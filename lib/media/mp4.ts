@@ -15,6 +15,13 @@ export interface Mp4Info {
   height: number;
   hasVideo: boolean;
   hasAudio: boolean;
+  /** Sample-entry four-character codes of the first video and audio tracks (`avc1`, `mp4a` …). */
+  videoCodec?: string;
+  audioCodec?: string;
+  /** mdhd timescale of the first video track: clips that differ here do not stream-copy cleanly. */
+  videoTimescale?: number;
+  audioSampleRate?: number;
+  audioChannels?: number;
   /** The ftyp major brand first, then the compatible brands, without repeats. */
   brands: string[];
 }
@@ -153,13 +160,20 @@ function readMoov(moov: Buffer): Omit<Mp4Info, 'brands'> {
   const durationSeconds = readMvhdDuration(moov, mvhd);
   const tracks = boxes.filter((b) => b.type === 'trak').map((trak) => readTrack(moov, trak));
   const video = tracks.find((t) => t.handler === 'vide');
-  return {
+  const audio = tracks.find((t) => t.handler === 'soun');
+  const info: Omit<Mp4Info, 'brands'> = {
     durationSeconds,
     width: video?.width ?? 0,
     height: video?.height ?? 0,
     hasVideo: video !== undefined,
-    hasAudio: tracks.some((t) => t.handler === 'soun'),
+    hasAudio: audio !== undefined,
   };
+  if (video?.codec) info.videoCodec = video.codec;
+  if (video?.timescale) info.videoTimescale = video.timescale;
+  if (audio?.codec) info.audioCodec = audio.codec;
+  if (audio?.sampleRate) info.audioSampleRate = audio.sampleRate;
+  if (audio?.channels) info.audioChannels = audio.channels;
+  return info;
 }
 
 /** mvhd version 0 has 32-bit times and duration, version 1 has 64-bit ones; the timescale is 32-bit in both. */
@@ -178,16 +192,49 @@ interface Track {
   handler: string;
   width: number;
   height: number;
+  codec?: string;
+  timescale?: number;
+  sampleRate?: number;
+  channels?: number;
 }
 
 function readTrack(bytes: Buffer, trak: Box): Track {
   const boxes = children(bytes, trak.bodyStart, trak.end);
   const tkhd = boxes.find((b) => b.type === 'tkhd');
   const mdia = boxes.find((b) => b.type === 'mdia');
-  const hdlr = mdia ? children(bytes, mdia.bodyStart, mdia.end).find((b) => b.type === 'hdlr') : undefined;
+  const mdiaBoxes = mdia ? children(bytes, mdia.bodyStart, mdia.end) : [];
+  const hdlr = mdiaBoxes.find((b) => b.type === 'hdlr');
   // hdlr: version+flags (4), pre_defined (4), then the four-letter handler type.
   const handler = hdlr && hdlr.end - hdlr.bodyStart >= 12 ? bytes.toString('latin1', hdlr.bodyStart + 8, hdlr.bodyStart + 12) : '';
-  return { handler, ...(tkhd ? readTkhdSize(bytes, tkhd) : { width: 0, height: 0 }) };
+  const track: Track = { handler, ...(tkhd ? readTkhdSize(bytes, tkhd) : { width: 0, height: 0 }) };
+  const mdhd = mdiaBoxes.find((b) => b.type === 'mdhd');
+  if (mdhd && mdhd.end - mdhd.bodyStart >= 24) {
+    // mdhd: version+flags, then times (v0: 2×4, v1: 2×8), then the 32-bit timescale.
+    const at = mdhd.bodyStart + 4 + (bytes.readUInt8(mdhd.bodyStart) === 1 ? 16 : 8);
+    track.timescale = bytes.readUInt32BE(at);
+  }
+  Object.assign(track, readSampleEntry(bytes, mdiaBoxes, handler));
+  return track;
+}
+
+/** The first sample entry of mdia/minf/stbl/stsd: the codec, and for audio its rate and channels. */
+function readSampleEntry(bytes: Buffer, mdiaBoxes: Box[], handler: string): Partial<Track> {
+  const descend = (boxes: Box[], type: string) => {
+    const box = boxes.find((b) => b.type === type);
+    return box ? children(bytes, box.bodyStart, box.end) : [];
+  };
+  const stsd = descend(descend(mdiaBoxes, 'minf'), 'stbl').find((b) => b.type === 'stsd');
+  // stsd: version+flags (4), entry count (4), then the entries as boxes.
+  if (!stsd || stsd.end - stsd.bodyStart < 16) return {};
+  const entry = boxAt(bytes, stsd.bodyStart + 8, stsd.end - stsd.bodyStart - 8);
+  if (!entry) return {};
+  const out: Partial<Track> = { codec: entry.type };
+  // AudioSampleEntry: 6 reserved + 2 data ref, 8 reserved, channels (2), sample size (2), 4 more, rate 16.16.
+  if (handler === 'soun' && entry.end - entry.bodyStart >= 28) {
+    out.channels = bytes.readUInt16BE(entry.bodyStart + 16);
+    out.sampleRate = bytes.readUInt32BE(entry.bodyStart + 24) / 65536;
+  }
+  return out;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
 import { ffmpegFilters, ffmpegPath, runFfmpeg } from '../media/ffmpeg.ts';
+import { renderLocalStill } from './local-still.ts';
 import type { AspectRatio, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.ts';
 
 export const LOCAL_PROVIDER_NAME = 'local';
@@ -26,7 +27,7 @@ export const LOCAL_PROVIDER_NAME = 'local';
 export const BLOCKED_MARKER = '[[blocked]]';
 export const LOCAL_URI_SCHEME = 'local-veo:';
 /** No `g` flag: `test` on a global regex would carry lastIndex between calls. */
-const BLOCKED_PATTERN = /\[\[blocked\]\]/i;
+export const BLOCKED_PATTERN = /\[\[blocked\]\]/i;
 
 const NAME_PREFIX = 'local/operations/';
 /** Only this much of the prompt travels in the name (and is drawn on the video); the name stays short. */
@@ -37,7 +38,7 @@ const FRAME_RATE = 12;
 /** Renders take well under a second; this only stops a wedged ffmpeg from holding callers forever. */
 const RENDER_TIMEOUT_MS = 60_000;
 
-const FRAME_SIZES: Record<AspectRatio, { width: number; height: number }> = {
+export const FRAME_SIZES: Record<AspectRatio, { width: number; height: number }> = {
   '16:9': { width: 640, height: 360 },
   '9:16': { width: 360, height: 640 },
 };
@@ -125,7 +126,7 @@ function operationFromSource(source: VideoSource): { op: LocalOperation; key: st
 }
 
 /** Cuts at a code point, not a UTF-16 unit, so an emoji is never split in half. */
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   const chars = [...text.replace(/\s+/g, ' ').trim()];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
@@ -169,7 +170,7 @@ export function escapeFilterValue(value: string): string {
 }
 
 /** Greedy word wrap into at most `maxLines` lines of `columns` characters. */
-function wrap(text: string, columns: number, maxLines: number): string {
+export function wrap(text: string, columns: number, maxLines: number): string {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
@@ -198,7 +199,7 @@ function findFont(): Promise<string | undefined> {
 }
 
 /** drawtext needs libfreetype in the build and a font on disk; without either the clip has no caption. */
-async function captionFont(binary: string): Promise<string | undefined> {
+export async function captionFont(binary: string): Promise<string | undefined> {
   const filters = await ffmpegFilters(binary).catch(() => new Set<string>());
   return filters.has('drawtext') ? findFont() : undefined;
 }
@@ -207,7 +208,7 @@ function fontSizeFor(width: number, height: number): number {
   return Math.round(Math.min(width, height) / 16);
 }
 
-function captionFilters(textFile: string, font: string, width: number, height: number): string[] {
+export function captionFilters(textFile: string, font: string, width: number, height: number): string[] {
   const fontSize = fontSizeFor(width, height);
   return [
     `drawbox=x=0:y=ih*0.68:w=iw:h=ih*0.32:color=black@0.55:t=fill`,
@@ -363,5 +364,11 @@ export function createLocalProvider(config: Config, options: LocalProviderOption
     return { body: createReadStream(file), contentType: 'video/mp4', contentLength: size };
   }
 
-  return { name: LOCAL_PROVIDER_NAME, startVideo, getVideoOperation, openVideo };
+  return {
+    name: LOCAL_PROVIDER_NAME,
+    startVideo,
+    getVideoOperation,
+    openVideo,
+    generateImage: (request, signal) => renderLocalStill(request, ffmpegPath(config), signal),
+  };
 }

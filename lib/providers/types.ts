@@ -21,7 +21,22 @@ export interface VideoRequest {
   /** First frame. */
   image?: ImageInput;
   lastFrame?: ImageInput;
+  /** Subject (`asset`) or look (`style`) references; only some models take them (`supportsReferenceImages`). */
+  referenceImages?: ReferenceImage[];
 }
+
+export interface ReferenceImage extends ImageInput {
+  referenceType: 'asset' | 'style';
+}
+
+/** A still: Imagen on Vertex, a Gemini image model on the Developer API, ffmpeg in the stand-in. */
+export interface ImageRequest {
+  prompt: string;
+  aspectRatio: AspectRatio;
+}
+
+/** Image generation answers at once (no long-running operation): an image, or why there is none. */
+export type ImageResult = { image: ImageInput } | { failure: OperationFailure };
 
 /** Where a finished video can be read from: Developer API hands a file URI, Vertex inline bytes. */
 export type VideoSource =
@@ -56,4 +71,6 @@ export interface VideoProvider {
   getVideoOperation(operationName: string, signal?: AbortSignal): Promise<OperationState>;
   /** Opens the finished video as a stream; never buffers the whole file. */
   openVideo(source: VideoSource, signal?: AbortSignal): Promise<VideoDownload>;
+  /** Makes one still. Throws (an AppError saying whether a retry may help) when the call itself fails. */
+  generateImage(request: ImageRequest, signal?: AbortSignal): Promise<ImageResult>;
 }

@@ -10,11 +10,12 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { GenerateVideosOperation, GoogleGenAI, type GoogleGenAIOptions, type HttpOptions } from '@google/genai';
+import { GenerateVideosOperation, GoogleGenAI, VideoGenerationReferenceType, type GoogleGenAIOptions, type HttpOptions } from '@google/genai';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { AppError, statusOf } from '../errors.ts';
 import { log } from '../log.ts';
+import { generateStill } from './veo-images.ts';
 import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.ts';
 
 type Fetch = typeof fetch;
@@ -32,6 +33,12 @@ const MAX_REDIRECTS = 5;
 export function allowedDurations(model: string): number[] {
   const id = model.split('/').pop() ?? model;
   return /^veo-2(\.|-|$)/.test(id) ? [5, 6, 7, 8] : [4, 6, 8];
+}
+
+/** Reference images (subject or style) are a Veo 3.1 and veo-2.0-generate-exp feature; others refuse them. */
+export function supportsReferenceImages(model: string): boolean {
+  const id = model.split('/').pop() ?? model;
+  return /^veo-3\.1-/.test(id) || id === 'veo-2.0-generate-exp';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -59,12 +66,12 @@ function parseCredentials(json: string | undefined): Credentials | undefined {
   return parsed.data;
 }
 
-function usesVertex(config: Config): boolean {
+export function usesVertex(config: Config): boolean {
   return config.GOOGLE_GENAI_USE_VERTEXAI || config.GOOGLE_GENAI_USE_ENTERPRISE;
 }
 
 /** Builds the SDK options; precedence follows the SDK's: credentials, then project, then API key. */
-function clientOptions(config: Config, fetchImpl: Fetch | undefined): GoogleGenAIOptions {
+export function clientOptions(config: Config, fetchImpl: Fetch | undefined): GoogleGenAIOptions {
   const httpOptions: HttpOptions = {
     timeout: config.REQUEST_TIMEOUT_MS,
     ...(config.GOOGLE_GENAI_BASE_URL ? { baseUrl: config.GOOGLE_GENAI_BASE_URL } : {}),
@@ -117,7 +124,7 @@ function isNetworkError(err: Error): boolean {
 }
 
 /** Wraps anything thrown by the SDK or fetch into an AppError that says whether a retry may help. */
-function toAppError(thrown: unknown, action: string, signal?: AbortSignal): AppError {
+export function toAppError(thrown: unknown, action: string, signal?: AbortSignal): AppError {
   if (thrown instanceof AppError) return thrown;
   const err = thrown instanceof Error ? thrown : new Error(String(thrown));
   const status = statusOf(err);
@@ -137,7 +144,7 @@ function toAppError(thrown: unknown, action: string, signal?: AbortSignal): AppE
 }
 
 /** A fetch that also stops when the caller's signal fires (the SDK drops abortSignal on Vertex polls). */
-function fetchWithSignal(base: Fetch, signal: AbortSignal | undefined): Fetch {
+export function fetchWithSignal(base: Fetch, signal: AbortSignal | undefined): Fetch {
   if (!signal) return base;
   return (input, init) => base(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
 }
@@ -252,6 +259,14 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
           durationSeconds: request.durationSeconds,
           ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
           ...(request.lastFrame ? { lastFrame: toImage(request.lastFrame) } : {}),
+          ...(request.referenceImages?.length && supportsReferenceImages(model)
+            ? {
+                referenceImages: request.referenceImages.map((r) => ({
+                  image: toImage(r),
+                  referenceType: r.referenceType === 'style' ? VideoGenerationReferenceType.STYLE : VideoGenerationReferenceType.ASSET,
+                })),
+              }
+            : {}),
           ...(signal ? { abortSignal: signal } : {}),
           ...callHttp(signal),
         },
@@ -331,5 +346,11 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
     return openUri(source.uri, signal);
   }
 
-  return { name: 'veo', startVideo, getVideoOperation, openVideo };
+  return {
+    name: 'veo',
+    startVideo,
+    getVideoOperation,
+    openVideo,
+    generateImage: (request, signal) => generateStill(ai, config, backend, request, callHttp(signal), signal),
+  };
 }

@@ -76,7 +76,19 @@ export function createLocalStore(config: Config): ObjectStore {
       const info = await stat(file).catch(ignoreMissing);
       return info?.isFile() ?? false;
     },
+
+    async get(objectPath, options = {}) {
+      options.signal?.throwIfAborted();
+      requireFile(config, bucket, objectPath);
+      const opened = await openLocalFile(config, bucket, objectPath);
+      if (!opened) throw objectNotFound(objectPath);
+      return { body: opened.stream, contentType: opened.contentType, contentLength: opened.size };
+    },
   };
+}
+
+function objectNotFound(objectPath: string): AppError {
+  return new AppError('object_not_found', `No stored object at ${JSON.stringify(objectPath)}`, { status: 404, retryable: false });
 }
 
 /** Opens a stored object for reading, or `undefined` when the path is missing or not allowed. */

@@ -11,6 +11,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createClient, StorageApiError, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { z } from 'zod';
@@ -76,7 +77,37 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
         return outcome.error ? { data: false, error: null } : outcome;
       });
     },
+
+    async get(path, getOptions = {}) {
+      const key = objectKey(path);
+      // The deadline covers the answer's headers; the body then streams for as long as it takes,
+      // stopped only by the caller's signal.
+      const dog = watchdog(timeoutMs, getOptions.signal);
+      try {
+        const outcome = await requestSignal.run(dog.signal, () => bucket.download(key).asStream());
+        if (outcome.error) {
+          if (dog.signal.aborted) throw dog.signal.reason;
+          if (isNotFound(outcome.error)) {
+            throw new AppError('object_not_found', `No stored object at "${key}"`, { status: 404, retryable: false, cause: outcome.error });
+          }
+          throw toAppError('download', key, outcome.error);
+        }
+        const body = Readable.fromWeb(outcome.data as NodeReadableStream<Uint8Array>);
+        return { body, contentType: contentTypeOf(key) };
+      } catch (thrown) {
+        if (dog.signal.aborted) throw dog.signal.reason;
+        throw toAppError('download', key, thrown);
+      } finally {
+        dog.dispose();
+      }
+    },
   };
+}
+
+/** storage-js hands a download's body over without its headers; the key's extension is what this service wrote. */
+function contentTypeOf(key: string): string {
+  const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
+  return ({ mp4: 'video/mp4', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png' } as Record<string, string>)[ext] ?? 'application/octet-stream';
 }
 
 /**

@@ -10,6 +10,13 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+/** An object opened for reading: a stream, never a buffer of the whole file. */
+export interface StoredObject {
+  body: Readable;
+  contentType: string;
+  contentLength?: number;
+}
+
 export interface ObjectStore {
   readonly name: string;
   /** Streams `body` to `path`, replacing any object already there. */
@@ -18,4 +25,9 @@ export interface ObjectStore {
   url(path: string, expiresInSeconds?: number): Promise<string>;
   /** Whether an object exists at `path` (used to make uploads and renders resumable). */
   exists(path: string): Promise<boolean>;
+  /**
+   * Opens the object at `path` for reading (renders download scenes this way). Rejects with
+   * `object_not_found` (404, not retryable) when there is none.
+   */
+  get(path: string, options?: { signal?: AbortSignal }): Promise<StoredObject>;
 }

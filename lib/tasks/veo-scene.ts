@@ -5,10 +5,12 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { AppError, coerceError, isRetryable } from '../errors.ts';
-import { veoSceneInputSchema } from '../jobs/request.ts';
+import { jobIsActive } from '../jobs/cancel.ts';
+import { veoSceneInputSchema } from '../jobs/task-inputs.ts';
 import { TASK_KIND } from '../jobs/states.ts';
 import { guardVideoStream } from '../media/video-guard.ts';
 import type { VideoSource } from '../providers/types.ts';
+import { sceneFrames } from './scene-frames.ts';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.ts';
 
 /** Deterministic per job and scene, so a retried upload overwrites instead of duplicating. */
@@ -19,15 +21,19 @@ export function sceneObjectPath(jobId: string, position: number): string {
 async function start(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const input = veoSceneInputSchema.parse(task.input);
   const { provider } = ctx.services;
-  const { operationName } = await provider.startVideo(
-    {
-      prompt: input.prompt,
-      aspectRatio: input.aspectRatio,
-      durationSeconds: input.durationSeconds,
-      ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
-    },
-    ctx.signal,
-  );
+  // A keyframe still still being made: wait for it rather than start without it.
+  const frames = await sceneFrames(task, input, ctx);
+  if (frames === 'waiting') return { type: 'waiting' };
+  // Deliberately not given the tick's abort signal: once the request is on the wire Veo may
+  // create the operation whether or not we hang up, so an aborted tick lets the create finish
+  // (bounded by REQUEST_TIMEOUT_MS) and records its name rather than paying for a second one.
+  const { operationName } = await provider.startVideo({
+    prompt: input.prompt,
+    aspectRatio: input.aspectRatio,
+    durationSeconds: input.durationSeconds,
+    ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
+    ...frames,
+  });
   return { type: 'started', provider: provider.name, operationName };
 }
 
@@ -36,7 +42,7 @@ async function store(task: TaskRow, source: VideoSource, ctx: TaskContext): Prom
   const provider = ctx.services.providerFor(task.provider!);
   const download = await provider.openVideo(source, ctx.signal);
   const guard = guardVideoStream(config.MAX_DOWNLOAD_MB * 1024 * 1024);
-  const path = sceneObjectPath(task.job_id, task.position);
+  const path = sceneObjectPath(task.job_id, veoSceneInputSchema.parse(task.input).scene ?? task.position);
   // The upload reads from `relay` while pipeline() drives download → guard → relay. Whichever
   // side fails first aborts the other, so no socket or half-read stream is left behind.
   const relay = new PassThrough();
@@ -60,11 +66,29 @@ async function store(task: TaskRow, source: VideoSource, ctx: TaskContext): Prom
   return { type: 'completed', output: { objectPath: path, url, bytes: guard.bytes(), contentType: 'video/mp4', store: objects.name } };
 }
 
+/**
+ * A retry can follow an attempt that stored the video but never recorded it (its tick was killed
+ * or cut short after the upload). Finishing from the stored object then beats fetching the video
+ * again, or giving up on a scene whose video is in fact stored. Uploads are all-or-nothing, so an
+ * object at the scene's path is a whole video that passed the guard.
+ */
+async function storedEarlier(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome | undefined> {
+  if (task.attempts === 0) return undefined;
+  const { store: objects } = ctx.services;
+  const path = sceneObjectPath(task.job_id, veoSceneInputSchema.parse(task.input).scene ?? task.position);
+  if (!(await objects.exists(path))) return undefined;
+  return { type: 'completed', output: { objectPath: path, url: await objects.url(path), contentType: 'video/mp4', store: objects.name, resumed: true } };
+}
+
 async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   if (!task.operation_name || !task.provider) return start(task, ctx);
+  const stored = await storedEarlier(task, ctx);
+  if (stored) return stored;
   const state = await ctx.services.providerFor(task.provider).getVideoOperation(task.operation_name, ctx.signal);
   if (!state.done) return { type: 'waiting' };
   if ('failure' in state) return { type: 'failed', code: state.failure.code, message: state.failure.message };
+  // A job canceled while this step ran gets nothing more stored (applyOutcome would discard it anyway).
+  if (!(await jobIsActive(ctx.services.db, task.job_id))) return { type: 'failed', code: 'canceled', message: 'The job was canceled; the video was not stored' };
   try {
     return await store(task, state.video, ctx);
   } catch (thrown) {

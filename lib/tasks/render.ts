@@ -1,0 +1,140 @@
+/**
+ * The final cut: once every scene of the job is final and at least one succeeded, the successful
+ * scenes are joined in order into `<jobId>/final.mp4` and a poster `<jobId>/poster.jpg` is taken
+ * from it; both go to the object store, and lib/jobs/sync.ts makes them the job's (and the
+ * escalation's) video.
+ *
+ * Never started twice at once: the tick's lease. Safe to repeat: the paths are fixed and puts are
+ * upserts. Resumable: a stored manifest (`final.json`, written last) says which scenes the stored
+ * cut holds, so a finished cut is never redone and a stale one (a retried job gained scenes) is;
+ * locally, whole files from an earlier attempt on this instance (scenes, the cut, the poster) are
+ * reused, so a render cut short by the tick's budget carries on where it stopped.
+ * Not a provider kind: waiting here uses no Veo quota.
+ */
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { renderInputSchema } from '../jobs/task-inputs.ts';
+import { TASK_KIND } from '../jobs/states.ts';
+import { log } from '../log.ts';
+import { canStreamCopy, concatClips, extractPoster } from '../media/concat.ts';
+import { ffmpegPath } from '../media/ffmpeg.ts';
+import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.ts';
+import { readMp4Info } from '../media/mp4.ts';
+import type { ObjectStore } from '../storage/types.ts';
+import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.ts';
+import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.ts';
+
+export const finalCutPath = (jobId: string) => `${jobId}/final.mp4`;
+export const posterPath = (jobId: string) => `${jobId}/poster.jpg`;
+const manifestPath = (jobId: string) => `${jobId}/final.json`;
+
+/** The poster is taken this far in (or halfway through a shorter first scene). */
+const POSTER_AT_SECONDS = 1;
+
+const manifestSchema = z.object({
+  signature: z.string(),
+  output: z.object({
+    bytes: z.number(),
+    mode: z.enum(['copy', 'reencode']),
+    durationSeconds: z.number(),
+    width: z.number(),
+    height: z.number(),
+    scenes: z.array(z.number()),
+    sceneSeconds: z.array(z.number()),
+  }),
+});
+
+type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * Which scenes a cut is made of. A retried job may gain scenes, and then its old `final.mp4` is
+ * stale even though it exists: the manifest beside it says what it holds.
+ */
+function signatureOf(scenes: Array<{ position: number; objectPath: string }>): string {
+  return createHash('sha256').update(JSON.stringify(scenes)).digest('hex');
+}
+
+async function readManifest(store: ObjectStore, key: string, signal: AbortSignal): Promise<Manifest | undefined> {
+  if (!(await store.exists(key))) return undefined;
+  const object = await store.get(key, { signal });
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(chunk as Buffer);
+  try {
+    const parsed = manifestSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    // An unreadable manifest only means rendering again.
+    return undefined;
+  }
+}
+
+async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
+  const input = renderInputSchema.parse(task.input);
+  const { db, store, config } = ctx.services;
+  const scenes = await readDependencies(db, task.job_id, input.waitsFor);
+  if (anyActive(scenes)) return { type: 'waiting' };
+  const ready = scenes.flatMap((s) => {
+    const objectPath = objectPathOf(s);
+    return objectPath ? [{ position: s.position, objectPath }] : [];
+  });
+  if (ready.length === 0) return { type: 'failed', code: 'no_scenes', message: 'No scene could be generated, so there is nothing to render' };
+
+  const signal = ctx.signal;
+  const finalKey = finalCutPath(task.job_id);
+  const posterKey = posterPath(task.job_id);
+  const manifestKey = manifestPath(task.job_id);
+  const signature = signatureOf(ready);
+  let manifest = await readManifest(store, manifestKey, signal);
+
+  if (manifest?.signature !== signature) {
+    const binary = ffmpegPath(config);
+    // Keyed by the scene set too, so a leftover from a cut of other scenes is never reused.
+    const dir = await workDir('render', `${task.job_id}-${signature.slice(0, 12)}`);
+    const localFinal = path.join(dir, 'final.mp4');
+    const localPoster = path.join(dir, 'poster.jpg');
+    const files = ready.map((s) => path.join(dir, `scene-${String(s.position).padStart(3, '0')}.mp4`));
+    for (const [i, scene] of ready.entries()) await downloadTo(store, scene.objectPath, files[i]!, signal);
+    const clips = await Promise.all(files.map((f) => readMp4Info(f)));
+    const sceneSeconds = clips.map((c) => c.durationSeconds);
+    const total = sceneSeconds.reduce((a, b) => a + b, 0);
+    const mode = canStreamCopy(clips) ? 'copy' : 'reencode';
+    if (!(await hasFile(localFinal))) {
+      const report = progressReporter(db, task, { stage: 'rendering' });
+      await produce(localFinal, async (temp) => {
+        await concatClips(files, temp, {
+          signal,
+          binary,
+          listFile: path.join(dir, 'concat.txt'),
+          onProgress: (p) => p.outTimeSeconds !== undefined && total > 0 && report(p.outTimeSeconds / total),
+        });
+      });
+    }
+    const info = await readMp4Info(localFinal);
+    if (!(await hasFile(localPoster))) {
+      const at = Math.min(POSTER_AT_SECONDS, (sceneSeconds[0] ?? info.durationSeconds) / 2);
+      await produce(localPoster, (temp) => extractPoster(localFinal, temp, at, { signal, binary }));
+    }
+    const bytes = await uploadFile(store, finalKey, localFinal, 'video/mp4', signal);
+    await uploadFile(store, posterKey, localPoster, 'image/jpeg', signal);
+    manifest = {
+      signature,
+      output: { bytes, mode, durationSeconds: info.durationSeconds, width: info.width, height: info.height, scenes: ready.map((s) => s.position), sceneSeconds },
+    };
+    // Written last: it vouches for the two objects above.
+    const text = Buffer.from(JSON.stringify(manifest));
+    await store.put(manifestKey, Readable.from([text]), { contentType: 'application/json', contentLength: text.length, signal });
+    await rm(dir, { recursive: true, force: true });
+    log('render_done', { jobId: task.job_id, scenes: ready.length, mode, seconds: info.durationSeconds });
+  }
+
+  const [url, posterUrl] = await Promise.all([store.url(finalKey), store.url(posterKey)]);
+  return {
+    type: 'completed',
+    output: { objectPath: finalKey, url, posterPath: posterKey, posterUrl, contentType: 'video/mp4', store: store.name, final: true, ...manifest.output },
+  };
+}
+
+export const render: TaskKind = { kind: TASK_KIND.render, usesProvider: false, advance };

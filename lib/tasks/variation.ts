@@ -1,0 +1,105 @@
+/**
+ * One variation of a finished video: the effects for (seed, index, count) from
+ * lib/media/effects.ts, applied by ffmpeg, stored as `<jobId>/variation-NN.mp4`. The source is
+ * another completed job's final video, or (with `waitsFor`) this job's own final cut. Progress
+ * comes from ffmpeg's `-progress` output and is written to the task while it runs. Each
+ * variation is its own task, so one that fails leaves the others alone.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { variationInputSchema, type VariationInput } from '../jobs/task-inputs.ts';
+import { STATUS, TASK_KIND } from '../jobs/states.ts';
+import type { Queryable } from '../db/pool.ts';
+import { describeEffects, pickVariations, variationArgs, variationSeconds } from '../media/effects.ts';
+import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.ts';
+import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.ts';
+import { readMp4Info } from '../media/mp4.ts';
+import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.ts';
+import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.ts';
+
+export const variationPath = (jobId: string, index: number) => `${jobId}/variation-${String(index + 1).padStart(2, '0')}.mp4`;
+
+const sourceJobSchema = z.object({ status: z.string(), video_path: z.string().nullable() });
+
+type Source = { path: string } | { waiting: true } | { missing: string };
+
+async function findSource(db: Queryable, task: TaskRow, input: VariationInput): Promise<Source> {
+  if (input.waitsFor) {
+    const deps = await readDependencies(db, task.job_id, input.waitsFor);
+    if (anyActive(deps)) return { waiting: true };
+    const found = deps.map(objectPathOf).find((p) => p !== undefined);
+    return found ? { path: found } : { missing: 'the final cut this variation starts from could not be made' };
+  }
+  if (!input.sourceJobId) return { missing: 'no source job was named' };
+  const { rows } = await db.query(`select status, video_path from video_jobs where id = $1`, [input.sourceJobId]);
+  const job = rows[0] ? sourceJobSchema.parse(rows[0]) : undefined;
+  if (!job || job.status !== STATUS.completed || !job.video_path) return { missing: `job ${input.sourceJobId} has no finished video` };
+  return { path: job.video_path };
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
+  const input = variationInputSchema.parse(task.input);
+  const { db, store, config } = ctx.services;
+  const source = await findSource(db, task, input);
+  if ('waiting' in source) return { type: 'waiting' };
+  if ('missing' in source) return { type: 'failed', code: 'no_source', message: `Nothing to vary: ${source.missing}` };
+
+  const effects = pickVariations(input.seed, input.count)[input.index];
+  if (!effects) return { type: 'failed', code: 'invalid_input', message: `Variation ${input.index + 1} is outside a set of ${input.count}` };
+  const signal = ctx.signal;
+  const dir = await workDir('variation', `${task.job_id}-${input.index}`);
+  const localSource = path.join(dir, 'source.mp4');
+  const localOut = path.join(dir, 'variation.mp4');
+  const key = variationPath(task.job_id, input.index);
+
+  const stored = await store.exists(key);
+  if (stored) {
+    await downloadTo(store, key, localOut, signal);
+  } else if (!(await hasFile(localOut))) {
+    await downloadTo(store, source.path, localSource, signal);
+    const info = await readMp4Info(localSource);
+    const expected = variationSeconds(info.durationSeconds, effects);
+    const report = progressReporter(db, task, { stage: 'rendering', effects: describeEffects(effects) });
+    await produce(localOut, (temp) =>
+      runFfmpeg(variationArgs(localSource, temp, effects, info), {
+        signal,
+        binary: ffmpegPath(config),
+        onProgress: (p) => p.outTimeSeconds !== undefined && expected > 0 && report(p.outTimeSeconds / expected),
+      }),
+    );
+  }
+  const info = await readMp4Info(localOut);
+  if (!stored) await uploadFile(store, key, localOut, 'video/mp4', signal);
+  const [url, sha256, { size: bytes }] = await Promise.all([store.url(key), sha256Of(localOut), stat(localOut)]);
+  await rm(dir, { recursive: true, force: true });
+  return {
+    type: 'completed',
+    output: {
+      objectPath: key,
+      url,
+      bytes,
+      sha256,
+      contentType: 'video/mp4',
+      store: store.name,
+      sourcePath: source.path,
+      seed: input.seed,
+      effects,
+      description: describeEffects(effects),
+      durationSeconds: info.durationSeconds,
+      width: info.width,
+      height: info.height,
+      progress: 1,
+    },
+  };
+}
+
+export const variation: TaskKind = { kind: TASK_KIND.variation, usesProvider: false, advance };

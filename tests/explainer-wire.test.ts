@@ -1,0 +1,254 @@
+/**
+ * Stills, keyframes, the final cut, variations and the model storyboard on the production code
+ * path: the REAL `@google/genai` client against the Veo wire double (Veo, Imagen `:predict` and
+ * generateContent, Developer API and Vertex), the REAL `@supabase/supabase-js` client against the
+ * Storage API double, real Postgres, the real handlers and tick.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { POST as generate } from '../api/video/generate.ts';
+import { GET as getJob } from '../api/video/jobs/[id].ts';
+import { loadConfig } from '../lib/config.ts';
+import { readMp4Info } from '../lib/media/mp4.ts';
+import { createLocalProvider } from '../lib/providers/local.ts';
+import { createTestApp, type TestApp } from './support/app.ts';
+import { testClock, tickUntilFinal } from './support/ticks.ts';
+import { startStorageWire, type StorageWire } from './doubles/storage-wire.ts';
+import { startVeoWire, type VeoWire } from './doubles/veo-wire.ts';
+
+const API_KEY = 'AIzaSy-explainer-wire-key-0000000000';
+const BUCKET = 'explainer-videos';
+let app: TestApp;
+let veo: VeoWire;
+let storage: StorageWire;
+let mp4: Buffer;
+
+const answer = [
+  'Sound is a wave of pressure that travels through the air around us.',
+  'When the wave reaches the ear, the eardrum shakes back and forth with it.',
+].join('\n\n');
+
+async function renderSampleMp4(storageDir: string): Promise<Buffer> {
+  const local = createLocalProvider(loadConfig({ LOCAL_STORAGE_DIR: storageDir, LOCAL_VIDEO_DELAY_MS: '0' }));
+  const { operationName } = await local.startVideo({ prompt: 'sample', aspectRatio: '16:9', durationSeconds: 2 });
+  const state = await local.getVideoOperation(operationName);
+  if (!state.done || !('video' in state)) throw new Error('sample render failed');
+  const chunks: Buffer[] = [];
+  for await (const c of (await local.openVideo(state.video)).body) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function useBackend(backend: 'gemini' | 'vertex-express', env: Record<string, string> = {}) {
+  const google: Record<string, string> = backend === 'gemini' ? { GEMINI_API_KEY: API_KEY } : { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_API_KEY: API_KEY };
+  const services = app.reconfigure({
+    ...google,
+    GOOGLE_GENAI_BASE_URL: veo.url,
+    SUPABASE_URL: storage.url,
+    SUPABASE_SERVICE_ROLE_KEY: storage.serviceKey,
+    REQUEST_TIMEOUT_MS: '3000',
+    ...env,
+  });
+  expect(services.provider.name).toBe('veo');
+  expect(services.store.name).toBe('supabase');
+  return services;
+}
+
+async function generateJob(body: Record<string, unknown> = {}) {
+  const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: answer, durationSeconds: 4, ...body } });
+  expect(res.status).toBe(202);
+  return res.json as { jobId: string; escalationId: string; scenes: number };
+}
+
+async function readJobJson(jobId: string) {
+  const res = await app.call(getJob, 'GET', `/api/video/jobs/${jobId}?id=${jobId}`);
+  expect(res.status).toBe(200);
+  return res.json;
+}
+
+const stored = (key: string) => storage.objects.get(`${BUCKET}/${key}`);
+
+beforeAll(async () => {
+  app = await createTestApp('explainer-wire', { QUOTA_JOBS_PER_HOUR: '1000', QUOTA_ACTIVE_JOBS: '1000' });
+  mp4 = await renderSampleMp4(app.storageDir);
+  veo = await startVeoWire({ apiKey: API_KEY, video: mp4, pollsUntilDone: 2 });
+  storage = await startStorageWire({ buckets: [{ id: BUCKET }] });
+});
+
+afterAll(async () => {
+  await veo?.close();
+  await storage?.close();
+  await app?.close();
+});
+
+beforeEach(() => {
+  veo.setBehavior({ outcome: 'video', imageOutcome: 'image', text: '{}', script: [] });
+});
+
+describe('the final cut through the tick (real @google/genai → Veo wire double, real supabase-js → Storage wire double)', () => {
+  it('scenes are read back from Supabase Storage, stream-copied into final.mp4 (sum of durations), with poster.jpg, on job and escalation', async () => {
+    const services = useBackend('gemini');
+    const { jobId, escalationId, scenes } = await generateJob();
+    expect(scenes).toBe(2);
+    await tickUntilFinal(services, jobId, testClock());
+    const job = await readJobJson(jobId);
+    expect(job).toMatchObject({ status: 'completed', currentStep: 'Done: 2 of 2 scenes ready, final cut ready' });
+    const render = job.scenes.find((s: { kind: string }) => s.kind === 'render');
+    expect(render).toMatchObject({ status: 'completed', progress: 100 });
+
+    const final = stored(`${jobId}/final.mp4`);
+    expect(final).toMatchObject({ contentType: 'video/mp4', writes: 1 });
+    const sample = await readMp4Info(mp4);
+    const info = await readMp4Info(final!.data!);
+    expect(info.durationSeconds).toBeCloseTo(2 * sample.durationSeconds, 1);
+    expect([info.width, info.height]).toEqual([sample.width, sample.height]);
+    const poster = stored(`${jobId}/poster.jpg`);
+    expect(poster?.contentType).toBe('image/jpeg');
+    expect(poster!.data!.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+
+    expect(job.videoUrl).toMatch(new RegExp(`/object/sign/${BUCKET}/${jobId}/final\\.mp4\\?token=`));
+    expect(job.posterUrl).toMatch(new RegExp(`/object/sign/${BUCKET}/${jobId}/poster\\.jpg\\?token=`));
+    const served = Buffer.from(await (await fetch(job.videoUrl)).arrayBuffer());
+    expect(served.equals(final!.data!)).toBe(true);
+    const { rows } = await services.db.query('select video_url, poster_url from escalations where id = $1', [escalationId]);
+    expect(rows[0].video_url).toContain(`/${jobId}/final.mp4`);
+    expect(rows[0].poster_url).toContain(`/${jobId}/poster.jpg`);
+  });
+
+  it('a render repeated after it finished re-uses the stored cut (the manifest), writing nothing twice', async () => {
+    const services = useBackend('gemini');
+    const { jobId } = await generateJob();
+    await tickUntilFinal(services, jobId, testClock());
+    const writes = stored(`${jobId}/final.mp4`)!.writes;
+    // As a retry would: the render runs again over the same scenes.
+    await services.db.query(`update video_tasks set status = 'pending', output = null, completed_at = null where job_id = $1 and kind = 'render'`, [jobId]);
+    await services.db.query(`update video_jobs set status = 'processing' where id = $1`, [jobId]);
+    await tickUntilFinal(services, jobId, testClock(Date.now() + 1000));
+    expect(stored(`${jobId}/final.mp4`)!.writes).toBe(writes);
+    expect((await readJobJson(jobId)).status).toBe('completed');
+  });
+});
+
+describe('stills and keyframes (Imagen :predict on Vertex, generateContent images on the Developer API)', () => {
+  for (const backend of ['gemini', 'vertex-express'] as const) {
+    it(`${backend}: keyframes: true makes a still per scene and hands it to Veo as the scene's first frame`, async () => {
+      const services = useBackend(backend);
+      const imagesBefore = veo.images.length;
+      const createsBefore = veo.creates.length;
+      const { jobId, scenes } = await generateJob({ keyframes: true });
+      expect(scenes).toBe(2);
+      await tickUntilFinal(services, jobId, testClock());
+      const job = await readJobJson(jobId);
+      expect(job.status).toBe('completed');
+      expect(job.scenes.map((s: { label: string }) => s.label)).toEqual(['Keyframe 1', 'Keyframe 2', 'Scene 1', 'Scene 2', 'Final cut']);
+      const images = veo.images.slice(imagesBefore);
+      expect(images).toHaveLength(2);
+      expect(images.every((i) => i.backend === (backend === 'gemini' ? 'gemini' : 'vertex'))).toBe(true);
+      expect(images[0]!.model).toBe(backend === 'gemini' ? services.config.GEMINI_IMAGE_MODEL : services.config.IMAGEN_MODEL);
+      const still = stored(`${jobId}/keyframe-01.png`);
+      expect(still?.contentType).toBe('image/png');
+      const creates = veo.creates.slice(createsBefore).map((c) => c.body as { instances: Array<{ image?: { bytesBase64Encoded?: string; inlineData?: { data: string } } }> });
+      expect(creates).toHaveLength(2);
+      for (const create of creates) {
+        const image = create.instances[0]!.image;
+        const sent = image?.bytesBase64Encoded ?? image?.inlineData?.data;
+        expect(sent).toBe(still!.data!.toString('base64'));
+      }
+    });
+  }
+
+  it("vertex-express: an image job whose still Imagen's safety filter blocks fails that still with the reason", async () => {
+    const services = useBackend('vertex-express');
+    veo.setBehavior({ imageOutcome: 'safety' });
+    const { jobId } = await generateJob({ kind: 'image', maxScenes: 1 });
+    await tickUntilFinal(services, jobId, testClock());
+    const job = await readJobJson(jobId);
+    expect(job).toMatchObject({ status: 'failed', currentStep: 'Failed: no still could be made' });
+    expect(job.scenes[0]).toMatchObject({ kind: 'imagen_still', errorCode: 'safety_filtered' });
+    expect(job.scenes[0].error).toMatch(/safety filter blocked the still: The prompt was blocked/);
+  });
+
+  it('gemini: an image job stores PNG stills in Supabase Storage and the first becomes the poster', async () => {
+    const services = useBackend('gemini');
+    const { jobId } = await generateJob({ kind: 'image' });
+    await tickUntilFinal(services, jobId, testClock());
+    const job = await readJobJson(jobId);
+    expect(job).toMatchObject({ status: 'completed', videoUrl: null });
+    expect(stored(`${jobId}/still-01.png`)?.contentType).toBe('image/png');
+    expect(stored(`${jobId}/still-02.png`)?.contentType).toBe('image/png');
+    expect(job.posterUrl).toContain(`/${jobId}/still-01.png`);
+  });
+});
+
+describe('variations read their source from Supabase Storage', () => {
+  it('a video job with variations: 2 varies its own final cut after the render', async () => {
+    const services = useBackend('gemini');
+    const { jobId } = await generateJob({ variations: 2, variationSeed: 7 });
+    await tickUntilFinal(services, jobId, testClock());
+    const job = await readJobJson(jobId);
+    expect(job.scenes.map((s: { label: string; status: string }) => `${s.label}:${s.status}`)).toEqual([
+      'Scene 1:completed', 'Scene 2:completed', 'Final cut:completed', 'Variation 1:completed', 'Variation 2:completed',
+    ]);
+    const final = stored(`${jobId}/final.mp4`)!;
+    const [a, b] = [stored(`${jobId}/variation-01.mp4`)!, stored(`${jobId}/variation-02.mp4`)!];
+    expect(new Set([a.sha256, b.sha256, final.sha256]).size).toBe(3);
+    expect((await readMp4Info(a.data!)).hasVideo).toBe(true);
+    // The job's own video is still the final cut, not a variation.
+    expect(job.videoUrl).toContain(`/${jobId}/final.mp4`);
+  });
+});
+
+describe("storyboard: 'model' (real @google/genai generateContent against the wire double)", () => {
+  it('a valid structured answer becomes the storyboard, seconds snapped to what Veo accepts', async () => {
+    useBackend('gemini');
+    const before = veo.generates.length;
+    veo.setBehavior({
+      text: JSON.stringify({
+        scenes: [
+          { text: 'Sound is a pressure wave.', visualPrompt: 'Air molecules bunching and spreading in rings from a speaker', seconds: 5 },
+          { text: 'The eardrum shakes.', visualPrompt: 'A close-up of an eardrum vibrating as the rings arrive', seconds: 8 },
+          { text: 'The brain hears it.', visualPrompt: 'Nerve signals travelling from the inner ear to the brain', seconds: 7.9 },
+        ],
+      }),
+    });
+    const { jobId, scenes } = await generateJob({ storyboard: 'model', maxScenes: 3 });
+    expect(scenes).toBe(3);
+    const job = await readJobJson(jobId);
+    expect(job).toMatchObject({ storyboardSource: 'model', storyboardNote: null });
+    expect(job.storyboard.map((s: { text: string }) => s.text)).toEqual(['Sound is a pressure wave.', 'The eardrum shakes.', 'The brain hears it.']);
+    expect(job.storyboard.map((s: { durationSeconds: number }) => s.durationSeconds)).toEqual([4, 8, 8]);
+    expect(job.storyboard[1].prompt).toContain('A close-up of an eardrum vibrating');
+    const sent = veo.generates.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.model).toBe(app.config.STORYBOARD_MODEL);
+    expect(sent[0]!.body).toMatchObject({ generationConfig: { responseMimeType: 'application/json' } });
+  });
+
+  const fallbacks: Array<[string, () => void, RegExp]> = [
+    ['malformed JSON', () => veo.setBehavior({ text: 'Sure! Here is your storyboard: scene one…' }), /did not return valid JSON/],
+    ['JSON that fails the schema', () => veo.setBehavior({ text: JSON.stringify({ scenes: [{ text: '', visualPrompt: 'x' }] }) }), /did not validate/],
+    ['too many scenes', () => veo.setBehavior({ text: JSON.stringify({ scenes: Array.from({ length: 4 }, () => ({ text: 'a', visualPrompt: 'b', seconds: 8 })) }) }), /4 scenes, more than the 2/],
+    ['an HTTP 500', () => veo.setBehavior({ script: [{ route: 'generate', status: 500 }] }), /HTTP 500/],
+  ];
+  for (const [name, arrange, reason] of fallbacks) {
+    it(`${name} → the deterministic splitter, and the job says why`, async () => {
+      useBackend('gemini');
+      arrange();
+      const { jobId, scenes } = await generateJob({ storyboard: 'model', maxScenes: 2 });
+      expect(scenes).toBe(2);
+      const job = await readJobJson(jobId);
+      expect(job.storyboardSource).toBe('splitter');
+      expect(job.storyboardNote).toMatch(reason);
+      expect(job.storyboard[0].text).toBe('Sound is a wave of pressure that travels through the air around us.');
+    });
+  }
+
+  it('a model slower than STORYBOARD_TIMEOUT_MS does not hold the request: it falls back in time', async () => {
+    useBackend('gemini', { STORYBOARD_TIMEOUT_MS: '500' });
+    veo.setBehavior({ script: [{ route: 'generate', delayMs: 5000 }] });
+    const started = Date.now();
+    const { jobId } = await generateJob({ storyboard: 'model' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const job = await readJobJson(jobId);
+    expect(job).toMatchObject({ storyboardSource: 'splitter' });
+    expect(job.storyboardNote).toMatch(/timed out|cancelled/);
+  });
+});
