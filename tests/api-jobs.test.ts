@@ -79,7 +79,7 @@ describe('GET /api/video/jobs lists the caller’s jobs newest first with a stab
     const { rows } = await app.database.db.query(`select escalation_id from video_jobs where id = $1`, [mine[2]]);
     const byEsc = await app.call(listJobs, 'GET', `/api/video/jobs?escalationId=${rows[0].escalation_id}`, { as: '1d6b7f3e-2a4c-4e8b-9c1d-0e2f3a4b5c6d' });
     expect(byEsc.json.jobs).toHaveLength(1);
-    expect(byEsc.json.jobs[0]).toMatchObject({ id: mine[2], status: 'pending', progress: 0, scenes: (await taskRows(mine[2]!)).length, videoUrl: null });
+    expect(byEsc.json.jobs[0]).toMatchObject({ id: mine[2], status: 'pending', progress: 0, scenes: (await taskRows(mine[2]!)).filter((t) => t.kind === 'veo_scene').length, videoUrl: null });
     expect(byEsc.json.jobs[0].scenes).toBeGreaterThanOrEqual(2);
   });
 
@@ -244,7 +244,8 @@ describe('POST /api/video/jobs/:id/retry', () => {
     expect(res.status).toBe(202);
     expect(jobViewSchema.parse(res.json)).toMatchObject({ status: 'processing', error: null, completedAt: null });
     const after = await taskRows(jobId);
-    expect(after.map((t) => t.status)).toEqual(before.map((t) => (t.position === bad ? 'pending' : 'completed')));
+    // The failed scene runs again, and so does the final cut, which must now include it.
+    expect(after.map((t) => t.status)).toEqual(before.map((t) => (t.position === bad || t.kind === 'render' ? 'pending' : 'completed')));
     expect(after[bad]).toMatchObject({ operation_name: null, provider: null, attempts: 0, polls: 0, error: null, error_code: null, output: null });
     expect(after[0].output).toEqual(before[0].output);
     const esc = await app.database.db.query(`select video_generation_status from escalations where id = $1`, [escalationId]);

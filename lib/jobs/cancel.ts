@@ -45,7 +45,7 @@ export async function cancelJob(db: Db, jobId: string, now: Date): Promise<Cance
     );
     // Only the escalation's current job speaks for it (as in syncJob).
     await client.query(
-      `update escalations set video_generation_status = 'canceled', video_url = null where id = $1 and video_job_id = $2`,
+      `update escalations set video_generation_status = 'canceled', video_url = null, poster_url = null where id = $1 and video_job_id = $2`,
       [job.escalation_id, jobId],
     );
     await enqueueWebhook(client, jobId, STATUS.canceled, now);

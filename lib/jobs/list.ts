@@ -9,7 +9,7 @@ import type { Queryable } from '../db/pool.ts';
 import { httpError, zodFields } from '../http/respond.ts';
 import type { JobList, JobSummary } from '../http/schemas.ts';
 import type { ObjectStore } from '../storage/types.ts';
-import { currentStepOf, progressOf } from './progress.ts';
+import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.ts';
 import { STATUS, type Status } from './states.ts';
 
 export const MAX_LIST_LIMIT = 100;
@@ -82,7 +82,7 @@ interface Row {
   updated_at: Date;
   completed_at: Date | null;
   created_us: number;
-  tasks: Array<{ position: number; status: Status; started: boolean; polls: number }>;
+  tasks: TaskProgress[];
 }
 
 async function freshUrl(store: ObjectStore, row: Row): Promise<string | null> {
@@ -99,8 +99,10 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
     `select j.id, j.escalation_id, j.owner_id, j.kind, j.status, j.error, j.video_path, j.video_url,
             j.created_at, j.updated_at, j.completed_at,
             ((extract(epoch from j.created_at) * 1000000)::bigint) as created_us,
-            coalesce((select json_agg(json_build_object('position', t.position, 'status', t.status,
-                        'started', t.operation_name is not null, 'polls', t.polls) order by t.position)
+            coalesce((select json_agg(json_strip_nulls(json_build_object('position', t.position, 'status', t.status,
+                        'started', t.operation_name is not null, 'polls', t.polls, 'kind', t.kind,
+                        'unit', coalesce((t.input->>'scene')::int, (t.input->>'index')::int),
+                        'fraction', (t.output->>'progress')::float8)) order by t.position)
                         from video_tasks t where t.job_id = j.id), '[]') as tasks
        from video_jobs j
       where ($1::uuid is null or j.owner_id = $1)
@@ -120,10 +122,10 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
       kind: r.kind,
       status: r.status,
       progress: progressOf(r.status, r.tasks),
-      currentStep: currentStepOf(r.status, r.tasks),
+      currentStep: currentStepOf(r.status, r.tasks, r.kind),
       videoUrl: await freshUrl(store, r),
       error: r.error,
-      scenes: r.tasks.length,
+      scenes: r.tasks.filter((t) => t.kind === unitKindOf(r.kind)).length,
       createdAt: r.created_at.toISOString(),
       updatedAt: r.updated_at.toISOString(),
       completedAt: r.completed_at ? r.completed_at.toISOString() : null,

@@ -11,13 +11,13 @@ import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
 import { httpError } from '../http/respond.ts';
 import { assertQuota } from './quota.ts';
 import { lockJob, syncJob } from './sync.ts';
-import { STATUS, type Status } from './states.ts';
+import { STATUS, type Status, TASK_KIND } from './states.ts';
 
 /**
  * Task kinds that build on other tasks' outputs (a final cut) and so must run again whenever
  * anything of their job is retried, whatever state they ended in.
  */
-export const RERUN_AFTER_RETRY: readonly string[] = [];
+export const RERUN_AFTER_RETRY: readonly string[] = [TASK_KIND.render];
 
 export interface RetryResult {
   status: Status;
