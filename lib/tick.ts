@@ -5,6 +5,7 @@
  * gives back what it did not get to, so a tick killed or cut short loses nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, coerceError, isRetryable } from './errors.ts';
 import { log } from './log.ts';
@@ -14,6 +15,7 @@ import { claimDue, claimStartable, nextDueAt } from './tasks/claim.ts';
 import { expireOverdue } from './tasks/expire.ts';
 import { PROVIDER_KINDS, TASK_KINDS } from './tasks/registry.ts';
 import type { TaskOutcome, TaskRow } from './tasks/types.ts';
+import { deliverWebhooks } from './webhooks/deliver.ts';
 
 export interface TickOptions {
   /** Aborts the tick (a shutdown); work in flight is abandoned and its leases given back. */
@@ -71,11 +73,15 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
   const stop = new AbortController();
   const hardStop = setTimeout(() => stop.abort(new Error('tick budget spent')), hardStopAt - startedAt);
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  // Every request in flight listens on this signal; dozens at once are expected, not a leak.
+  setMaxListeners(Math.max(10, config.TICK_CONCURRENCY * 16), signal);
 
   const counts: Record<Applied | 'uploaded' | 'released' | 'expired', number> = {
     created: 0, polled: 0, completed: 0, failed: 0, retried: 0, lost: 0, uploaded: 0, released: 0, expired: 0,
   };
   const queue: TaskRow[] = [];
+  /** Outcome writes still committing (see `work`); the tick ends only after every one lands. */
+  const recording = new Set<Promise<void>>();
   let busy = 0;
   let refilling: Promise<number> | undefined;
   let startableRoom = true;
@@ -97,29 +103,43 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
     return queue.length;
   }
 
-  async function work(task: TaskRow): Promise<void> {
+  /**
+   * Advances one task and returns the write of its outcome still running: the worker moves on to
+   * its next task while the transaction commits, so database time does not queue behind the
+   * provider's latency (the lease keeps the task from being claimed again until it lands).
+   */
+  async function work(task: TaskRow): Promise<{ recorded: Promise<void> }> {
     const began = Date.now();
     const kind = TASK_KINDS.get(task.kind);
     let outcome: TaskOutcome | 'abandoned';
     if (!kind) outcome = { type: 'failed', code: 'unknown_kind', message: `No module handles task kind ${task.kind}` };
-    else {
+    else if (kind.usesProvider && task.status === 'pending' && (signal.aborted || hardStopAt - Date.now() <= config.REQUEST_TIMEOUT_MS)) {
+      // Too late to open a paid operation: its answer might arrive after this tick is gone.
+      outcome = 'abandoned';
+    } else {
       try {
         outcome = await kind.advance(task, { services, signal, now: now() });
       } catch (thrown) {
         outcome = outcomeOf(thrown, signal);
       }
+      // A step cut short by the abort is not the provider's fault: it must not use up an attempt.
+      if (signal.aborted && outcome !== 'abandoned' && (outcome.type === 'retry' || outcome.type === 'failed')) outcome = 'abandoned';
     }
     const fields = { tickId, jobId: task.job_id, taskId: task.id, scene: task.position + 1, kind: task.kind, attempt: task.attempts + 1, durationMs: Date.now() - began };
     if (outcome === 'abandoned') {
-      await releaseLeases(db, tickId, [task.id]);
-      counts.released++;
-      log('task.released', fields);
-      return;
+      const recorded = releaseLeases(db, tickId, [task.id]).then(() => {
+        counts.released++;
+        log('task.released', fields);
+      });
+      return { recorded };
     }
-    const applied = await applyWithRetry(task, outcome);
-    counts[applied]++;
-    if (applied === 'completed' && outcome.type === 'completed') counts.uploaded++;
-    log(`task.${applied}`, { ...fields, ...('code' in outcome ? { code: outcome.code, error: outcome.message } : {}) });
+    const final = outcome;
+    const recorded = applyWithRetry(task, final).then((applied) => {
+      counts[applied]++;
+      if (applied === 'completed' && final.type === 'completed') counts.uploaded++;
+      log(`task.${applied}`, { ...fields, ...('code' in final ? { code: final.code, error: final.message } : {}) });
+    });
+    return { recorded };
   }
 
   async function applyWithRetry(task: TaskRow, outcome: TaskOutcome): Promise<Applied> {
@@ -165,21 +185,35 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
           return;
         }
       }
-      busy++;
-      try {
-        await work(task);
-      } catch (err) {
-        log('task.error', { tickId, taskId: task.id, error: coerceError(err).message });
-      } finally {
-        busy--;
+      // Claim the next batch while this one is still being worked, so no worker waits on a claim.
+      if (queue.length < config.TICK_CONCURRENCY && !refilling && Date.now() < claimUntil) {
+        refilling = refill().finally(() => (refilling = undefined));
+        refilling.catch(() => undefined);
       }
+      busy++;
+      const failed = (err: unknown) => log('task.error', { tickId, taskId: task.id, error: coerceError(err).message });
+      let step: { recorded: Promise<void> } | undefined;
+      try {
+        step = await work(task);
+      } catch (err) {
+        failed(err);
+      }
+      // The worker waits for the step, not for its write; writes never pile up beyond the workers.
+      const recorded: Promise<void> = (step?.recorded ?? Promise.resolve()).catch(failed).finally(() => {
+        busy--;
+        recording.delete(recorded);
+      });
+      recording.add(recorded);
+      if (recording.size >= config.TICK_CONCURRENCY) await Promise.race(recording);
     }
   }
 
   try {
     counts.expired = await expireOverdue(db, now());
-    await Promise.all(Array.from({ length: config.TICK_CONCURRENCY }, worker));
+    // Due webhooks go out beside the workers, never in their way: bounded, and it never throws.
+    await Promise.all([...Array.from({ length: config.TICK_CONCURRENCY }, worker), deliverWebhooks(services, { tickId, now, deadline: hardStopAt, signal })]);
   } finally {
+    await Promise.allSettled([...recording]);
     clearTimeout(hardStop);
     if (queue.length > 0) {
       counts.released += queue.length;

@@ -1,0 +1,48 @@
+/**
+ * The memory figure's own process: argv[2] is a migrated database. Prints one JSON line.
+ */
+import { createPool } from '../lib/db/pool.ts';
+import { setLogSilent } from '../lib/log.ts';
+import { runTick } from '../lib/tick.ts';
+import { startStorageWire } from '../tests/doubles/storage-wire.ts';
+import { startVeoWire } from '../tests/doubles/veo-wire.ts';
+import { API_KEY, BUCKET, seedScenes, wiredServices } from './support.ts';
+
+const VIDEO_BYTES = 200 * 1024 * 1024;
+const MB = 1024 * 1024;
+
+setLogSilent(true);
+const db = createPool(process.argv[2]!, 5);
+const veo = await startVeoWire({ apiKey: API_KEY, mp4Header: true, videoSize: VIDEO_BYTES, chunkSize: 64 * 1024, pollsUntilDone: 1 });
+const storage = await startStorageWire({ buckets: [{ id: BUCKET }], keepBytes: false });
+const services = wiredServices(db, veo, storage, { MAX_DOWNLOAD_MB: '512' });
+await seedScenes(db, 1, 1);
+
+// The baseline is taken with every module loaded and the services built, after a collection.
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+await new Promise((r) => setTimeout(r, 200));
+gc?.();
+const baseline = process.memoryUsage().rss;
+let peak = baseline;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+const started = performance.now();
+const result = await runTick(services, { linger: false });
+clearInterval(sampler);
+peak = Math.max(peak, process.memoryUsage().rss);
+const seconds = (performance.now() - started) / 1000;
+const { rows } = await db.query<{ status: string }>(`select status from video_tasks`);
+if (rows[0]?.status !== 'completed' || storage.bytesReceived !== VIDEO_BYTES) {
+  throw new Error(`the video was not stored: task ${rows[0]?.status}, ${storage.bytesReceived} bytes received, tick ${JSON.stringify(result)}`);
+}
+await veo.close();
+await storage.close();
+await db.end();
+console.log(JSON.stringify({
+  videoMb: VIDEO_BYTES / MB,
+  baselineMb: baseline / MB,
+  peakMb: peak / MB,
+  growthMb: (peak - baseline) / MB,
+  seconds,
+  stored: storage.bytesReceived,
+}));

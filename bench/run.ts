@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: the five figures of issue 3 in one run, printed as a table and written to
+ * BENCHMARKS.md with their targets and the machine. Not part of `npm test`.
+ * `npm run bench -- claim memory` runs only the named figures (and does not rewrite the file).
+ */
+import { claimCost } from './claim-cost.ts';
+import { coldImport } from './cold-import.ts';
+import { memory } from './memory.ts';
+import { notice } from './notice.ts';
+import { report } from './report.ts';
+import { startServer } from './support.ts';
+import { throughput } from './throughput.ts';
+import { setLogSilent } from '../lib/log.ts';
+
+setLogSilent(true);
+const only = process.argv.slice(2);
+const wants = (name: string) => only.length === 0 || only.includes(name);
+
+const server = await startServer();
+const results: Parameters<typeof report>[0] = {};
+try {
+  if (wants('cold')) results.cold = await coldImport();
+  if (wants('memory')) results.memory = await memory(server);
+  if (wants('throughput')) results.throughput = await throughput(server);
+  if (wants('claim')) results.claim = await claimCost(server);
+  if (wants('notice')) results.notice = await notice(server);
+} finally {
+  await server.close();
+}
+await report(results, { write: only.length === 0 });

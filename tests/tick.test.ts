@@ -1,0 +1,330 @@
+/**
+ * The tick's promises, one at a time, on the production path: real `@google/genai` against the
+ * Veo wire double, real `@supabase/supabase-js` against the Storage API double, real Postgres.
+ * Veo creates are counted on the double's side, stored objects on the storage double's side.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { claimDue } from '../lib/tasks/claim.ts';
+import { runTick, type TickOptions, type TickResult } from '../lib/tick.ts';
+import { testClock, type Clock } from './support/ticks.ts';
+import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.ts';
+
+const ENV = {
+  LEASE_SECONDS: '60',
+  TICK_MAX_DURATION_SECONDS: '30',
+  MAX_IN_FLIGHT: '50',
+  MAX_ATTEMPTS: '3',
+  POLL_MIN_SECONDS: '5',
+  POLL_MAX_SECONDS: '40',
+};
+
+let w: Wired;
+let clock: Clock;
+
+beforeAll(async () => {
+  w = await startWired('tick', ENV);
+});
+afterAll(() => w.close());
+
+beforeEach(async () => {
+  w.reconfigure();
+  w.veo.setBehavior({ outcome: 'video', pollsUntilDone: 2, failDownloads: false, script: [], doneAfterMs: undefined, chaos: undefined });
+  w.storage.setBehavior({ uploadFailureRate: 0, latencyMs: 0 });
+  // Each test starts from an empty queue, so counts on the doubles are this test's own.
+  await w.services.db.query('delete from escalations');
+  w.storage.objects.clear();
+  // A little ahead of the database's now(), so freshly seeded tasks are already due.
+  clock = testClock(Date.now() + 5_000);
+});
+
+function tick(extra: TickOptions = {}): Promise<TickResult> {
+  return runTick(w.services, { now: clock.now, random: () => 0.5, linger: false, ...extra });
+}
+
+/** Ticks a minute apart until nothing is active; returns how many ticks it took. */
+async function drain(max = 40): Promise<number> {
+  for (let i = 1; i <= max; i++) {
+    await tick();
+    const c = await taskCounts(w.services.db);
+    if (c.pending + c.processing === 0) return i;
+    clock.advance(61_000);
+  }
+  throw new Error(`still active after ${max} ticks`);
+}
+
+/** The job's Veo scenes (a video job also has a render task after them). */
+async function tasksOf(jobId: string) {
+  const { rows } = await w.services.db.query(`select * from video_tasks where job_id = $1 and kind = 'veo_scene' order by position`, [jobId]);
+  return rows;
+}
+
+/** Stored scene clips (the render adds final.mp4, poster.jpg and final.json beside them). */
+const sceneObjects = () => [...w.storage.objects.entries()].filter(([key]) => /\/scene-\d+\.mp4$/.test(key)).map(([, o]) => o);
+
+const createsSince = (before: number) => w.veo.creates.length - before;
+
+type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+
+/** Every node of an `explain (format json)` plan, flattened. */
+function planNodes(explained: unknown): PlanNode[] {
+  const out: PlanNode[] = [];
+  const walk = (n: PlanNode) => {
+    out.push(n);
+    for (const child of n.Plans ?? []) walk(child);
+  };
+  walk((explained as Array<{ Plan: PlanNode }>)[0]!.Plan);
+  return out;
+}
+
+describe('tick on the real @google/genai and @supabase/supabase-js clients against the wire doubles', () => {
+  it('two overlapping ticks never double-create: exactly one Veo create per scene', async () => {
+    w.reconfigure({ TICK_BATCH_SIZE: '3' });
+    const jobs = await seedJobs(w.services, 4);
+    const scenes = (await taskCounts(w.services.db, 'veo_scene')).pending;
+    // Slow creates keep both ticks inside their claims at the same time.
+    w.veo.setBehavior({ chaos: { seed: 3, routes: ['create'], p429: 0, p500: 0, pSlow: 1, slowMs: 40, pHang: 0 } });
+    const before = w.veo.creates.length;
+    const [a, b] = await Promise.all([tick(), tick()]);
+    expect(a.created + b.created).toBe(scenes);
+    expect(a.created).toBeGreaterThan(0);
+    expect(b.created).toBeGreaterThan(0);
+    w.veo.setBehavior({ chaos: undefined });
+    await drain();
+    expect(createsSince(before)).toBe(scenes);
+    const prompts = w.veo.creates.slice(before).map((c) => JSON.stringify(c.body));
+    expect(new Set(prompts).size).toBe(scenes);
+    for (const job of jobs) for (const t of await tasksOf(job)) expect(t.status).toBe('completed');
+    expect(sceneObjects().length).toBe(scenes);
+  });
+
+  it('a tick killed mid-download leaves its leases; the next tick skips them until they expire, then resumes', async () => {
+    const before = w.veo.creates.length;
+    // A scene whose operation is running when its tick dies mid-download.
+    const [victim] = await seedJobs(w.services, 1, { scenes: 1 });
+    await tick(); // create + the immediate first poll: not done yet
+    expect((await tasksOf(victim!))[0].status).toBe('processing');
+    clock.advance(61_000);
+    w.veo.setBehavior({ script: [{ route: 'download', delayMs: 300 }] });
+    const mortal = mortalDb(w.app.database.db);
+    const doomed = w.reconfigure({}, mortal.db);
+    const killer = new AbortController();
+    const dying = runTick(doomed, { now: clock.now, random: () => 0.5, linger: false, signal: killer.signal, tickId: 'dead-tick' });
+    await new Promise((r) => setTimeout(r, 100));
+    mortal.kill();
+    killer.abort(new Error('process killed'));
+    await dying.catch(() => undefined);
+    w.reconfigure();
+
+    const [left] = await tasksOf(victim!);
+    expect(left).toMatchObject({ status: 'processing', locked_by: 'dead-tick', attempts: 0 });
+    expect(left.locked_until.getTime()).toBeGreaterThan(clock.now().getTime());
+    const blocked = await tick();
+    expect(blocked.polled + blocked.completed).toBe(0);
+    clock.advance(61_000); // past LEASE_SECONDS
+    const resumed = await tick();
+    expect(resumed.completed).toBeGreaterThanOrEqual(1); // the scene, then its render
+    const [done] = await tasksOf(victim!);
+    expect(done).toMatchObject({ status: 'completed', locked_by: null });
+    expect(createsSince(before)).toBe(1);
+    expect(sceneObjects().length).toBe(1);
+    expect(sceneObjects()[0]!.writes).toBe(1);
+  });
+
+  it('a tick aborted through its signal while a create is on the wire still records that operation', async () => {
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    w.veo.setBehavior({ script: [{ route: 'create', delayMs: 250 }] });
+    const before = w.veo.creates.length;
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('shutdown')), 50);
+    const result = await tick({ signal: abort.signal });
+    expect(result.stoppedBecause).toBe('aborted');
+    expect(result.created).toBe(1);
+    const [t] = await tasksOf(job!);
+    expect(t).toMatchObject({ status: 'processing', locked_by: null });
+    expect(t.operation_name).toMatch(/\/operations\/op-\d+$/);
+    await drain();
+    expect(createsSince(before)).toBe(1);
+  });
+
+  it('a tick aborted mid-download gives its lease back without spending an attempt', async () => {
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    await tick();
+    clock.advance(61_000);
+    w.veo.setBehavior({ script: [{ route: 'download', delayMs: 400 }] });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('shutdown')), 100);
+    const result = await tick({ signal: abort.signal });
+    expect(result).toMatchObject({ stoppedBecause: 'aborted', released: 1, retried: 0, completed: 0 });
+    const [t] = await tasksOf(job!);
+    expect(t).toMatchObject({ status: 'processing', locked_by: null, locked_until: null, attempts: 0 });
+    await tick();
+    expect((await tasksOf(job!))[0]).toMatchObject({ status: 'completed', attempts: 0 });
+  });
+
+  it('the in-flight cap holds across concurrent ticks: pending scenes wait for room instead of failing', async () => {
+    w.reconfigure({ MAX_IN_FLIGHT: '3' });
+    await seedJobs(w.services, 4); // 1 + 3 + 5 + 2 = 11 scenes
+    const scenes = (await taskCounts(w.services.db, 'veo_scene')).pending;
+    w.veo.setBehavior({ pollsUntilDone: 3, chaos: { seed: 5, routes: ['create'], p429: 0, p500: 0, pSlow: 1, slowMs: 30, pHang: 0 } });
+    const before = w.veo.creates.length;
+    await Promise.all([tick(), tick(), tick(), tick()]);
+    expect(createsSince(before)).toBe(3);
+    let peak = 0;
+    for (let i = 0; i < 40; i++) {
+      const results = await Promise.all([tick(), tick(), tick()]);
+      const c = await taskCounts(w.services.db, 'veo_scene');
+      peak = Math.max(peak, c.processing);
+      expect(c.processing).toBeLessThanOrEqual(3);
+      if (c.pending + c.processing === 0) break;
+      expect(results.every((r) => r.failed === 0)).toBe(true);
+      clock.advance(61_000);
+    }
+    const c = await taskCounts(w.services.db, 'veo_scene');
+    expect(c).toMatchObject({ pending: 0, processing: 0, completed: scenes, failed: 0 });
+    expect(peak).toBe(3);
+    expect(createsSince(before)).toBe(scenes);
+  });
+
+  it('429 and 5xx are retried with growing backoff; the scene fails after MAX_ATTEMPTS with the reason', async () => {
+    const [ok] = await seedJobs(w.services, 1, { scenes: 1 });
+    w.veo.setBehavior({ script: [{ route: 'create', status: 429 }, { route: 'create', status: 503 }] });
+    const first = await tick();
+    expect(first.retried).toBe(1);
+    const [afterOne] = await tasksOf(ok!);
+    expect(afterOne).toMatchObject({ status: 'pending', attempts: 1, error_code: 'rate_limited' });
+    expect(afterOne.next_check_at.getTime() - clock.now().getTime()).toBe(5_000);
+    clock.advance(5_000);
+    await tick();
+    const [afterTwo] = await tasksOf(ok!);
+    expect(afterTwo).toMatchObject({ status: 'pending', attempts: 2, error_code: 'provider_unavailable' });
+    expect(afterTwo.next_check_at.getTime() - clock.now().getTime()).toBe(10_000);
+    await drain();
+    expect((await tasksOf(ok!))[0]).toMatchObject({ status: 'completed', attempts: 0 });
+
+    const [doomed] = await seedJobs(w.services, 1, { scenes: 1 });
+    const requestsBefore = w.veo.requests.create;
+    w.veo.setBehavior({ chaos: { seed: 9, routes: ['create'], p429: 1, p500: 0, pSlow: 0, slowMs: 0, pHang: 0 } });
+    await drain();
+    expect(w.veo.requests.create - requestsBefore).toBe(3);
+    const [failed] = await tasksOf(doomed!);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3, error_code: 'rate_limited' });
+    expect(failed.error).toMatch(/^Gave up after 3 attempts: Veo start failed \(HTTP 429\)/);
+    const { rows } = await w.services.db.query(`select status, error from video_jobs where id = $1`, [doomed]);
+    expect(rows[0].status).toBe('failed');
+    expect(rows[0].error).toMatch(/^Scene 1: Gave up after 3 attempts/);
+  });
+
+  it('a 4xx request error fails the scene at once, with one request and no retry', async () => {
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    const before = w.veo.requests.create;
+    w.veo.setBehavior({ script: [{ route: 'create', status: 400 }] });
+    const result = await tick();
+    expect(result).toMatchObject({ retried: 0, created: 0 });
+    expect(result.failed).toBeGreaterThanOrEqual(1); // the scene, then its render (nothing to cut)
+    expect(w.veo.requests.create - before).toBe(1);
+    const [t] = await tasksOf(job!);
+    expect(t).toMatchObject({ status: 'failed', error_code: 'provider_rejected' });
+    expect(t.error).toMatch(/HTTP 400/);
+  });
+
+  it('a safety-filtered scene fails with the reason in plain words while the others complete', async () => {
+    w.reconfigure({ MAX_IN_FLIGHT: '1' });
+    const [job] = await seedJobs(w.services, 1, { scenes: 3 });
+    await tick(); // scene 1 created, not done yet; no room for the others
+    w.veo.setBehavior({ outcome: 'safety', safetyReasons: ['The prompt mentions a real person.'] });
+    clock.advance(61_000);
+    await tick(); // scene 1 comes back blocked; scene 2 starts
+    w.veo.setBehavior({ outcome: 'video' });
+    await drain();
+    const tasks = await tasksOf(job!);
+    expect(tasks.map((t) => t.status)).toEqual(['failed', 'completed', 'completed']);
+    expect(tasks[0]).toMatchObject({ error_code: 'safety_filtered', error: "Veo's safety filter blocked the video: The prompt mentions a real person." });
+    const { rows } = await w.services.db.query(
+      `select j.status, j.error, e.video_generation_status, e.video_url from video_jobs j join escalations e on e.id = j.escalation_id where j.id = $1`,
+      [job],
+    );
+    expect(rows[0]).toMatchObject({ status: 'completed', video_generation_status: 'completed' });
+    expect(rows[0].error).toMatch(/^Scene 1: Veo's safety filter blocked the video: The prompt mentions a real person\./);
+    expect(rows[0].video_url).toMatch(/^http/);
+    expect(sceneObjects().length).toBe(2);
+  });
+
+  it('a scene past its deadline fails as "timed out" and the job follows; nothing is left processing', async () => {
+    w.reconfigure({ TASK_DEADLINE_MINUTES: '2' });
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    w.veo.setBehavior({ pollsUntilDone: 1_000 });
+    await tick();
+    expect((await tasksOf(job!))[0].status).toBe('processing');
+    clock.advance(61_000);
+    expect((await tick()).expired).toBe(0);
+    clock.advance(61_000);
+    const late = await tick();
+    expect(late.expired).toBe(1);
+    const [t] = await tasksOf(job!);
+    expect(t).toMatchObject({ status: 'failed', error_code: 'timed_out', error: 'Timed out: the video was not ready before the scene deadline' });
+    const { rows } = await w.services.db.query(`select status, error from video_jobs where id = $1`, [job]);
+    expect(rows[0].status).toBe('failed');
+    expect(rows[0].error).toMatch(/^Scene 1: Timed out: the video was not ready before the scene deadline/);
+  });
+
+  it('a download over MAX_DOWNLOAD_MB or not a video is refused, and nothing is stored', async () => {
+    const big = await startWired('tick-big', ENV, { veo: { videoSize: 3 * 1024 * 1024 } });
+    const odd = await startWired('tick-odd', ENV, { veo: { mp4Header: false } });
+    try {
+      for (const [rig, code, message] of [
+        [big, 'too_large', /larger than the 1 MB limit/],
+        [odd, 'not_a_video', /not an MP4 video/],
+      ] as const) {
+        rig.reconfigure({ MAX_DOWNLOAD_MB: '1' });
+        const [job] = await seedJobs(rig.services, 1, { scenes: 1 });
+        const c = testClock(Date.now() + 5_000);
+        for (let i = 0; i < 5; i++) {
+          await runTick(rig.services, { now: c.now, random: () => 0.5, linger: false });
+          c.advance(61_000);
+        }
+        const { rows } = await rig.services.db.query(`select status, error_code, error from video_tasks where job_id = $1`, [job]);
+        expect(rows[0]).toMatchObject({ status: 'failed', error_code: code });
+        expect(rows[0].error).toMatch(message);
+        expect(rig.storage.objects.size).toBe(0);
+        expect(rig.veo.requests.download).toBe(1);
+      }
+    } finally {
+      await big.close();
+      await odd.close();
+    }
+  });
+
+  it('only due rows are read: the claim walks the partial index of active rows, not the finished ones', async () => {
+    const db = w.services.db;
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    await db.query(
+      `insert into video_tasks (job_id, position, kind, status, input, next_check_at)
+       select $1, g, 'veo_scene', case when g % 2 = 0 then 'completed' else 'failed' end, '{}'::jsonb, $2
+         from generate_series(100, 30099) g`,
+      [job, clock.now()],
+    );
+    await db.query('analyze video_tasks');
+    const client = await db.connect();
+    try {
+      await client.query('begin');
+      const plans: unknown[] = [];
+      const spy = { query: async (text: string, values: unknown[]) => {
+        const explained = await client.query(`explain (analyze, format json) ${text}`, values);
+        plans.push(explained.rows[0]['QUERY PLAN']);
+        return client.query('select * from video_tasks where false');
+      } };
+      await claimDue(spy as never, ['veo_scene'], { tickId: 'explain', now: clock.now(), leaseSeconds: 60, limit: 100 });
+      const nodes = planNodes(plans[0]);
+      const scans = nodes.filter((n) => n['Relation Name'] === 'video_tasks' && String(n['Node Type']).includes('Scan'));
+      // The due rows come from the partial index; the update then finds each claimed row by id.
+      expect(scans.map((n) => n['Index Name']).sort()).toEqual(['video_tasks_due_idx', 'video_tasks_pkey']);
+      // Every node touched at most the one active row, never the 30,000 finished ones.
+      expect(Math.max(...nodes.map((n) => Number(n['Actual Rows'] ?? 0)))).toBeLessThanOrEqual(1);
+      // The one active row is a pending start (claimStartable's), the only row the filter may drop.
+      expect(nodes.reduce((acc, n) => acc + Number(n['Rows Removed by Filter'] ?? 0), 0)).toBeLessThanOrEqual(1);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+});
