@@ -2,9 +2,9 @@
  * GET /api/openapi.json — the OpenAPI 3.1 document, generated from the handlers' own zod schemas
  * (lib/openapi.ts). Public: it describes the API, it exposes no data.
  */
-import { errorResponse, json } from '../lib/http/respond.ts';
-import { openApiDocument } from '../lib/openapi.ts';
-import { services } from '../lib/services.ts';
+import { errorResponse, json } from '../lib/http/respond.js';
+import { openApiDocument } from '../lib/openapi.js';
+import { services } from '../lib/services.js';
 
 let cached: { config: object; body: Record<string, unknown> } | undefined;
 

@@ -13,11 +13,11 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { PgBoss } from 'pg-boss';
 import { runMigrations } from 'graphile-worker';
-import type { Db, DbClient } from '../lib/db/pool.ts';
-import { loadConfig } from '../lib/config.ts';
-import { applyOutcome } from '../lib/tasks/apply.ts';
-import { claimDue } from '../lib/tasks/claim.ts';
-import { median, percentile, seedScenes, type Server } from './support.ts';
+import type { Db, DbClient } from '../lib/db/pool.js';
+import { loadConfig } from '../lib/config.js';
+import { applyOutcome } from '../lib/tasks/apply.js';
+import { claimDue } from '../lib/tasks/claim.js';
+import { median, percentile, seedScenes, type Server } from './support.js';
 
 export const SIZES = [10_000, 100_000, 1_000_000];
 const RUNS = 20;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { median } from './support.ts';
+import { median } from './support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = 7;

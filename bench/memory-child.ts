@@ -1,12 +1,12 @@
 /**
  * The memory figure's own process: argv[2] is a migrated database. Prints one JSON line.
  */
-import { createPool } from '../lib/db/pool.ts';
-import { setLogSilent } from '../lib/log.ts';
-import { runTick } from '../lib/tick.ts';
-import { startStorageWire } from '../tests/doubles/storage-wire.ts';
-import { startVeoWire } from '../tests/doubles/veo-wire.ts';
-import { API_KEY, BUCKET, seedScenes, wiredServices } from './support.ts';
+import { createPool } from '../lib/db/pool.js';
+import { setLogSilent } from '../lib/log.js';
+import { runTick } from '../lib/tick.js';
+import { startStorageWire } from '../tests/doubles/storage-wire.js';
+import { startVeoWire } from '../tests/doubles/veo-wire.js';
+import { API_KEY, BUCKET, seedScenes, wiredServices } from './support.js';
 
 const VIDEO_BYTES = 200 * 1024 * 1024;
 const MB = 1024 * 1024;

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Server } from './support.ts';
+import type { Server } from './support.js';
 
 export interface MemoryResult {
   videoMb: number;

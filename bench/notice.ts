@@ -5,11 +5,11 @@
  * per-minute tick (no lingering) is simulated on the same finish times with the same backoff
  * code (lib/tasks/backoff.ts), ticks at whole minutes.
  */
-import { backoffMs } from '../lib/tasks/backoff.ts';
-import { runTick } from '../lib/tick.ts';
-import { startStorageWire } from '../tests/doubles/storage-wire.ts';
-import { startVeoWire } from '../tests/doubles/veo-wire.ts';
-import { API_KEY, BUCKET, percentile, seedScenes, wiredServices, type Server } from './support.ts';
+import { backoffMs } from '../lib/tasks/backoff.js';
+import { runTick } from '../lib/tick.js';
+import { startStorageWire } from '../tests/doubles/storage-wire.js';
+import { startVeoWire } from '../tests/doubles/veo-wire.js';
+import { API_KEY, BUCKET, percentile, seedScenes, wiredServices, type Server } from './support.js';
 
 const SCENES = 60;
 const PER_JOB = 5;

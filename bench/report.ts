@@ -4,11 +4,11 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ClaimResult } from './claim-cost.ts';
-import type { ColdImportResult } from './cold-import.ts';
-import type { MemoryResult } from './memory.ts';
-import type { NoticeResult } from './notice.ts';
-import type { ThroughputResult } from './throughput.ts';
+import type { ClaimResult } from './claim-cost.js';
+import type { ColdImportResult } from './cold-import.js';
+import type { MemoryResult } from './memory.js';
+import type { NoticeResult } from './notice.js';
+import type { ThroughputResult } from './throughput.js';
 
 export interface Results {
   throughput?: ThroughputResult;

@@ -3,14 +3,14 @@
  * BENCHMARKS.md with their targets and the machine. Not part of `npm test`.
  * `npm run bench -- claim memory` runs only the named figures (and does not rewrite the file).
  */
-import { claimCost } from './claim-cost.ts';
-import { coldImport } from './cold-import.ts';
-import { memory } from './memory.ts';
-import { notice } from './notice.ts';
-import { report } from './report.ts';
-import { startServer } from './support.ts';
-import { throughput } from './throughput.ts';
-import { setLogSilent } from '../lib/log.ts';
+import { claimCost } from './claim-cost.js';
+import { coldImport } from './cold-import.js';
+import { memory } from './memory.js';
+import { notice } from './notice.js';
+import { report } from './report.js';
+import { startServer } from './support.js';
+import { throughput } from './throughput.js';
+import { setLogSilent } from '../lib/log.js';
 
 setLogSilent(true);
 const only = process.argv.slice(2);

@@ -4,10 +4,10 @@
  * poll, a download, an upload and a signed URL (4 × 50 ms of injected latency); the ideal bound
  * is due / concurrency × that latency, and the figure is ideal ÷ achieved.
  */
-import { runTick } from '../lib/tick.ts';
-import { startStorageWire } from '../tests/doubles/storage-wire.ts';
-import { startVeoWire } from '../tests/doubles/veo-wire.ts';
-import { API_KEY, BUCKET, seedScenes, wiredServices, type Server } from './support.ts';
+import { runTick } from '../lib/tick.js';
+import { startStorageWire } from '../tests/doubles/storage-wire.js';
+import { startVeoWire } from '../tests/doubles/veo-wire.js';
+import { API_KEY, BUCKET, seedScenes, wiredServices, type Server } from './support.js';
 
 const SCENES = 1_000;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);

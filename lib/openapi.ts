@@ -5,7 +5,7 @@
  * allowed scene durations depend on the configured Veo model.
  */
 import { z } from 'zod';
-import type { Config } from './config.ts';
+import type { Config } from './config.js';
 import {
   errorBodySchema,
   generateResponseSchema,
@@ -14,11 +14,11 @@ import {
   jobViewSchema,
   sceneViewSchema,
   statusSchema,
-} from './http/schemas.ts';
-import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.ts';
-import { listQuerySchema } from './jobs/list.ts';
-import { generateRequestSchema } from './jobs/request.ts';
-import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign.ts';
+} from './http/schemas.js';
+import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.js';
+import { listQuerySchema } from './jobs/list.js';
+import { generateRequestSchema } from './jobs/request.js';
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign.js';
 
 type Json = Record<string, unknown>;
 

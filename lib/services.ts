@@ -2,16 +2,16 @@
  * The dependencies a handler or a tick needs, built once per process from the config and
  * reused across warm Vercel invocations. The local server and the tests install their own.
  */
-import { createVerifier, type TokenVerifier } from './auth/jwt.ts';
-import { loadConfig, type Config } from './config.ts';
-import { createPool, type Db } from './db/pool.ts';
-import { AppError } from './errors.ts';
-import { createLocalProvider } from './providers/local.ts';
-import type { VideoProvider } from './providers/types.ts';
-import { createVeoProvider } from './providers/veo.ts';
-import { createLocalStore } from './storage/local.ts';
-import { createSupabaseStore } from './storage/supabase.ts';
-import type { ObjectStore } from './storage/types.ts';
+import { createVerifier, type TokenVerifier } from './auth/jwt.js';
+import { loadConfig, type Config } from './config.js';
+import { createPool, type Db } from './db/pool.js';
+import { AppError } from './errors.js';
+import { createLocalProvider } from './providers/local.js';
+import type { VideoProvider } from './providers/types.js';
+import { createVeoProvider } from './providers/veo.js';
+import { createLocalStore } from './storage/local.js';
+import { createSupabaseStore } from './storage/supabase.js';
+import type { ObjectStore } from './storage/types.js';
 
 export interface Services {
   config: Config;

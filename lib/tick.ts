@@ -7,15 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, coerceError, isRetryable } from './errors.ts';
-import { log } from './log.ts';
-import type { Services } from './services.ts';
-import { applyOutcome, releaseLeases, type Applied } from './tasks/apply.ts';
-import { claimDue, claimStartable, nextDueAt } from './tasks/claim.ts';
-import { expireOverdue } from './tasks/expire.ts';
-import { PROVIDER_KINDS, TASK_KINDS } from './tasks/registry.ts';
-import type { TaskOutcome, TaskRow } from './tasks/types.ts';
-import { deliverWebhooks } from './webhooks/deliver.ts';
+import { AppError, coerceError, isRetryable } from './errors.js';
+import { log } from './log.js';
+import type { Services } from './services.js';
+import { applyOutcome, releaseLeases, type Applied } from './tasks/apply.js';
+import { claimDue, claimStartable, nextDueAt } from './tasks/claim.js';
+import { expireOverdue } from './tasks/expire.js';
+import { PROVIDER_KINDS, TASK_KINDS } from './tasks/registry.js';
+import type { TaskOutcome, TaskRow } from './tasks/types.js';
+import { deliverWebhooks } from './webhooks/deliver.js';
 
 export interface TickOptions {
   /** Aborts the tick (a shutdown); work in flight is abandoned and its leases given back. */

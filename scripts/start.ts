@@ -7,17 +7,17 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys } from '../lib/auth/dev-keys.ts';
-import { loadConfig } from '../lib/config.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.ts';
-import { migrate } from '../lib/db/migrate.ts';
-import { createPool } from '../lib/db/pool.ts';
-import { createApiRouter } from '../lib/local/router.ts';
-import { sendResponse, toRequest } from '../lib/local/node-http.ts';
-import { startScheduler } from '../lib/local/scheduler.ts';
-import { buildServices, useServices } from '../lib/services.ts';
-import { serveLocalFile } from '../lib/storage/local.ts';
-import { ensureBucket } from '../lib/storage/supabase.ts';
+import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys } from '../lib/auth/dev-keys.js';
+import { loadConfig } from '../lib/config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.js';
+import { migrate } from '../lib/db/migrate.js';
+import { createPool } from '../lib/db/pool.js';
+import { createApiRouter } from '../lib/local/router.js';
+import { sendResponse, toRequest } from '../lib/local/node-http.js';
+import { startScheduler } from '../lib/local/scheduler.js';
+import { buildServices, useServices } from '../lib/services.js';
+import { serveLocalFile } from '../lib/storage/local.js';
+import { ensureBucket } from '../lib/storage/supabase.js';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 process.chdir(root);

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../lib/config.ts';
-import { DEMO_PROFESSOR_ID, getDevKeys } from '../lib/auth/dev-keys.ts';
+import { ConfigError, loadConfig } from '../lib/config.js';
+import { DEMO_PROFESSOR_ID, getDevKeys } from '../lib/auth/dev-keys.js';
 
 // The key directory is relative to the project, as it is for `npm start`.
 process.chdir(path.resolve(fileURLToPath(new URL('..', import.meta.url))));

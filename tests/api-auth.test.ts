@@ -5,13 +5,13 @@
  * response body ever carries the other professor's data, and a refused request changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { GET as getJob } from '../api/video/jobs/[id].ts';
-import { POST as cancel } from '../api/video/jobs/[id]/cancel.ts';
-import { POST as retry } from '../api/video/jobs/[id]/retry.ts';
-import { GET as listJobs } from '../api/video/jobs/index.ts';
-import { call, createTestApp, type TestApp } from './support/app.ts';
-import { PROF_A, PROF_B, dbFingerprint, refusedTokens } from './support/api-helpers.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { GET as getJob } from '../api/video/jobs/[id].js';
+import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
+import { POST as retry } from '../api/video/jobs/[id]/retry.js';
+import { GET as listJobs } from '../api/video/jobs/index.js';
+import { call, createTestApp, type TestApp } from './support/app.js';
+import { PROF_A, PROF_B, dbFingerprint, refusedTokens } from './support/api-helpers.js';
 
 let app: TestApp;
 let tokens: Record<string, string>;

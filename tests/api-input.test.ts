@@ -4,15 +4,15 @@
  * the database is exactly as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { GET as getJob } from '../api/video/jobs/[id].ts';
-import { POST as cancel } from '../api/video/jobs/[id]/cancel.ts';
-import { POST as retry } from '../api/video/jobs/[id]/retry.ts';
-import { GET as listJobs } from '../api/video/jobs/index.ts';
-import { errorBodySchema } from '../lib/http/schemas.ts';
-import { encodeCursor } from '../lib/jobs/list.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
-import { dbFingerprint } from './support/api-helpers.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { GET as getJob } from '../api/video/jobs/[id].js';
+import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
+import { POST as retry } from '../api/video/jobs/[id]/retry.js';
+import { GET as listJobs } from '../api/video/jobs/index.js';
+import { errorBodySchema } from '../lib/http/schemas.js';
+import { encodeCursor } from '../lib/jobs/list.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { dbFingerprint } from './support/api-helpers.js';
 
 let app: TestApp;
 let jobId: string;

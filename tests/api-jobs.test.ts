@@ -4,21 +4,21 @@
  * and quotas. Every response is parsed with the same zod schemas the OpenAPI document is built from.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { GET as getJob } from '../api/video/jobs/[id].ts';
-import { POST as cancel } from '../api/video/jobs/[id]/cancel.ts';
-import { POST as retry } from '../api/video/jobs/[id]/retry.ts';
-import { GET as listJobs } from '../api/video/jobs/index.ts';
-import { errorBodySchema, generateResponseSchema, jobListSchema, jobViewSchema } from '../lib/http/schemas.ts';
-import { createLocalProvider } from '../lib/providers/local.ts';
-import type { VideoProvider } from '../lib/providers/types.ts';
-import { createLocalStore } from '../lib/storage/local.ts';
-import type { ObjectStore } from '../lib/storage/types.ts';
-import { sceneObjectPath } from '../lib/tasks/veo-scene.ts';
-import { runTick } from '../lib/tick.ts';
-import { call, createTestApp, type TestApp } from './support/app.ts';
-import { PROF_A, PROF_B, dbFingerprint } from './support/api-helpers.ts';
-import { testClock, tickUntilFinal } from './support/ticks.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { GET as getJob } from '../api/video/jobs/[id].js';
+import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
+import { POST as retry } from '../api/video/jobs/[id]/retry.js';
+import { GET as listJobs } from '../api/video/jobs/index.js';
+import { errorBodySchema, generateResponseSchema, jobListSchema, jobViewSchema } from '../lib/http/schemas.js';
+import { createLocalProvider } from '../lib/providers/local.js';
+import type { VideoProvider } from '../lib/providers/types.js';
+import { createLocalStore } from '../lib/storage/local.js';
+import type { ObjectStore } from '../lib/storage/types.js';
+import { sceneObjectPath } from '../lib/tasks/veo-scene.js';
+import { runTick } from '../lib/tick.js';
+import { call, createTestApp, type TestApp } from './support/app.js';
+import { PROF_A, PROF_B, dbFingerprint } from './support/api-helpers.js';
+import { testClock, tickUntilFinal } from './support/ticks.js';
 
 let app: TestApp;
 const noQuota = { QUOTA_JOBS_PER_HOUR: '0', QUOTA_ACTIVE_JOBS: '0' };

@@ -4,8 +4,8 @@
  * its JWT claims set as PostgREST sets them) can neither read nor write them; RLS is on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DbClient } from '../lib/db/pool.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
+import type { DbClient } from '../lib/db/pool.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
 
 const ALICE = '11111111-1111-4111-8111-111111111111';
 let t: TestDatabase;

@@ -10,12 +10,12 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
-import { ConfigError, loadConfig, type Config } from '../lib/config.ts';
-import { AppError } from '../lib/errors.ts';
-import { errorResponse } from '../lib/http/respond.ts';
-import { createVerifier, type TokenVerifier } from '../lib/auth/jwt.ts';
-import { authenticate, canAccess } from '../lib/auth/request.ts';
-import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys, openDevKeys } from '../lib/auth/dev-keys.ts';
+import { ConfigError, loadConfig, type Config } from '../lib/config.js';
+import { AppError } from '../lib/errors.js';
+import { errorResponse } from '../lib/http/respond.js';
+import { createVerifier, type TokenVerifier } from '../lib/auth/jwt.js';
+import { authenticate, canAccess } from '../lib/auth/request.js';
+import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys, openDevKeys } from '../lib/auth/dev-keys.js';
 
 const USER = '7d3f5a52-3f4e-4b7a-9c1e-2a9b8c7d6e5f';
 const SERVICE_KEY = 'sb-service-role-key-for-tests-0123456789';

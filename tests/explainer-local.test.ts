@@ -6,14 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { GET as getJob } from '../api/video/jobs/[id].ts';
-import { readMp4Info } from '../lib/media/mp4.ts';
-import { createLocalProvider } from '../lib/providers/local.ts';
-import { serveLocalFile } from '../lib/storage/local.ts';
-import { runTick } from '../lib/tick.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
-import { testClock, tickUntilFinal } from './support/ticks.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { GET as getJob } from '../api/video/jobs/[id].js';
+import { readMp4Info } from '../lib/media/mp4.js';
+import { createLocalProvider } from '../lib/providers/local.js';
+import { serveLocalFile } from '../lib/storage/local.js';
+import { runTick } from '../lib/tick.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { testClock, tickUntilFinal } from './support/ticks.js';
 
 let app: TestApp;
 beforeAll(async () => {

@@ -5,15 +5,15 @@
  * Storage API double, real Postgres, the real handlers and tick.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { GET as getJob } from '../api/video/jobs/[id].ts';
-import { loadConfig } from '../lib/config.ts';
-import { readMp4Info } from '../lib/media/mp4.ts';
-import { createLocalProvider } from '../lib/providers/local.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
-import { testClock, tickUntilFinal } from './support/ticks.ts';
-import { startStorageWire, type StorageWire } from './doubles/storage-wire.ts';
-import { startVeoWire, type VeoWire } from './doubles/veo-wire.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { GET as getJob } from '../api/video/jobs/[id].js';
+import { loadConfig } from '../lib/config.js';
+import { readMp4Info } from '../lib/media/mp4.js';
+import { createLocalProvider } from '../lib/providers/local.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { testClock, tickUntilFinal } from './support/ticks.js';
+import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
+import { startVeoWire, type VeoWire } from './doubles/veo-wire.js';
 
 const API_KEY = 'AIzaSy-explainer-wire-key-0000000000';
 const BUCKET = 'explainer-videos';

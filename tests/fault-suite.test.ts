@@ -12,11 +12,11 @@
  * through a backoff. The figures are printed as a table and asserted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimStartable } from '../lib/tasks/claim.ts';
-import { PROVIDER_KINDS } from '../lib/tasks/registry.ts';
-import { runTick, type TickResult } from '../lib/tick.ts';
-import { testClock } from './support/ticks.ts';
-import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.ts';
+import { claimStartable } from '../lib/tasks/claim.js';
+import { PROVIDER_KINDS } from '../lib/tasks/registry.js';
+import { runTick, type TickResult } from '../lib/tick.js';
+import { testClock } from './support/ticks.js';
+import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
 
 const SEED = 20261123;
 const JOBS = 300;

@@ -4,9 +4,9 @@
  * escalation, job and scenes in one go and answers 202 at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
-import { tableCounts } from './support/db.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { tableCounts } from './support/db.js';
 
 let app: TestApp;
 beforeAll(async () => {

@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig, type Config } from '../lib/config.ts';
-import { AppError } from '../lib/errors.ts';
-import { ffmpegFilters, ffmpegPath, runFfmpeg, type FfmpegProgress } from '../lib/media/ffmpeg.ts';
-import { looksLikeMp4, readMp4Info } from '../lib/media/mp4.ts';
-import { BLOCKED_MARKER, createLocalProvider, escapeFilterValue, localVeoDir } from '../lib/providers/local.ts';
-import type { AspectRatio, OperationState, VideoSource } from '../lib/providers/types.ts';
+import { loadConfig, type Config } from '../lib/config.js';
+import { AppError } from '../lib/errors.js';
+import { ffmpegFilters, ffmpegPath, runFfmpeg, type FfmpegProgress } from '../lib/media/ffmpeg.js';
+import { looksLikeMp4, readMp4Info } from '../lib/media/mp4.js';
+import { BLOCKED_MARKER, createLocalProvider, escapeFilterValue, localVeoDir } from '../lib/providers/local.js';
+import type { AspectRatio, OperationState, VideoSource } from '../lib/providers/types.js';
 
 const DELAY_MS = 5000;
 const T0 = Date.UTC(2026, 0, 1);

@@ -8,13 +8,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../lib/config.ts';
-import { canStreamCopy, concatClips, extractPoster } from '../lib/media/concat.ts';
-import { describeEffects, effectsKey, pickVariations, variationArgs, variationSeconds } from '../lib/media/effects.ts';
-import { runFfmpeg } from '../lib/media/ffmpeg.ts';
-import { readMp4Info } from '../lib/media/mp4.ts';
-import { createLocalProvider } from '../lib/providers/local.ts';
-import type { AspectRatio } from '../lib/providers/types.ts';
+import { loadConfig } from '../lib/config.js';
+import { canStreamCopy, concatClips, extractPoster } from '../lib/media/concat.js';
+import { describeEffects, effectsKey, pickVariations, variationArgs, variationSeconds } from '../lib/media/effects.js';
+import { runFfmpeg } from '../lib/media/ffmpeg.js';
+import { readMp4Info } from '../lib/media/mp4.js';
+import { createLocalProvider } from '../lib/providers/local.js';
+import type { AspectRatio } from '../lib/providers/types.js';
 
 let dir: string;
 beforeAll(async () => {

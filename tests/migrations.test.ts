@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { migrate, readMigrations } from '../lib/db/migrate.ts';
-import { createPool, type Db } from '../lib/db/pool.ts';
+import { migrate, readMigrations } from '../lib/db/migrate.js';
+import { createPool, type Db } from '../lib/db/pool.js';
 
 let db: Db;
 const name = `t_migrate_${process.pid}`;

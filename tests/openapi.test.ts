@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GET as openapi } from '../api/openapi.json.ts';
-import { createApiRouter } from '../lib/local/router.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
+import { GET as openapi } from '../api/openapi.json.js';
+import { createApiRouter } from '../lib/local/router.js';
+import { createTestApp, type TestApp } from './support/app.js';
 
 let app: TestApp;
 beforeAll(async () => {

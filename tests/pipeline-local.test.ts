@@ -3,13 +3,13 @@
  * MP4s with ffmpeg, the local-folder store, real Postgres, and the real handlers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { GET as getJob } from '../api/video/jobs/[id].ts';
-import { GET as poll } from '../api/video/poll.ts';
-import { readMp4Info } from '../lib/media/mp4.ts';
-import { serveLocalFile } from '../lib/storage/local.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
-import { sum, testClock, tickUntilFinal } from './support/ticks.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { GET as getJob } from '../api/video/jobs/[id].js';
+import { GET as poll } from '../api/video/poll.js';
+import { readMp4Info } from '../lib/media/mp4.js';
+import { serveLocalFile } from '../lib/storage/local.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { sum, testClock, tickUntilFinal } from './support/ticks.js';
 
 let app: TestApp;
 beforeAll(async () => {

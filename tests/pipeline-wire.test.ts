@@ -6,17 +6,17 @@
  * and failed uploads each end in a correct, explained state.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { GET as getJob } from '../api/video/jobs/[id].ts';
-import { loadConfig } from '../lib/config.ts';
-import { readMp4Info } from '../lib/media/mp4.ts';
-import { createLocalProvider } from '../lib/providers/local.ts';
-import { createVeoProvider } from '../lib/providers/veo.ts';
-import { createSupabaseStore } from '../lib/storage/supabase.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
-import { sum, testClock, tickUntilFinal } from './support/ticks.ts';
-import { startStorageWire, type StorageWire } from './doubles/storage-wire.ts';
-import { startVeoWire, type VeoWire } from './doubles/veo-wire.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { GET as getJob } from '../api/video/jobs/[id].js';
+import { loadConfig } from '../lib/config.js';
+import { readMp4Info } from '../lib/media/mp4.js';
+import { createLocalProvider } from '../lib/providers/local.js';
+import { createVeoProvider } from '../lib/providers/veo.js';
+import { createSupabaseStore } from '../lib/storage/supabase.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { sum, testClock, tickUntilFinal } from './support/ticks.js';
+import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
+import { startVeoWire, type VeoWire } from './doubles/veo-wire.js';
 
 const API_KEY = 'AIzaSy-pipeline-test-key-000000000';
 const BUCKET = 'explainer-videos';
@@ -177,9 +177,9 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
     const createsBefore = veo.requests.create;
     const { jobId } = await generateJob({ response: 'One scene about why the sky looks blue during the day.' });
     const clock = testClock();
-    await (await import('../lib/tick.ts')).runTick(services, { now: clock.now, linger: false });
+    await (await import('../lib/tick.js')).runTick(services, { now: clock.now, linger: false });
     clock.advance(61_000);
-    await (await import('../lib/tick.ts')).runTick(services, { now: clock.now, linger: false });
+    await (await import('../lib/tick.js')).runTick(services, { now: clock.now, linger: false });
     const mid = await readJobJson(jobId);
     expect(mid.status).toBe('processing');
     expect(mid.scenes[0].attempts).toBeGreaterThan(0);

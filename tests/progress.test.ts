@@ -2,7 +2,7 @@
  * Progress and the current step, computed from the tasks of each kind of job.
  */
 import { describe, expect, it } from 'vitest';
-import { currentStepOf, progressOf, type TaskProgress } from '../lib/jobs/progress.ts';
+import { currentStepOf, progressOf, type TaskProgress } from '../lib/jobs/progress.js';
 
 const t = (position: number, kind: string, status: TaskProgress['status'], more: Partial<TaskProgress> = {}): TaskProgress => ({
   position, kind, status, started: false, polls: 0, ...more,

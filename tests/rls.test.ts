@@ -4,9 +4,9 @@
  * and Realtime set them, inside transactions that are rolled back.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readMigrations } from '../lib/db/migrate.ts';
-import type { DbClient } from '../lib/db/pool.ts';
-import { createTestDatabase, type TestDatabase } from './support/db.ts';
+import { readMigrations } from '../lib/db/migrate.js';
+import type { DbClient } from '../lib/db/pool.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
 
 const ALICE = '11111111-1111-4111-8111-111111111111';
 const BOB = '22222222-2222-4222-8222-222222222222';

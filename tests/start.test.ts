@@ -9,8 +9,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../lib/db/embedded.ts';
-import { readMp4Info } from '../lib/media/mp4.ts';
+import { freePort } from '../lib/db/embedded.js';
+import { readMp4Info } from '../lib/media/mp4.js';
 
 let child: ChildProcess | undefined;
 let dir: string | undefined;

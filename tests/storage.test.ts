@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../lib/config.ts';
-import { AppError } from '../lib/errors.ts';
-import { createLocalStore, openLocalFile, serveLocalFile } from '../lib/storage/local.ts';
-import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.ts';
-import { startStorageWire, type StorageWire } from './doubles/storage-wire.ts';
+import { loadConfig, type Config } from '../lib/config.js';
+import { AppError } from '../lib/errors.js';
+import { createLocalStore, openLocalFile, serveLocalFile } from '../lib/storage/local.js';
+import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.js';
+import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
 
 const BUCKET = 'explainer-test';
 const CHUNK = 64 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildStoryboard, MAX_PROMPT_CHARS, splitText } from '../lib/storyboard.ts';
+import { buildStoryboard, MAX_PROMPT_CHARS, splitText } from '../lib/storyboard.js';
 
 const opts = { style: 'calm' as const, maxScenes: 5, durationSeconds: 8 };
 

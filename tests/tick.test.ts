@@ -4,10 +4,10 @@
  * Veo creates are counted on the double's side, stored objects on the storage double's side.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { claimDue } from '../lib/tasks/claim.ts';
-import { runTick, type TickOptions, type TickResult } from '../lib/tick.ts';
-import { testClock, type Clock } from './support/ticks.ts';
-import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.ts';
+import { claimDue } from '../lib/tasks/claim.js';
+import { runTick, type TickOptions, type TickResult } from '../lib/tick.js';
+import { testClock, type Clock } from './support/ticks.js';
+import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
 
 const ENV = {
   LEASE_SECONDS: '60',

@@ -3,9 +3,9 @@
  * against the Veo wire double. References go only to models that take them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../lib/config.ts';
-import { createVeoProvider, supportsReferenceImages } from '../lib/providers/veo.ts';
-import { startVeoWire, type VeoWire } from './doubles/veo-wire.ts';
+import { loadConfig } from '../lib/config.js';
+import { createVeoProvider, supportsReferenceImages } from '../lib/providers/veo.js';
+import { startVeoWire, type VeoWire } from './doubles/veo-wire.js';
 
 const API_KEY = 'AIzaSy-frames-test-key-00000000000';
 const png = (n: number) => ({ bytesBase64: Buffer.from(`image-${n}`).toString('base64'), mimeType: 'image/png' });

@@ -6,12 +6,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { loadConfig } from '../lib/config.ts';
-import { AppError } from '../lib/errors.ts';
-import { setLogSilent } from '../lib/log.ts';
-import type { OperationState, VideoProvider, VideoSource } from '../lib/providers/types.ts';
-import { allowedDurations, createVeoProvider } from '../lib/providers/veo.ts';
-import { startVeoWire, type VeoWire, type VeoWireOptions } from './doubles/veo-wire.ts';
+import { loadConfig } from '../lib/config.js';
+import { AppError } from '../lib/errors.js';
+import { setLogSilent } from '../lib/log.js';
+import type { OperationState, VideoProvider, VideoSource } from '../lib/providers/types.js';
+import { allowedDurations, createVeoProvider } from '../lib/providers/veo.js';
+import { startVeoWire, type VeoWire, type VeoWireOptions } from './doubles/veo-wire.js';
 
 const API_KEY = 'AIzaSy-test-secret-key-0123456789';
 const MODEL = 'veo-3.1-fast-generate-preview';

@@ -7,17 +7,17 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.ts';
-import { POST as cancel } from '../api/video/jobs/[id]/cancel.ts';
-import { POST as retry } from '../api/video/jobs/[id]/retry.ts';
-import { loadConfig } from '../lib/config.ts';
-import { jobViewSchema } from '../lib/http/schemas.ts';
-import { runTick } from '../lib/tick.ts';
-import { deliverWebhooks } from '../lib/webhooks/deliver.ts';
-import { signWebhook, verifyWebhookSignature } from '../lib/webhooks/sign.ts';
-import { webhookUrlProblem } from '../lib/webhooks/url.ts';
-import { createTestApp, type TestApp } from './support/app.ts';
-import { testClock, tickUntilFinal } from './support/ticks.ts';
+import { POST as generate } from '../api/video/generate.js';
+import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
+import { POST as retry } from '../api/video/jobs/[id]/retry.js';
+import { loadConfig } from '../lib/config.js';
+import { jobViewSchema } from '../lib/http/schemas.js';
+import { runTick } from '../lib/tick.js';
+import { deliverWebhooks } from '../lib/webhooks/deliver.js';
+import { signWebhook, verifyWebhookSignature } from '../lib/webhooks/sign.js';
+import { webhookUrlProblem } from '../lib/webhooks/url.js';
+import { createTestApp, type TestApp } from './support/app.js';
+import { testClock, tickUntilFinal } from './support/ticks.js';
 
 const SECRET = 'whsec-test-secret-0123456789-abcdefghijkl';
 
@@ -233,7 +233,7 @@ describe('delivery from the tick', () => {
     expect(unset.json.error.fields.webhookUrl).toMatch(/WEBHOOK_SECRET/);
     app.reconfigure();
     const prod = loadConfig({ VERCEL_ENV: 'production', WEBHOOK_SECRET: SECRET });
-    const { generateRequestSchema } = await import('../lib/jobs/request.ts');
+    const { generateRequestSchema } = await import('../lib/jobs/request.js');
     const parsed = generateRequestSchema(prod).safeParse({ response: 'x', webhookUrl: url });
     expect(parsed.success).toBe(false);
     expect(generateRequestSchema(prod).safeParse({ response: 'x', webhookUrl: 'https://hooks.example.com/v' }).success).toBe(true);

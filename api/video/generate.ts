@@ -4,15 +4,15 @@
  * video: the poller does the rest. An `Idempotency-Key` replay, or an escalation that already
  * has an active job, answers 200 with that earlier job: a double click never pays Veo twice.
  */
-import { authenticate } from '../../lib/auth/request.ts';
-import { createJob } from '../../lib/jobs/create.ts';
-import { readIdempotencyKey } from '../../lib/jobs/idempotency.ts';
-import { generateRequestSchema } from '../../lib/jobs/request.ts';
-import { readJsonBody } from '../../lib/http/body.ts';
-import { errorResponse, json, validationError } from '../../lib/http/respond.ts';
+import { authenticate } from '../../lib/auth/request.js';
+import { createJob } from '../../lib/jobs/create.js';
+import { readIdempotencyKey } from '../../lib/jobs/idempotency.js';
+import { generateRequestSchema } from '../../lib/jobs/request.js';
+import { readJsonBody } from '../../lib/http/body.js';
+import { errorResponse, json, validationError } from '../../lib/http/respond.js';
 import type { z } from 'zod';
-import type { generateResponseSchema } from '../../lib/http/schemas.ts';
-import { services } from '../../lib/services.ts';
+import type { generateResponseSchema } from '../../lib/http/schemas.js';
+import { services } from '../../lib/services.js';
 
 export async function POST(request: Request): Promise<Response> {
   try {

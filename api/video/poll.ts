@@ -2,10 +2,10 @@
  * GET|POST /api/video/poll — one poller tick, run every minute by Vercel Cron (or by hand).
  * Answers with what the tick did.
  */
-import { authorizeCron } from '../../lib/auth/cron.ts';
-import { errorResponse, json } from '../../lib/http/respond.ts';
-import { services } from '../../lib/services.ts';
-import { runTick } from '../../lib/tick.ts';
+import { authorizeCron } from '../../lib/auth/cron.js';
+import { errorResponse, json } from '../../lib/http/respond.js';
+import { services } from '../../lib/services.js';
+import { runTick } from '../../lib/tick.js';
 
 async function poll(request: Request): Promise<Response> {
   try {

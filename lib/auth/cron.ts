@@ -3,9 +3,9 @@
  * constant time. In production a missing secret refuses to run rather than running open.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../config.ts';
-import { httpError } from '../http/respond.ts';
-import { log } from '../log.ts';
+import type { Config } from '../config.js';
+import { httpError } from '../http/respond.js';
+import { log } from '../log.js';
 
 let warnedOpen = false;
 

@@ -20,7 +20,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.js';
 
 /** The professor `npm start` and `npm run token` act as when no other user is named. */
 export const DEMO_PROFESSOR_ID = '00000000-0000-4000-8000-00000000d3a0';

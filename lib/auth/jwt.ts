@@ -11,9 +11,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.ts';
-import { AppError } from '../errors.ts';
-import { getDevKeys } from './dev-keys.ts';
+import { ConfigError, type Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { getDevKeys } from './dev-keys.js';
 
 export interface Caller {
   /** The Supabase user id (lower-case UUID); null for the service role, which acts for anyone. */

@@ -2,9 +2,9 @@
  * Ownership of the rows a request touches: a professor acts on their own jobs and escalations;
  * the service role acts for anyone and may name the professor it acts for.
  */
-import { httpError } from '../http/respond.ts';
-import type { Caller } from './jwt.ts';
-import { canAccess } from './request.ts';
+import { httpError } from '../http/respond.js';
+import type { Caller } from './jwt.js';
+import { canAccess } from './request.js';
 
 /** The owner a new job gets: the caller, or for the service role the professor it names. */
 export function ownerFor(caller: Caller, professorId: string | undefined): string | null {

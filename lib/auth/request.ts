@@ -3,10 +3,10 @@
  * may act on a row. A refused request answers 401 with a WWW-Authenticate header (RFC 6750), so a
  * client knows to fetch a fresh Supabase session rather than retry the same token.
  */
-import { AppError } from '../errors.ts';
-import { InvalidTokenError, type Caller, type TokenVerifier } from './jwt.ts';
+import { AppError } from '../errors.js';
+import { InvalidTokenError, type Caller, type TokenVerifier } from './jwt.js';
 
-export type { Caller, TokenVerifier } from './jwt.ts';
+export type { Caller, TokenVerifier } from './jwt.js';
 
 const REALM = 'api';
 

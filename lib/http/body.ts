@@ -2,7 +2,7 @@
  * Reads a JSON request body with a hard size limit, counting bytes as they stream in so an
  * oversized body is refused without being held in memory.
  */
-import { httpError } from './respond.ts';
+import { httpError } from './respond.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -3,7 +3,7 @@
  * query parameter (`?id=`); it is validated here once for every handler that takes it.
  */
 import { z } from 'zod';
-import { httpError } from './respond.ts';
+import { httpError } from './respond.js';
 
 const idSchema = z.uuid();
 

@@ -3,9 +3,9 @@
  * `{ error: { code, message, fields? } }`.
  */
 import { z } from 'zod';
-import { AppError, coerceError } from '../errors.ts';
-import { ConfigError } from '../config.ts';
-import { log } from '../log.ts';
+import { AppError, coerceError } from '../errors.js';
+import { ConfigError } from '../config.js';
+import { log } from '../log.js';
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

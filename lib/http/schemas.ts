@@ -5,8 +5,8 @@
  * lib/jobs/list.ts, lib/jobs/idempotency.ts) and are shared the same way.
  */
 import { z } from 'zod';
-import type { JobView } from '../jobs/view.ts';
-import { STATUS } from '../jobs/states.ts';
+import type { JobView } from '../jobs/view.js';
+import { STATUS } from '../jobs/states.js';
 
 export const statusSchema = z.enum(Object.values(STATUS) as [string, ...string[]]);
 

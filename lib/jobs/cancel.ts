@@ -5,11 +5,11 @@
  * that are still active, and the Veo scene step asks `jobIsActive` right before it downloads and
  * uploads, so nothing more is stored. Canceling a canceled job changes nothing and succeeds.
  */
-import { withTransaction, type Db, type Queryable } from '../db/pool.ts';
-import { httpError } from '../http/respond.ts';
-import { enqueueWebhook } from '../webhooks/enqueue.ts';
-import { lockJob } from './sync.ts';
-import { ACTIVE_STATUSES, STATUS, type Status } from './states.ts';
+import { withTransaction, type Db, type Queryable } from '../db/pool.js';
+import { httpError } from '../http/respond.js';
+import { enqueueWebhook } from '../webhooks/enqueue.js';
+import { lockJob } from './sync.js';
+import { ACTIVE_STATUSES, STATUS, type Status } from './states.js';
 
 export interface CancelResult {
   status: Status;

@@ -5,16 +5,16 @@
  * so a replay, a double click and a limit all see one consistent picture.
  */
 import { addMinutes } from 'date-fns';
-import type { Caller } from '../auth/jwt.ts';
-import { assertOwner, ownerFor } from '../auth/owner.ts';
-import type { Config } from '../config.ts';
-import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
-import { httpError } from '../http/respond.ts';
-import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './idempotency.ts';
-import { planJob, UNIT_COUNT_SQL, type PlannedTask } from './plan.ts';
-import { assertQuota } from './quota.ts';
-import type { GenerateRequest } from './request.ts';
-import { ACTIVE_STATUSES, STATUS, type Status } from './states.ts';
+import type { Caller } from '../auth/jwt.js';
+import { assertOwner, ownerFor } from '../auth/owner.js';
+import type { Config } from '../config.js';
+import { withTransaction, type Db, type DbClient } from '../db/pool.js';
+import { httpError } from '../http/respond.js';
+import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './idempotency.js';
+import { planJob, UNIT_COUNT_SQL, type PlannedTask } from './plan.js';
+import { assertQuota } from './quota.js';
+import type { GenerateRequest } from './request.js';
+import { ACTIVE_STATUSES, STATUS, type Status } from './states.js';
 
 export interface CreatedJob {
   jobId: string;

@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { addHours } from 'date-fns';
 import { z } from 'zod';
-import type { Caller } from '../auth/jwt.ts';
-import type { DbClient } from '../db/pool.ts';
-import { httpError } from '../http/respond.ts';
+import type { Caller } from '../auth/jwt.js';
+import type { DbClient } from '../db/pool.js';
+import { httpError } from '../http/respond.js';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 

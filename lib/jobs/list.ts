@@ -4,13 +4,13 @@
  * and its id), so pages stay stable while new jobs arrive, and each page is one index range scan.
  */
 import { z } from 'zod';
-import type { Caller } from '../auth/jwt.ts';
-import type { Queryable } from '../db/pool.ts';
-import { httpError, zodFields } from '../http/respond.ts';
-import type { JobList, JobSummary } from '../http/schemas.ts';
-import type { ObjectStore } from '../storage/types.ts';
-import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.ts';
-import { STATUS, type Status } from './states.ts';
+import type { Caller } from '../auth/jwt.js';
+import type { Queryable } from '../db/pool.js';
+import { httpError, zodFields } from '../http/respond.js';
+import type { JobList, JobSummary } from '../http/schemas.js';
+import type { ObjectStore } from '../storage/types.js';
+import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.js';
+import { STATUS, type Status } from './states.js';
 
 export const MAX_LIST_LIMIT = 100;
 const DEFAULT_LIST_LIMIT = 20;

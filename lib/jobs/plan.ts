@@ -9,19 +9,19 @@
  * Positions are the order above; a task that needs others lists their positions in `waitsFor`.
  */
 import { randomInt } from 'node:crypto';
-import type { Caller } from '../auth/jwt.ts';
-import { assertOwner } from '../auth/owner.ts';
-import type { Config } from '../config.ts';
-import type { Queryable } from '../db/pool.ts';
-import { coerceError } from '../errors.ts';
-import { httpError } from '../http/respond.ts';
-import { log } from '../log.ts';
-import { writeModelStoryboard } from '../providers/storyboard-model.ts';
-import { allowedDurations } from '../providers/veo.ts';
-import { buildStoryboard, MAX_PROMPT_CHARS, scenePrompt, type Scene } from '../storyboard.ts';
-import type { GenerateRequest } from './request.ts';
-import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from './states.ts';
-import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.ts';
+import type { Caller } from '../auth/jwt.js';
+import { assertOwner } from '../auth/owner.js';
+import type { Config } from '../config.js';
+import type { Queryable } from '../db/pool.js';
+import { coerceError } from '../errors.js';
+import { httpError } from '../http/respond.js';
+import { log } from '../log.js';
+import { writeModelStoryboard } from '../providers/storyboard-model.js';
+import { allowedDurations } from '../providers/veo.js';
+import { buildStoryboard, MAX_PROMPT_CHARS, scenePrompt, type Scene } from '../storyboard.js';
+import type { GenerateRequest } from './request.js';
+import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from './states.js';
+import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.js';
 
 export interface PlannedTask {
   kind: TaskKindName;

@@ -5,11 +5,11 @@
  * caps what all jobs together spend at Veo). A transaction-scoped advisory lock per owner makes
  * the count and the insert that follows one step, so concurrent requests cannot both squeeze in.
  */
-import type { Caller } from '../auth/jwt.ts';
-import type { Config } from '../config.ts';
-import type { DbClient } from '../db/pool.ts';
-import { AppError } from '../errors.ts';
-import { ACTIVE_STATUSES } from './states.ts';
+import type { Caller } from '../auth/jwt.js';
+import type { Config } from '../config.js';
+import type { DbClient } from '../db/pool.js';
+import { AppError } from '../errors.js';
+import { ACTIVE_STATUSES } from './states.js';
 
 /** Seconds a client is told to wait when its active jobs are at the cap: about one tick. */
 const ACTIVE_RETRY_AFTER_SECONDS = 60;

@@ -3,9 +3,9 @@
  * scene durations depend on the configured Veo model.
  */
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import { allowedDurations } from '../providers/veo.ts';
-import { webhookUrlSchema } from '../webhooks/url.ts';
+import type { Config } from '../config.js';
+import { allowedDurations } from '../providers/veo.js';
+import { webhookUrlSchema } from '../webhooks/url.js';
 
 export const STYLES = ['fun', 'calm', 'background'] as const;
 export const ASPECT_RATIOS = ['16:9', '9:16'] as const;
@@ -65,4 +65,4 @@ export function generateRequestSchema(config: Config) {
 export type GenerateRequest = z.infer<ReturnType<typeof generateRequestSchema>>;
 
 /** What a veo_scene task stores as its input (all task inputs live in ./task-inputs.ts). */
-export { veoSceneInputSchema, type VeoSceneInput } from './task-inputs.ts';
+export { veoSceneInputSchema, type VeoSceneInput } from './task-inputs.js';

@@ -5,13 +5,13 @@
  * lock. A job with nothing failed, a job still running, or a canceled job → 409.
  */
 import { addMinutes } from 'date-fns';
-import type { Caller } from '../auth/jwt.ts';
-import type { Config } from '../config.ts';
-import { withTransaction, type Db, type DbClient } from '../db/pool.ts';
-import { httpError } from '../http/respond.ts';
-import { assertQuota } from './quota.ts';
-import { lockJob, syncJob } from './sync.ts';
-import { STATUS, type Status, TASK_KIND } from './states.ts';
+import type { Caller } from '../auth/jwt.js';
+import type { Config } from '../config.js';
+import { withTransaction, type Db, type DbClient } from '../db/pool.js';
+import { httpError } from '../http/respond.js';
+import { assertQuota } from './quota.js';
+import { lockJob, syncJob } from './sync.js';
+import { STATUS, type Status, TASK_KIND } from './states.js';
 
 /**
  * Task kinds that build on other tasks' outputs (a final cut) and so must run again whenever

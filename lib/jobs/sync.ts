@@ -3,10 +3,10 @@
  * transaction that changed a task, after the job row is locked, so two ticks finishing the last
  * two scenes at once cannot both miss that the job is done.
  */
-import type { DbClient } from '../db/pool.ts';
-import { enqueueWebhook } from '../webhooks/enqueue.ts';
-import { taskLabel, unitKindOf } from './progress.ts';
-import { JOB_KIND, STATUS, TASK_KIND, isFinal, type Status } from './states.ts';
+import type { DbClient } from '../db/pool.js';
+import { enqueueWebhook } from '../webhooks/enqueue.js';
+import { taskLabel, unitKindOf } from './progress.js';
+import { JOB_KIND, STATUS, TASK_KIND, isFinal, type Status } from './states.js';
 
 interface TaskSummary {
   position: number;

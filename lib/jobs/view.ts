@@ -3,10 +3,10 @@
  * scene's state, with URLs signed fresh on every read.
  */
 import { z } from 'zod';
-import type { Queryable } from '../db/pool.ts';
-import type { ObjectStore } from '../storage/types.ts';
-import { currentStepOf, progressOf, taskLabel, type TaskProgress } from './progress.ts';
-import type { Status } from './states.ts';
+import type { Queryable } from '../db/pool.js';
+import type { ObjectStore } from '../storage/types.js';
+import { currentStepOf, progressOf, taskLabel, type TaskProgress } from './progress.js';
+import type { Status } from './states.js';
 
 const jobRowSchema = z.object({
   id: z.string(),

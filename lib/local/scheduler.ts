@@ -3,7 +3,7 @@
  * the same handler and headers Vercel Cron uses. Unlike Vercel it never overlaps itself; the
  * poller is built to survive overlap anyway.
  */
-import { log } from '../log.ts';
+import { log } from '../log.js';
 
 export interface Scheduler {
   stop: () => Promise<void>;

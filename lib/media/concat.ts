@@ -6,8 +6,8 @@
  * scaled and padded to the first clip's frame.
  */
 import { writeFile } from 'node:fs/promises';
-import { readMp4Info, type Mp4Info } from './mp4.ts';
-import { runFfmpeg, type FfmpegProgress } from './ffmpeg.ts';
+import { readMp4Info, type Mp4Info } from './mp4.js';
+import { runFfmpeg, type FfmpegProgress } from './ffmpeg.js';
 
 export interface ConcatOptions {
   signal?: AbortSignal;

@@ -7,8 +7,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { Config } from '../config.ts';
-import { AppError } from '../errors.ts';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 
 /** Enough of stderr to hold ffmpeg's final error lines without keeping a chatty log in memory. */
 const STDERR_TAIL_CHARS = 4000;

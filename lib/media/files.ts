@@ -10,7 +10,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStore } from '../storage/types.ts';
+import type { ObjectStore } from '../storage/types.js';
 
 /** A folder per job and step, e.g. `<tmp>/explainer-render-<jobId>`. */
 export async function workDir(step: string, jobId: string): Promise<string> {

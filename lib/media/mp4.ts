@@ -5,7 +5,7 @@
  * (no faststart) costs a few small reads, not a read of the whole file.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { AppError } from '../errors.ts';
+import { AppError } from '../errors.js';
 
 export interface Mp4Info {
   /** From mvhd: the movie's duration over its timescale. */

@@ -3,8 +3,8 @@
  * cap, while streaming (the file is never held in memory).
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError } from '../errors.ts';
-import { looksLikeMp4 } from './mp4.ts';
+import { AppError } from '../errors.js';
+import { looksLikeMp4 } from './mp4.js';
 
 /** Enough bytes to see the `ftyp` box. */
 const SNIFF_BYTES = 12;

@@ -7,10 +7,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AppError } from '../errors.ts';
-import { runFfmpeg } from '../media/ffmpeg.ts';
-import { BLOCKED_MARKER, BLOCKED_PATTERN, FRAME_SIZES, captionFilters, captionFont, truncate, wrap } from './local.ts';
-import type { ImageRequest, ImageResult } from './types.ts';
+import { AppError } from '../errors.js';
+import { runFfmpeg } from '../media/ffmpeg.js';
+import { BLOCKED_MARKER, BLOCKED_PATTERN, FRAME_SIZES, captionFilters, captionFont, truncate, wrap } from './local.js';
+import type { ImageRequest, ImageResult } from './types.js';
 
 const CAPTION_CHARS = 80;
 

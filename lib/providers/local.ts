@@ -15,12 +15,12 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import { AppError } from '../errors.ts';
-import { log } from '../log.ts';
-import { ffmpegFilters, ffmpegPath, runFfmpeg } from '../media/ffmpeg.ts';
-import { renderLocalStill } from './local-still.ts';
-import type { AspectRatio, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.ts';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { log } from '../log.js';
+import { ffmpegFilters, ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
+import { renderLocalStill } from './local-still.js';
+import type { AspectRatio, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
 
 export const LOCAL_PROVIDER_NAME = 'local';
 /** Put this in a prompt to make the stand-in refuse it the way Veo's safety filter does. */

@@ -11,9 +11,9 @@
  */
 import { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import { AppError } from '../errors.ts';
-import { clientOptions, toAppError } from './veo.ts';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { clientOptions, toAppError } from './veo.js';
 
 export interface ModelScene {
   text: string;

@@ -6,11 +6,11 @@
  */
 import type { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import { AppError } from '../errors.ts';
-import { log } from '../log.ts';
-import type { ImageRequest, ImageResult } from './types.ts';
-import { toAppError } from './veo.ts';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { log } from '../log.js';
+import type { ImageRequest, ImageResult } from './types.js';
+import { toAppError } from './veo.js';
 
 const imagenResponseSchema = z.object({
   generatedImages: z

@@ -12,11 +12,11 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { GenerateVideosOperation, GoogleGenAI, VideoGenerationReferenceType, type GoogleGenAIOptions, type HttpOptions } from '@google/genai';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import { AppError, statusOf } from '../errors.ts';
-import { log } from '../log.ts';
-import { generateStill } from './veo-images.ts';
-import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.ts';
+import type { Config } from '../config.js';
+import { AppError, statusOf } from '../errors.js';
+import { log } from '../log.js';
+import { generateStill } from './veo-images.js';
+import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
 
 type Fetch = typeof fetch;
 type Backend = 'gemini' | 'vertex';

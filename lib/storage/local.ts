@@ -15,10 +15,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
-import { AppError } from '../errors.ts';
-import { log } from '../log.ts';
-import type { ObjectStore, PutOptions } from './types.ts';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { log } from '../log.js';
+import type { ObjectStore, PutOptions } from './types.js';
 
 export interface LocalFile {
   stream: Readable;

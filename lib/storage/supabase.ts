@@ -15,10 +15,10 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createClient, StorageApiError, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config.ts';
-import { AppError } from '../errors.ts';
-import { log } from '../log.ts';
-import type { ObjectStore, PutOptions } from './types.ts';
+import { ConfigError, type Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { log } from '../log.js';
+import type { ObjectStore, PutOptions } from './types.js';
 
 export interface SupabaseStoreOptions {
   /** Replaces the global fetch (tests, proxies). The service key is still added by supabase-js. */

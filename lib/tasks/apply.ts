@@ -4,11 +4,11 @@
  * or the job was canceled) changes nothing.
  */
 import { addMinutes } from 'date-fns';
-import type { Config } from '../config.ts';
-import { withTransaction, type Db } from '../db/pool.ts';
-import { lockJob, syncJob } from '../jobs/sync.ts';
-import { nextCheckAt } from './backoff.ts';
-import type { TaskOutcome, TaskRow } from './types.ts';
+import type { Config } from '../config.js';
+import { withTransaction, type Db } from '../db/pool.js';
+import { lockJob, syncJob } from '../jobs/sync.js';
+import { nextCheckAt } from './backoff.js';
+import type { TaskOutcome, TaskRow } from './types.js';
 
 /** What happened, for the tick's counts. `lost` means the lease was gone and nothing was written. */
 export type Applied = 'created' | 'polled' | 'completed' | 'failed' | 'retried' | 'lost';

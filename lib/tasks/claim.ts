@@ -3,9 +3,9 @@
  * ticks off the same row; `locked_until` lets the next tick resume a task whose tick was killed.
  * Only the partial index of active rows is read, so the claim stays flat as finished rows pile up.
  */
-import type { Db, Queryable } from '../db/pool.ts';
-import { withTransaction } from '../db/pool.ts';
-import { taskRowSchema, type TaskRow } from './types.ts';
+import type { Db, Queryable } from '../db/pool.js';
+import { withTransaction } from '../db/pool.js';
+import { taskRowSchema, type TaskRow } from './types.js';
 
 export interface ClaimOptions {
   tickId: string;

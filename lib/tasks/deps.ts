@@ -4,9 +4,9 @@
  * other task write, so a tick that lost its lease cannot scribble on the row.
  */
 import { z } from 'zod';
-import type { Queryable } from '../db/pool.ts';
-import { STATUS, type Status } from '../jobs/states.ts';
-import type { TaskRow } from './types.ts';
+import type { Queryable } from '../db/pool.js';
+import { STATUS, type Status } from '../jobs/states.js';
+import type { TaskRow } from './types.js';
 
 const depSchema = z.object({
   position: z.number().int(),

@@ -3,8 +3,8 @@
  * `processing`. A task counts as late when its own deadline (from when it started) or its job's
  * deadline has passed; a task a live tick holds is left to that tick.
  */
-import { withTransaction, type Db } from '../db/pool.ts';
-import { lockJob, syncJob } from '../jobs/sync.ts';
+import { withTransaction, type Db } from '../db/pool.js';
+import { lockJob, syncJob } from '../jobs/sync.js';
 
 const LATE = `t.status in ('pending', 'processing')
   and (t.locked_until is null or t.locked_until < $1)

@@ -6,9 +6,9 @@
  * it counts toward MAX_IN_FLIGHT and obeys the kill switch like a Veo scene.
  */
 import { Readable } from 'node:stream';
-import { imagenStillInputSchema } from '../jobs/task-inputs.ts';
-import { TASK_KIND } from '../jobs/states.ts';
-import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.ts';
+import { imagenStillInputSchema } from '../jobs/task-inputs.js';
+import { TASK_KIND } from '../jobs/states.js';
+import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 

@@ -2,12 +2,12 @@
  * The task kinds the tick knows. Adding a kind: write its module, add it here, and widen the
  * `kind` CHECK in a migration.
  */
-import type { TaskKindName } from '../jobs/states.ts';
-import { imagenStill } from './imagen-still.ts';
-import { render } from './render.ts';
-import type { TaskKind } from './types.ts';
-import { variation } from './variation.ts';
-import { veoScene } from './veo-scene.ts';
+import type { TaskKindName } from '../jobs/states.js';
+import { imagenStill } from './imagen-still.js';
+import { render } from './render.js';
+import type { TaskKind } from './types.js';
+import { variation } from './variation.js';
+import { veoScene } from './veo-scene.js';
 
 export const TASK_KINDS: ReadonlyMap<TaskKindName, TaskKind> = new Map(
   [veoScene, imagenStill, render, variation].map((k): [TaskKindName, TaskKind] => [k.kind, k]),

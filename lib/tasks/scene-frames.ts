@@ -4,13 +4,13 @@
  * still that failed is left out, so a missing keyframe costs consistency, never the scene.
  */
 import { Readable } from 'node:stream';
-import { AppError } from '../errors.ts';
-import type { VeoSceneInput } from '../jobs/task-inputs.ts';
-import { log } from '../log.ts';
-import type { ImageInput, ReferenceImage } from '../providers/types.ts';
-import type { ObjectStore } from '../storage/types.ts';
-import { anyActive, objectPathOf, readDependencies, type Dependency } from './deps.ts';
-import type { TaskContext, TaskRow } from './types.ts';
+import { AppError } from '../errors.js';
+import type { VeoSceneInput } from '../jobs/task-inputs.js';
+import { log } from '../log.js';
+import type { ImageInput, ReferenceImage } from '../providers/types.js';
+import type { ObjectStore } from '../storage/types.js';
+import { anyActive, objectPathOf, readDependencies, type Dependency } from './deps.js';
+import type { TaskContext, TaskRow } from './types.js';
 
 /** Veo takes inline images; anything bigger than this is not a still this service made. */
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;

@@ -4,8 +4,8 @@
  * lib/tasks/registry.ts.
  */
 import { z } from 'zod';
-import type { Services } from '../services.ts';
-import type { TaskKindName, Status } from '../jobs/states.ts';
+import type { Services } from '../services.js';
+import type { TaskKindName, Status } from '../jobs/states.js';
 
 export const taskRowSchema = z.object({
   id: z.string(),

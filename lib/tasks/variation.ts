@@ -10,15 +10,15 @@ import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { variationInputSchema, type VariationInput } from '../jobs/task-inputs.ts';
-import { STATUS, TASK_KIND } from '../jobs/states.ts';
-import type { Queryable } from '../db/pool.ts';
-import { describeEffects, pickVariations, variationArgs, variationSeconds } from '../media/effects.ts';
-import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.ts';
-import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.ts';
-import { readMp4Info } from '../media/mp4.ts';
-import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.ts';
-import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.ts';
+import { variationInputSchema, type VariationInput } from '../jobs/task-inputs.js';
+import { STATUS, TASK_KIND } from '../jobs/states.js';
+import type { Queryable } from '../db/pool.js';
+import { describeEffects, pickVariations, variationArgs, variationSeconds } from '../media/effects.js';
+import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
+import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.js';
+import { readMp4Info } from '../media/mp4.js';
+import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.js';
+import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 export const variationPath = (jobId: string, index: number) => `${jobId}/variation-${String(index + 1).padStart(2, '0')}.mp4`;
 

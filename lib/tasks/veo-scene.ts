@@ -4,14 +4,14 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import { AppError, coerceError, isRetryable } from '../errors.ts';
-import { jobIsActive } from '../jobs/cancel.ts';
-import { veoSceneInputSchema } from '../jobs/task-inputs.ts';
-import { TASK_KIND } from '../jobs/states.ts';
-import { guardVideoStream } from '../media/video-guard.ts';
-import type { VideoSource } from '../providers/types.ts';
-import { sceneFrames } from './scene-frames.ts';
-import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.ts';
+import { AppError, coerceError, isRetryable } from '../errors.js';
+import { jobIsActive } from '../jobs/cancel.js';
+import { veoSceneInputSchema } from '../jobs/task-inputs.js';
+import { TASK_KIND } from '../jobs/states.js';
+import { guardVideoStream } from '../media/video-guard.js';
+import type { VideoSource } from '../providers/types.js';
+import { sceneFrames } from './scene-frames.js';
+import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 /** Deterministic per job and scene, so a retried upload overwrites instead of duplicating. */
 export function sceneObjectPath(jobId: string, position: number): string {

@@ -6,11 +6,11 @@
  * every outcome write is fenced by that lease. The body is the job as GET /api/video/jobs/:id
  * shows it at delivery time (fresh signed URLs), signed by ./sign.ts.
  */
-import { coerceError } from '../errors.ts';
-import { readJob } from '../jobs/view.ts';
-import { log } from '../log.ts';
-import type { Services } from '../services.ts';
-import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.ts';
+import { coerceError } from '../errors.js';
+import { readJob } from '../jobs/view.js';
+import { log } from '../log.js';
+import type { Services } from '../services.js';
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
 
 export interface DeliverOptions {
   tickId: string;

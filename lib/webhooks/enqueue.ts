@@ -3,8 +3,8 @@
  * transaction that made the job terminal (lib/jobs/sync.ts, lib/jobs/cancel.ts), under the job
  * row lock, so a delivery exists exactly when the state change committed.
  */
-import type { DbClient } from '../db/pool.ts';
-import { STATUS, type Status } from '../jobs/states.ts';
+import type { DbClient } from '../db/pool.js';
+import { STATUS, type Status } from '../jobs/states.js';
 
 const EVENTS: Partial<Record<Status, string>> = {
   [STATUS.completed]: 'job.completed',

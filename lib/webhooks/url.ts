@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { Config } from '../config.ts';
+import type { Config } from '../config.js';
 
 const MAX_URL_LENGTH = 2048;
 

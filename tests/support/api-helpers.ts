@@ -6,9 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, generateKeyPair, importJWK, type JWTPayload } from 'jose';
-import { DEMO_PROFESSOR_ID, getDevKeys } from '../../lib/auth/dev-keys.ts';
-import type { Db } from '../../lib/db/pool.ts';
-import type { TestApp } from './app.ts';
+import { DEMO_PROFESSOR_ID, getDevKeys } from '../../lib/auth/dev-keys.js';
+import type { Db } from '../../lib/db/pool.js';
+import type { TestApp } from './app.js';
 
 export const PROF_A = DEMO_PROFESSOR_ID;
 export const PROF_B = '5b0c2d1e-7f3a-4c6b-9d8e-1a2b3c4d5e6f';

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTVerifyGetKey } from 'jose';
-import { DEMO_PROFESSOR_ID, getDevKeys } from '../../lib/auth/dev-keys.ts';
-import { createVerifier } from '../../lib/auth/jwt.ts';
-import { loadConfig, type Config } from '../../lib/config.ts';
-import { buildServices, useServices, type ServiceOverrides, type Services } from '../../lib/services.ts';
-import { createTestDatabase, type TestDatabase } from './db.ts';
+import { DEMO_PROFESSOR_ID, getDevKeys } from '../../lib/auth/dev-keys.js';
+import { createVerifier } from '../../lib/auth/jwt.js';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { buildServices, useServices, type ServiceOverrides, type Services } from '../../lib/services.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
 
 export interface TestApp {
   services: Services;

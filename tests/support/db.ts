@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createPool, type Db } from '../../lib/db/pool.ts';
+import { createPool, type Db } from '../../lib/db/pool.js';
 
 export interface TestDatabase {
   db: Db;

@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../lib/db/embedded.ts';
-import { migrate } from '../../lib/db/migrate.ts';
-import { createPool } from '../../lib/db/pool.ts';
+import { startEmbeddedPostgres } from '../../lib/db/embedded.js';
+import { migrate } from '../../lib/db/migrate.js';
+import { createPool } from '../../lib/db/pool.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,8 +2,8 @@
  * Drives the real tick the way Vercel Cron would, minute after minute, with an injected clock
  * so no test sleeps through Veo's backoff.
  */
-import type { Services } from '../../lib/services.ts';
-import { runTick, type TickResult } from '../../lib/tick.ts';
+import type { Services } from '../../lib/services.js';
+import { runTick, type TickResult } from '../../lib/tick.js';
 
 export interface Clock {
   now: () => Date;

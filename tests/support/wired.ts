@@ -6,16 +6,16 @@
  * lib/jobs/create.ts.
  */
 import path from 'node:path';
-import type { Caller } from '../../lib/auth/jwt.ts';
-import { loadConfig } from '../../lib/config.ts';
-import type { Db, DbClient } from '../../lib/db/pool.ts';
-import { createJob } from '../../lib/jobs/create.ts';
-import { generateRequestSchema } from '../../lib/jobs/request.ts';
-import { createLocalProvider } from '../../lib/providers/local.ts';
-import { buildServices, type Services } from '../../lib/services.ts';
-import { startStorageWire, type StorageWire, type StorageWireOptions } from '../doubles/storage-wire.ts';
-import { startVeoWire, type VeoWire, type VeoWireOptions } from '../doubles/veo-wire.ts';
-import { createTestApp, type TestApp } from './app.ts';
+import type { Caller } from '../../lib/auth/jwt.js';
+import { loadConfig } from '../../lib/config.js';
+import type { Db, DbClient } from '../../lib/db/pool.js';
+import { createJob } from '../../lib/jobs/create.js';
+import { generateRequestSchema } from '../../lib/jobs/request.js';
+import { createLocalProvider } from '../../lib/providers/local.js';
+import { buildServices, type Services } from '../../lib/services.js';
+import { startStorageWire, type StorageWire, type StorageWireOptions } from '../doubles/storage-wire.js';
+import { startVeoWire, type VeoWire, type VeoWireOptions } from '../doubles/veo-wire.js';
+import { createTestApp, type TestApp } from './app.js';
 
 export const API_KEY = 'AIzaSy-tick-test-key-0000000000000';
 export const BUCKET = 'explainer-videos';

@@ -2,12 +2,12 @@
  * GET /api/video/jobs/:id — the job's status, progress, current step and per-scene results.
  * Vercel hands the dynamic segment over as the `id` query parameter.
  */
-import { assertOwner } from '../../../lib/auth/owner.ts';
-import { authenticate } from '../../../lib/auth/request.ts';
-import { jobIdParam } from '../../../lib/http/params.ts';
-import { errorResponse, httpError, json } from '../../../lib/http/respond.ts';
-import { jobOwner, readJob } from '../../../lib/jobs/view.ts';
-import { services } from '../../../lib/services.ts';
+import { assertOwner } from '../../../lib/auth/owner.js';
+import { authenticate } from '../../../lib/auth/request.js';
+import { jobIdParam } from '../../../lib/http/params.js';
+import { errorResponse, httpError, json } from '../../../lib/http/respond.js';
+import { jobOwner, readJob } from '../../../lib/jobs/view.js';
+import { services } from '../../../lib/services.js';
 
 export async function GET(request: Request): Promise<Response> {
   try {

@@ -3,10 +3,10 @@
  * one page at a time (lib/jobs/list.ts). The service role sees everyone's (or one professor's
  * with `professorId`).
  */
-import { authenticate } from '../../../lib/auth/request.ts';
-import { errorResponse, json } from '../../../lib/http/respond.ts';
-import { listJobs, parseListQuery } from '../../../lib/jobs/list.ts';
-import { services } from '../../../lib/services.ts';
+import { authenticate } from '../../../lib/auth/request.js';
+import { errorResponse, json } from '../../../lib/http/respond.js';
+import { listJobs, parseListQuery } from '../../../lib/jobs/list.js';
+import { services } from '../../../lib/services.js';
 
 export async function GET(request: Request): Promise<Response> {
   try {

@@ -2,14 +2,14 @@
  * POST /api/video/jobs/:id/cancel — stops a job (lib/jobs/cancel.ts) and answers with it.
  * Idempotent: canceling a canceled job answers the same job again.
  */
-import { assertOwner } from '../../../../lib/auth/owner.ts';
-import { authenticate } from '../../../../lib/auth/request.ts';
-import { readEmptyBody } from '../../../../lib/http/body.ts';
-import { jobIdParam } from '../../../../lib/http/params.ts';
-import { errorResponse, httpError, json } from '../../../../lib/http/respond.ts';
-import { cancelJob } from '../../../../lib/jobs/cancel.ts';
-import { jobOwner, readJob } from '../../../../lib/jobs/view.ts';
-import { services } from '../../../../lib/services.ts';
+import { assertOwner } from '../../../../lib/auth/owner.js';
+import { authenticate } from '../../../../lib/auth/request.js';
+import { readEmptyBody } from '../../../../lib/http/body.js';
+import { jobIdParam } from '../../../../lib/http/params.js';
+import { errorResponse, httpError, json } from '../../../../lib/http/respond.js';
+import { cancelJob } from '../../../../lib/jobs/cancel.js';
+import { jobOwner, readJob } from '../../../../lib/jobs/view.js';
+import { services } from '../../../../lib/services.js';
 
 export async function POST(request: Request): Promise<Response> {
   try {

@@ -2,14 +2,14 @@
  * POST /api/video/jobs/:id/retry — re-queues the failed scenes of a finished job
  * (lib/jobs/retry.ts) and answers 202 with the job; 409 when nothing failed.
  */
-import { assertOwner } from '../../../../lib/auth/owner.ts';
-import { authenticate } from '../../../../lib/auth/request.ts';
-import { readEmptyBody } from '../../../../lib/http/body.ts';
-import { jobIdParam } from '../../../../lib/http/params.ts';
-import { errorResponse, httpError, json } from '../../../../lib/http/respond.ts';
-import { retryJob } from '../../../../lib/jobs/retry.ts';
-import { jobOwner, readJob } from '../../../../lib/jobs/view.ts';
-import { services } from '../../../../lib/services.ts';
+import { assertOwner } from '../../../../lib/auth/owner.js';
+import { authenticate } from '../../../../lib/auth/request.js';
+import { readEmptyBody } from '../../../../lib/http/body.js';
+import { jobIdParam } from '../../../../lib/http/params.js';
+import { errorResponse, httpError, json } from '../../../../lib/http/respond.js';
+import { retryJob } from '../../../../lib/jobs/retry.js';
+import { jobOwner, readJob } from '../../../../lib/jobs/view.js';
+import { services } from '../../../../lib/services.js';
 
 export async function POST(request: Request): Promise<Response> {
   try {
