@@ -9,11 +9,10 @@
  * written with the job in one transaction (lib/jobs/create.ts). A storyboard task would have to
  * insert tasks from inside the tick, and progress ("scene 3/5") would change its denominator.
  */
-import { GoogleGenAI } from '@google/genai';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { clientOptions, toAppError } from './veo.js';
+import { clientOptions, loadGenAI, toAppError } from './veo.js';
 
 export interface ModelScene {
   text: string;
@@ -78,8 +77,9 @@ function nearest(durations: number[], seconds: number): number {
 }
 
 export async function writeModelStoryboard(config: Config, ask: StoryboardAsk, options: { fetch?: typeof fetch } = {}): Promise<ModelScene[]> {
-  const ai = new GoogleGenAI(clientOptions(config, options.fetch));
   const signal = AbortSignal.timeout(config.STORYBOARD_TIMEOUT_MS);
+  const { GoogleGenAI } = await loadGenAI();
+  const ai = new GoogleGenAI(clientOptions(config, options.fetch));
   let text: string | undefined;
   try {
     const response = await ai.models.generateContent({

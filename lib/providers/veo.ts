@@ -10,7 +10,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { GenerateVideosOperation, GoogleGenAI, VideoGenerationReferenceType, type GoogleGenAIOptions, type HttpOptions } from '@google/genai';
+import type { GenerateVideosOperation, GoogleGenAI, GoogleGenAIOptions, HttpOptions } from '@google/genai';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError, statusOf } from '../errors.js';
@@ -230,10 +230,21 @@ function toImage(image: ImageInput): { imageBytes: string; mimeType: string } {
 // ---------------------------------------------------------------------------------------------
 // The provider
 
+let sdk: Promise<typeof import('@google/genai')> | undefined;
+/**
+ * The SDK is loaded on first use, not at import: every function that imports this module (the
+ * status endpoint, the generate request's duration check) would otherwise pay its cold start.
+ */
+export function loadGenAI(): Promise<typeof import('@google/genai')> {
+  sdk ??= import('@google/genai');
+  return sdk;
+}
+
 export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {}): VideoProvider {
   // Looked up per call, so a fetch swapped in after construction (a test stub) is honoured.
   const baseFetch: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const ai = new GoogleGenAI(clientOptions(config, options.fetch));
+  let client: Promise<GoogleGenAI> | undefined;
+  const genai = () => (client ??= loadGenAI().then(({ GoogleGenAI }) => new GoogleGenAI(clientOptions(config, options.fetch))));
   const backend: Backend = usesVertex(config) ? 'vertex' : 'gemini';
   const model = config.VEO_MODEL;
   // The key goes only to the API's own origin, never to wherever a download redirects.
@@ -247,6 +258,8 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
     if (!durations.includes(request.durationSeconds)) {
       throw new AppError('invalid_request', `${model} makes ${durations.join(', ')} second videos, not ${request.durationSeconds}`, { status: 400 });
     }
+    const { VideoGenerationReferenceType } = await loadGenAI();
+    const ai = await genai();
     let operation: GenerateVideosOperation;
     try {
       operation = await ai.models.generateVideos({
@@ -282,6 +295,8 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
 
   async function getVideoOperation(operationName: string, signal?: AbortSignal): Promise<OperationState> {
     // Must be a real GenerateVideosOperation: the SDK calls its _fromAPIResponse (js-genai #1074).
+    const { GenerateVideosOperation } = await loadGenAI();
+    const ai = await genai();
     const operation = new GenerateVideosOperation();
     operation.name = operationName;
     let fresh: GenerateVideosOperation;
@@ -351,6 +366,6 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
     startVideo,
     getVideoOperation,
     openVideo,
-    generateImage: (request, signal) => generateStill(ai, config, backend, request, callHttp(signal), signal),
+    generateImage: async (request, signal) => generateStill(await genai(), config, backend, request, callHttp(signal), signal),
   };
 }

@@ -12,7 +12,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { createClient, StorageApiError, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
+import type { StorageApiError, SupabaseClient, WebSocketLikeConstructor } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
@@ -40,13 +40,16 @@ const signedUrlSchema = z.object({
 const bucketSchema = z.object({ id: z.string(), public: z.boolean() });
 
 export function createSupabaseStore(config: Config, options: SupabaseStoreOptions = {}): ObjectStore {
-  const bucket = createStorageClient(config, options).from(config.SUPABASE_STORAGE_BUCKET);
+  requireCredentials(config);
+  let opened: Promise<Bucket> | undefined;
+  const open = () => (opened ??= createStorageClient(config, options).then((storage) => storage.from(config.SUPABASE_STORAGE_BUCKET)));
   const timeoutMs = config.REQUEST_TIMEOUT_MS;
 
   return {
     name: 'supabase',
 
     async put(path, body, putOptions) {
+      const bucket = await open();
       const key = objectKey(path);
       const started = Date.now();
       const bytes = await upload(bucket, key, body, putOptions, timeoutMs);
@@ -54,6 +57,7 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
     },
 
     async url(path, expiresInSeconds) {
+      const bucket = await open();
       const key = objectKey(path);
       if (config.STORAGE_PUBLIC_BUCKET) return bucket.getPublicUrl(key).data.publicUrl;
       const ttl = expiresInSeconds ?? config.SIGNED_URL_TTL_SECONDS;
@@ -69,6 +73,7 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
     },
 
     async exists(path) {
+      const bucket = await open();
       const key = objectKey(path);
       // storage-js answers false only for "no such object"; any other failure (bad key, outage)
       // it throws, and that must not read as "missing", or a resumable step would redo work.
@@ -79,6 +84,7 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
     },
 
     async get(path, getOptions = {}) {
+      const bucket = await open();
       const key = objectKey(path);
       // The deadline covers the answer's headers; the body then streams for as long as it takes,
       // stopped only by the caller's signal.
@@ -115,7 +121,7 @@ function contentTypeOf(key: string): string {
  * Safe to run on every start and from several instances at once: "already exists" is success.
  */
 export async function ensureBucket(config: Config, options: SupabaseStoreOptions = {}): Promise<{ created: boolean }> {
-  const storage = createStorageClient(config, options);
+  const storage = await createStorageClient(config, options);
   const name = config.SUPABASE_STORAGE_BUCKET;
   const wantPublic = config.STORAGE_PUBLIC_BUCKET;
   const timeoutMs = config.REQUEST_TIMEOUT_MS;
@@ -138,14 +144,23 @@ export async function ensureBucket(config: Config, options: SupabaseStoreOptions
   return { created: true };
 }
 
-function createStorageClient(config: Config, options: SupabaseStoreOptions): StorageClient {
+function requireCredentials(config: Config): { url: string; key: string } {
   const url = config.SUPABASE_URL;
   const key = config.SUPABASE_SERVICE_ROLE_KEY;
   if (!url || !key) {
     const missing = url ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
     throw new ConfigError([missing], `${missing}: required for Supabase Storage`);
   }
-  const client = createClient(url, key, {
+  return { url, key };
+}
+
+let supabaseJs: typeof import('@supabase/supabase-js') | undefined;
+
+/** supabase-js is loaded on first use: handlers that never touch storage skip its cold start. */
+async function createStorageClient(config: Config, options: SupabaseStoreOptions): Promise<StorageClient> {
+  const { url, key } = requireCredentials(config);
+  supabaseJs ??= await import('@supabase/supabase-js');
+  const client = supabaseJs.createClient(url, key, {
     // A server holding the service key has no user session to keep or refresh.
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     // Node 20 has no global WebSocket and supabase-js refuses to build a client without one.
@@ -289,7 +304,7 @@ function watchdog(ms: number, caller?: AbortSignal) {
  */
 function toAppError(op: string, subject: string, thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
-  if (thrown instanceof StorageApiError) {
+  if (isApiError(thrown)) {
     const status = bodyStatus(thrown) ?? thrown.status;
     const retryable = retryableStatus(thrown.status) || retryableStatus(status);
     const code = thrown.code ? ` ${thrown.code}` : '';
@@ -303,6 +318,11 @@ function toAppError(op: string, subject: string, thrown: unknown): AppError {
   const original = (thrown as { originalError?: unknown }).originalError ?? thrown;
   const reason = original instanceof Error ? (original.cause instanceof Error ? original.cause.message : original.message) : String(original);
   return new AppError('storage_unreachable', `Storage ${op} of "${subject}" failed: ${reason}`, { status: 502, retryable: true, cause: thrown });
+}
+
+/** Only a loaded supabase-js can have thrown one, so an unloaded module means "no". */
+function isApiError(thrown: unknown): thrown is StorageApiError {
+  return supabaseJs !== undefined && thrown instanceof supabaseJs.StorageApiError;
 }
 
 function bodyStatus(error: StorageApiError): number | undefined {
@@ -319,12 +339,12 @@ function isStorageError(thrown: unknown): thrown is Error {
 }
 
 function isNotFound(error: Error): boolean {
-  if (!(error instanceof StorageApiError)) return false;
+  if (!isApiError(error)) return false;
   return error.status === 404 || bodyStatus(error) === 404 || error.code === 'NoSuchBucket';
 }
 
 function isConflict(error: Error): boolean {
-  if (!(error instanceof StorageApiError)) return false;
+  if (!isApiError(error)) return false;
   return error.status === 409 || bodyStatus(error) === 409 || error.code === 'BucketAlreadyExists' || error.code === 'ResourceAlreadyExists';
 }
 
