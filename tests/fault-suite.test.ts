@@ -17,6 +17,7 @@ import { PROVIDER_KINDS } from '../lib/tasks/registry.js';
 import { runTick, type TickResult } from '../lib/tick.js';
 import { testClock } from './support/ticks.js';
 import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
+import { seededRandom } from '../lib/random.js';
 
 const SEED = 20261123;
 const JOBS = 300;
@@ -53,17 +54,6 @@ const EXPLAINED: Record<string, RegExp> = {
   no_scenes: /^No scene could be generated, so there is nothing to render$/,
 };
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let w: Wired;
@@ -86,7 +76,7 @@ afterAll(() => w?.close());
 describe('fault suite: real @google/genai and @supabase/supabase-js against faulty wire doubles, 8 concurrent ticks', () => {
   it('every job ends final, nothing is stuck, one Veo create per scene, one stored object per completed scene, every failure explained', async () => {
     const startedAt = Date.now();
-    const dice = prng(SEED);
+    const dice = seededRandom(SEED);
     const clock = testClock(Date.now() + 5_000);
     const services = w.services;
     const db = services.db;

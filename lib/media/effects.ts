@@ -5,6 +5,7 @@
  * "different" is decidable: no two variations of one set share a combination.
  * Filters are limited to what the bundled 2018 ffmpeg has.
  */
+import { seededRandom } from '../random.js';
 
 export interface Effects {
   crop?: { zoom: number; anchor: 'centre' | 'top-left' | 'bottom-right' };
@@ -24,18 +25,6 @@ const GRAINS = [8, 14, 20];
 const KINDS = ['crop', 'mirror', 'colour', 'speed', 'grain', 'vignette', 'blur'] as const;
 /** At least this many effects each, so every variation is plainly not the source. */
 const MIN_EFFECTS = 2;
-
-/** mulberry32: tiny and seedable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
@@ -67,7 +56,7 @@ export function effectsKey(effects: Effects): string {
 
 /** `count` distinct effect sets for `seed`; the same arguments always give the same list. */
 export function pickVariations(seed: number, count: number): Effects[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const out: Effects[] = [];
   const seen = new Set<string>();
   // The menus allow thousands of combinations; the bound only guards against a broken PRNG.

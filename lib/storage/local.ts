@@ -9,6 +9,7 @@
  * which rules out `.`/`..` and keeps temporary and sidecar files unreachable by URL.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -166,10 +167,10 @@ async function writeAtomically(target: string, body: Readable, options: PutOptio
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.part`);
+  // `flush`: the bytes reach the disk before the rename makes them visible, so a power cut
+  // cannot leave an empty file at the path. pipeline resolves only once the file is closed.
+  const sink = createWriteStream(temp, { flags: 'wx', flush: true });
   try {
-    // `flush`: the bytes reach the disk before the rename makes them visible, so a power cut
-    // cannot leave an empty file at the path. pipeline resolves only once the file is closed.
-    const sink = createWriteStream(temp, { flags: 'wx', flush: true });
     await (options.signal ? pipeline(body, sink, { signal: options.signal }) : pipeline(body, sink));
     const { size } = await stat(temp);
     if (options.contentLength !== undefined && size !== options.contentLength) {
@@ -182,6 +183,9 @@ async function writeAtomically(target: string, body: Readable, options: PutOptio
     await rename(temp, target);
     return size;
   } catch (error) {
+    // The file is opened asynchronously: a source failing at once can reject before the open
+    // lands, so wait for the sink to close or the open would recreate the file after the rm.
+    if (!sink.closed) await once(sink, 'close').catch(() => {});
     await rm(temp, { force: true });
     // pipeline wraps an abort in its own AbortError; callers expect their own reason back.
     throw options.signal?.aborted ? options.signal.reason : error;

@@ -14,6 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream/promises';
 import { z } from 'zod';
+import { seededRandom } from '../../lib/random.js';
 
 export interface WireObject {
   id: string;
@@ -73,21 +74,10 @@ const signBodySchema = z.object({ expiresIn: z.number().int().min(1) });
 const bucketBodySchema = z.object({ id: z.string().optional(), name: z.string().min(1), public: z.boolean().optional() });
 const tokenSchema = z.object({ url: z.string(), exp: z.number() });
 
-/** mulberry32: tiny, seedable, good enough to pick faults. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function startStorageWire(options: StorageWireOptions = {}): Promise<StorageWire> {
   const serviceKey = options.serviceKey ?? `test-service-role-${randomBytes(8).toString('hex')}`;
   const signingSecret = randomBytes(32);
-  const random = prng(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const behavior: StorageWireBehavior = {
     keepBytes: options.keepBytes ?? true,
     uploadFailureRate: options.uploadFailureRate ?? 0,

@@ -17,6 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '../../lib/random.js';
 
 export type VeoRoute = 'create' | 'poll' | 'download' | 'signed' | 'token' | 'image' | 'generate';
 
@@ -145,18 +146,6 @@ const ROUTES: Array<{ route: VeoRoute; method: string; backend: 'gemini' | 'vert
 /** A valid 1×1 PNG: what generated images are unless the test hands its own. */
 const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
-/** mulberry32: tiny, seedable, good enough to pick faults reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(body));
@@ -204,7 +193,7 @@ const FTYP = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'
 function hashDice(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return prng(h >>> 0)();
+  return seededRandom(h >>> 0)();
 }
 
 export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWire> {
@@ -218,7 +207,7 @@ export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWir
     errorMessage: 'Video generation failed.', failDownloads: false, redirectDownloads: false,
     contentType: 'video/mp4', imageOutcome: 'image', text: '{}', ...options, script: [...(options.script ?? [])],
   };
-  let dice = prng(behavior.chaos?.seed ?? 1);
+  let dice = seededRandom(behavior.chaos?.seed ?? 1);
   const operations = new Map<string, Operation>();
   const byFile = new Map<string, Operation>();
   /** Requests so far per scene and route, for per-scene dice. */
@@ -443,7 +432,7 @@ export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWir
     },
     setBehavior(patch) {
       behavior = { ...behavior, ...patch, script: [...(patch.script ?? behavior.script)] };
-      if (patch.chaos) dice = prng(patch.chaos.seed);
+      if (patch.chaos) dice = seededRandom(patch.chaos.seed);
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);
