@@ -10,16 +10,15 @@ import { POST as generate } from '../api/video/generate.js';
 import { GET as getJob } from '../api/video/jobs/[id].js';
 import { loadConfig } from '../lib/config.js';
 import { readMp4Info } from '../lib/media/mp4.js';
-import { createLocalProvider } from '../lib/providers/local.js';
 import { createVeoProvider } from '../lib/providers/veo.js';
 import { createSupabaseStore } from '../lib/storage/supabase.js';
-import { createTestApp, type TestApp } from './support/app.js';
+import type { TestApp } from './support/app.js';
 import { sum, testClock, tickUntilFinal } from './support/ticks.js';
-import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
-import { startVeoWire, type VeoWire } from './doubles/veo-wire.js';
+import type { StorageWire } from './doubles/storage-wire.js';
+import type { VeoWire } from './doubles/veo-wire.js';
+import { API_KEY, BUCKET, sampleMp4, startWired, type Wired } from './support/wired.js';
 
-const API_KEY = 'AIzaSy-pipeline-test-key-000000000';
-const BUCKET = 'explainer-videos';
+let wired: Wired;
 let app: TestApp;
 let veo: VeoWire;
 let storage: StorageWire;
@@ -30,28 +29,9 @@ const answer = [
   'When the wave reaches the ear, the eardrum shakes back and forth with it.',
 ].join('\n\n');
 
-/** A real MP4 for the Veo double to serve, rendered by the local stand-in. */
-async function renderSampleMp4(storageDir: string): Promise<Buffer> {
-  const local = createLocalProvider(loadConfig({ LOCAL_STORAGE_DIR: storageDir, LOCAL_VIDEO_DELAY_MS: '0' }));
-  const { operationName } = await local.startVideo({ prompt: 'sample', aspectRatio: '16:9', durationSeconds: 2 });
-  const state = await local.getVideoOperation(operationName);
-  if (!state.done || !('video' in state)) throw new Error('sample render failed');
-  const { body } = await local.openVideo(state.video);
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
+/** The same doubles behind either Google backend: a Developer API key, or Vertex in express mode. */
 function useBackend(backend: 'gemini' | 'vertex-express', env: Record<string, string> = {}) {
-  const google: Record<string, string> = backend === 'gemini' ? { GEMINI_API_KEY: API_KEY } : { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_API_KEY: API_KEY };
-  const services = app.reconfigure({
-    ...google,
-    GOOGLE_GENAI_BASE_URL: veo.url,
-    SUPABASE_URL: storage.url,
-    SUPABASE_SERVICE_ROLE_KEY: storage.serviceKey,
-    REQUEST_TIMEOUT_MS: '3000',
-    ...env,
-  });
+  const services = wired.reconfigure({ ...(backend === 'vertex-express' ? { GOOGLE_GENAI_USE_VERTEXAI: 'true' } : {}), ...env });
   expect(services.provider.name).toBe('veo');
   expect(services.store.name).toBe('supabase');
   return services;
@@ -70,17 +50,12 @@ async function readJobJson(jobId: string) {
 }
 
 beforeAll(async () => {
-  app = await createTestApp('pipeline-wire');
-  mp4 = await renderSampleMp4(app.storageDir);
-  veo = await startVeoWire({ apiKey: API_KEY, video: mp4, pollsUntilDone: 2 });
-  storage = await startStorageWire({ buckets: [{ id: BUCKET }] });
+  wired = await startWired('pipeline-wire');
+  ({ app, veo, storage } = wired);
+  mp4 = await sampleMp4(app.storageDir);
 });
 
-afterAll(async () => {
-  await veo?.close();
-  await storage?.close();
-  await app?.close();
-});
+afterAll(() => wired?.close());
 
 beforeEach(() => {
   veo.setBehavior({ outcome: 'video', failDownloads: false, script: [] });
