@@ -2,11 +2,11 @@
  * GET /api/video/jobs/:id — the job's status, progress, current step and per-scene results.
  * Vercel hands the dynamic segment over as the `id` query parameter.
  */
-import { assertOwner } from '../../../lib/auth/owner.js';
+import { requireOwnedJob } from '../../../lib/auth/owner.js';
 import { authenticate } from '../../../lib/auth/request.js';
 import { jobIdParam } from '../../../lib/http/params.js';
 import { errorResponse, httpError, json } from '../../../lib/http/respond.js';
-import { jobOwner, readJob } from '../../../lib/jobs/view.js';
+import { readJob } from '../../../lib/jobs/view.js';
 import { services } from '../../../lib/services.js';
 
 export async function GET(request: Request): Promise<Response> {
@@ -14,9 +14,7 @@ export async function GET(request: Request): Promise<Response> {
     const { db, store, verifier } = services();
     const caller = await authenticate(request, verifier);
     const id = jobIdParam(request);
-    const owner = await jobOwner(db, id);
-    if (!owner) throw httpError(404, 'not_found', `No job with this id`);
-    assertOwner(caller, owner.ownerId, 'job');
+    await requireOwnedJob(db, caller, id);
     const job = await readJob(db, store, id);
     if (!job) throw httpError(404, 'not_found', `No job with this id`);
     return json(job);

@@ -2,13 +2,13 @@
  * POST /api/video/jobs/:id/cancel — stops a job (lib/jobs/cancel.ts) and answers with it.
  * Idempotent: canceling a canceled job answers the same job again.
  */
-import { assertOwner } from '../../../../lib/auth/owner.js';
+import { requireOwnedJob } from '../../../../lib/auth/owner.js';
 import { authenticate } from '../../../../lib/auth/request.js';
 import { readEmptyBody } from '../../../../lib/http/body.js';
 import { jobIdParam } from '../../../../lib/http/params.js';
-import { errorResponse, httpError, json } from '../../../../lib/http/respond.js';
+import { errorResponse, json } from '../../../../lib/http/respond.js';
 import { cancelJob } from '../../../../lib/jobs/cancel.js';
-import { jobOwner, readJob } from '../../../../lib/jobs/view.js';
+import { readJob } from '../../../../lib/jobs/view.js';
 import { services } from '../../../../lib/services.js';
 
 export async function POST(request: Request): Promise<Response> {
@@ -17,9 +17,7 @@ export async function POST(request: Request): Promise<Response> {
     const caller = await authenticate(request, verifier);
     const id = jobIdParam(request);
     await readEmptyBody(request);
-    const owner = await jobOwner(db, id);
-    if (!owner) throw httpError(404, 'not_found', 'No job with this id');
-    assertOwner(caller, owner.ownerId, 'job');
+    await requireOwnedJob(db, caller, id);
     await cancelJob(db, id, new Date());
     return json(await readJob(db, store, id));
   } catch (err) {

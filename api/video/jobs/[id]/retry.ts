@@ -2,13 +2,13 @@
  * POST /api/video/jobs/:id/retry — re-queues the failed scenes of a finished job
  * (lib/jobs/retry.ts) and answers 202 with the job; 409 when nothing failed.
  */
-import { assertOwner } from '../../../../lib/auth/owner.js';
+import { requireOwnedJob } from '../../../../lib/auth/owner.js';
 import { authenticate } from '../../../../lib/auth/request.js';
 import { readEmptyBody } from '../../../../lib/http/body.js';
 import { jobIdParam } from '../../../../lib/http/params.js';
-import { errorResponse, httpError, json } from '../../../../lib/http/respond.js';
+import { errorResponse, json } from '../../../../lib/http/respond.js';
 import { retryJob } from '../../../../lib/jobs/retry.js';
-import { jobOwner, readJob } from '../../../../lib/jobs/view.js';
+import { readJob } from '../../../../lib/jobs/view.js';
 import { services } from '../../../../lib/services.js';
 
 export async function POST(request: Request): Promise<Response> {
@@ -17,9 +17,7 @@ export async function POST(request: Request): Promise<Response> {
     const caller = await authenticate(request, verifier);
     const id = jobIdParam(request);
     await readEmptyBody(request);
-    const owner = await jobOwner(db, id);
-    if (!owner) throw httpError(404, 'not_found', 'No job with this id');
-    assertOwner(caller, owner.ownerId, 'job');
+    await requireOwnedJob(db, caller, id);
     await retryJob(db, config, caller, id, new Date());
     return json(await readJob(db, store, id), 202);
   } catch (err) {
