@@ -19,8 +19,7 @@ export const errorBodySchema = z
       message: z.string(),
       fields: z.record(z.string(), z.string()).optional().meta({ description: 'Each bad field (or header, or query parameter) and what is wrong with it.' }),
     }),
-  })
-  ;
+  });
 
 export const generateResponseSchema = z
   .object({
@@ -30,8 +29,7 @@ export const generateResponseSchema = z
     scenes: z.number().int(),
     statusUrl: z.url(),
     existing: z.boolean().meta({ description: 'True when an earlier job was returned (an active job on the escalation, or an Idempotency-Key replay).' }),
-  })
-  ;
+  });
 
 export const sceneViewSchema = z
   .object({
@@ -50,8 +48,7 @@ export const sceneViewSchema = z
     startedAt: isoDate.nullable(),
     completedAt: isoDate.nullable(),
     nextCheckAt: isoDate.nullable(),
-  })
-  ;
+  });
 
 export const jobViewSchema = z
   .object({
@@ -74,33 +71,31 @@ export const jobViewSchema = z
     updatedAt: isoDate,
     startedAt: isoDate.nullable(),
     completedAt: isoDate.nullable(),
-  })
-  ;
+  });
 
-export const jobSummarySchema = z
-  .object({
-    id: z.uuid(),
-    escalationId: z.uuid(),
-    ownerId: z.string().nullable(),
-    kind: z.string(),
-    status: statusSchema,
-    progress: z.number().int().min(0).max(100),
-    currentStep: z.string(),
-    videoUrl: z.string().nullable(),
-    error: z.string().nullable(),
-    scenes: z.number().int(),
-    createdAt: isoDate,
-    updatedAt: isoDate,
-    completedAt: isoDate.nullable(),
+/** A job in a list: the view's headline fields, with the scene count instead of the scenes. */
+export const jobSummarySchema = jobViewSchema
+  .pick({
+    id: true,
+    escalationId: true,
+    ownerId: true,
+    kind: true,
+    status: true,
+    progress: true,
+    currentStep: true,
+    videoUrl: true,
+    error: true,
+    createdAt: true,
+    updatedAt: true,
+    completedAt: true,
   })
-  ;
+  .extend({ scenes: z.number().int().meta({ description: 'How many scenes (stills, variations) the job makes.' }) });
 
 export const jobListSchema = z
   .object({
     jobs: z.array(jobSummarySchema),
     nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
-  })
-  ;
+  });
 
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 export type JobList = z.infer<typeof jobListSchema>;
