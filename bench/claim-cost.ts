@@ -1,6 +1,7 @@
 /**
  * Figure 2, claim cost: the time to claim 100 due tasks with 10k, 100k and 1M finished rows in
- * the table (median and p95 of 20), beside two mature Postgres queues on the same server in the
+ * the table (median and p95 of 30, after 5 warm-ups, the three systems interleaved run by run),
+ * beside two mature Postgres queues on the same server in the
  * same run: pg-boss `fetch` (batchSize 100) and graphile-worker's batch job fetch (the statement
  * its local queue runs). Then claim+complete throughput for all three.
  *
@@ -20,7 +21,8 @@ import { claimDue } from '../lib/tasks/claim.js';
 import { median, percentile, seedScenes, type Server } from './support.js';
 
 export const SIZES = [10_000, 100_000, 1_000_000];
-const RUNS = 20;
+const RUNS = 30;
+const WARMUPS = 5;
 const BATCH = 100;
 const THROUGHPUT_JOBS = 5_000;
 
@@ -36,108 +38,121 @@ export interface ClaimResult {
   throughput: Record<string, number>;
 }
 
-async function timeRuns(run: () => Promise<number>, reset: () => Promise<void>): Promise<{ medianMs: number; p95Ms: number }> {
-  const times: number[] = [];
-  // Two warm-up claims (plan caches, buffer cache), then the measured ones.
-  for (let i = 0; i < RUNS + 2; i++) {
-    const t = performance.now();
-    const got = await run();
-    const ms = performance.now() - t;
-    if (got !== BATCH) throw new Error(`claimed ${got}, expected ${BATCH}`);
-    if (i >= 2) times.push(ms);
-    await reset();
+/** One system under test: its claim, how to undo it, how to add finished rows, its throughput. */
+interface System {
+  name: string;
+  /** Adds finished rows until there are `to` (from `from`), then vacuums and analyzes. */
+  grow: (from: number, to: number) => Promise<void>;
+  claim: () => Promise<number>;
+  reset: () => Promise<void>;
+  throughput: () => Promise<number>;
+}
+
+/**
+ * Times the systems' claims interleaved (a, b, c, a, b, c, ...) rather than one system's runs
+ * after another's: on a shared 2-core machine the background load drifts over seconds, and a
+ * figure taken first or last would carry that drift into the comparison. Each system gets the
+ * same warm-ups (plan caches, buffer cache, the JIT) before the measured runs.
+ */
+async function timeInterleaved(systems: System[]): Promise<Array<{ medianMs: number; p95Ms: number }>> {
+  const times = systems.map((): number[] => []);
+  for (let i = 0; i < WARMUPS + RUNS; i++) {
+    for (const [k, system] of systems.entries()) {
+      const t = performance.now();
+      const got = await system.claim();
+      const ms = performance.now() - t;
+      if (got !== BATCH) throw new Error(`${system.name} claimed ${got}, expected ${BATCH}`);
+      if (i >= WARMUPS) times[k]!.push(ms);
+      await system.reset();
+    }
   }
-  return { medianMs: median(times), p95Ms: percentile(times, 95) };
+  return times.map((t) => ({ medianMs: median(t), p95Ms: percentile(t, 95) }));
 }
 
 // ---- this project -----------------------------------------------------------------------------
 
-async function ours(db: Db): Promise<{ rows: ClaimRow[]; throughput: number }> {
+async function ours(db: Db): Promise<System> {
   const now = () => new Date(Date.now() + 60_000);
   const jobs = await seedScenes(db, 1_000, 5);
   await db.query(`update video_tasks set status = 'processing', provider = 'veo', operation_name = 'op-' || id`);
-  const rows: ClaimRow[] = [];
-  // One holder job for the finished rows, positions after every due one.
-  let filled = 0;
-  for (const size of SIZES) {
-    await db.query(
-      `insert into video_tasks (job_id, position, kind, status, input, next_check_at, completed_at)
-       select $1, 1000 + g, 'veo_scene', 'completed', '{"prompt":"done","text":"done","aspectRatio":"16:9","durationSeconds":4}'::jsonb, now() - interval '1 day', now()
-         from generate_series($2::int, $3::int - 1) g`,
-      [jobs[0], filled, size],
-    );
-    filled = size;
-    await db.query('vacuum analyze video_tasks');
-    const timed = await timeRuns(
-      async () => (await claimDue(db, ['veo_scene'], { tickId: 'bench', now: now(), leaseSeconds: 60, limit: BATCH })).length,
-      async () => void (await db.query(`update video_tasks set locked_until = null, locked_by = null where locked_by = 'bench'`)),
-    );
-    rows.push({ system: 'this project (claimDue)', size, ...timed });
-  }
-
-  // Claim + complete: each completion is one transaction with the job's bookkeeping (syncJob).
-  await db.query(`delete from video_tasks where position >= 1000`);
-  await db.query(`delete from video_jobs`);
-  await seedScenes(db, THROUGHPUT_JOBS, 5);
-  await db.query(`update video_tasks set status = 'processing', provider = 'veo', operation_name = 'op-' || id`);
-  const config = loadConfig({ LOG_LEVEL: 'silent' });
-  const t = performance.now();
-  let done = 0;
-  for (;;) {
-    const claimed = await claimDue(db, ['veo_scene'], { tickId: 'bench', now: now(), leaseSeconds: 60, limit: BATCH });
-    if (claimed.length === 0) break;
-    // The tick applies outcomes from its 8 workers at once; do the same.
-    const queue = [...claimed];
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let task = queue.shift(); task; task = queue.shift()) {
-        await applyOutcome(db, task, { type: 'completed', output: { objectPath: 'x', url: 'http://x' } }, { tickId: 'bench', now: now(), config });
+  return {
+    name: 'this project (claimDue)',
+    // One holder job for the finished rows, positions after every due one.
+    async grow(from, to) {
+      await db.query(
+        `insert into video_tasks (job_id, position, kind, status, input, next_check_at, completed_at)
+         select $1, 1000 + g, 'veo_scene', 'completed', '{"prompt":"done","text":"done","aspectRatio":"16:9","durationSeconds":4}'::jsonb, now() - interval '1 day', now()
+           from generate_series($2::int, $3::int - 1) g`,
+        [jobs[0], from, to],
+      );
+      await db.query('vacuum analyze video_tasks');
+    },
+    claim: async () => (await claimDue(db, ['veo_scene'], { tickId: 'bench', now: now(), leaseSeconds: 60, limit: BATCH })).length,
+    reset: async () => void (await db.query(`update video_tasks set locked_until = null, locked_by = null where locked_by = 'bench'`)),
+    // Claim + complete: each completion is one transaction with the job's bookkeeping (syncJob).
+    async throughput() {
+      await db.query(`delete from video_tasks where position >= 1000`);
+      await db.query(`delete from video_jobs`);
+      await seedScenes(db, THROUGHPUT_JOBS, 5);
+      await db.query(`update video_tasks set status = 'processing', provider = 'veo', operation_name = 'op-' || id`);
+      await db.query('vacuum analyze video_tasks');
+      const config = loadConfig({ LOG_LEVEL: 'silent' });
+      const t = performance.now();
+      let done = 0;
+      for (;;) {
+        const claimed = await claimDue(db, ['veo_scene'], { tickId: 'bench', now: now(), leaseSeconds: 60, limit: BATCH });
+        if (claimed.length === 0) break;
+        // The tick applies outcomes from its 8 workers at once; do the same.
+        const queue = [...claimed];
+        await Promise.all(Array.from({ length: 8 }, async () => {
+          for (let task = queue.shift(); task; task = queue.shift()) {
+            await applyOutcome(db, task, { type: 'completed', output: { objectPath: 'x', url: 'http://x' } }, { tickId: 'bench', now: now(), config });
+          }
+        }));
+        done += claimed.length;
       }
-    }));
-    done += claimed.length;
-  }
-  const throughput = done / ((performance.now() - t) / 1000);
-  return { rows, throughput };
+      return done / ((performance.now() - t) / 1000);
+    },
+  };
 }
 
 // ---- pg-boss ----------------------------------------------------------------------------------
 
-async function pgBoss(db: Db, url: string): Promise<{ rows: ClaimRow[]; throughput: number }> {
+async function pgBoss(db: Db, url: string): Promise<System & { stop: () => Promise<void> }> {
   const boss = new PgBoss({ connectionString: url, schema: 'pgboss', supervise: false, schedule: false, migrate: true, max: 4 });
   boss.on('error', () => undefined);
   await boss.start();
   const queue = 'bench';
   await boss.createQueue(queue);
   await boss.insert(queue, Array.from({ length: 1_000 }, (_, i) => ({ data: { i } })));
-  const rows: ClaimRow[] = [];
-  let filled = 0;
-  for (const size of SIZES) {
-    await db.query(
-      `insert into pgboss.job (name, data, state, started_on, completed_on)
-       select $1, '{}'::jsonb, 'completed', now(), now() from generate_series($2::int, $3::int - 1)`,
-      [queue, filled, size],
-    );
-    filled = size;
-    await db.query('vacuum analyze pgboss.job');
-    const timed = await timeRuns(
-      async () => (await boss.fetch(queue, { batchSize: BATCH })).length,
-      async () => void (await db.query(`update pgboss.job set state = 'created', started_on = null where name = $1 and state = 'active'`, [queue])),
-    );
-    rows.push({ system: 'pg-boss 12 (fetch, batchSize 100)', size, ...timed });
-  }
-
-  await db.query(`delete from pgboss.job where name = $1`, [queue]);
-  await boss.insert(queue, Array.from({ length: THROUGHPUT_JOBS }, (_, i) => ({ data: { i } })));
-  const t = performance.now();
-  let done = 0;
-  for (;;) {
-    const jobs = await boss.fetch(queue, { batchSize: BATCH });
-    if (jobs.length === 0) break;
-    await boss.complete(queue, jobs.map((j) => j.id));
-    done += jobs.length;
-  }
-  const throughput = done / ((performance.now() - t) / 1000);
-  await boss.stop({ graceful: false, close: true }).catch(() => undefined);
-  return { rows, throughput };
+  return {
+    name: 'pg-boss 12 (fetch, batchSize 100)',
+    async grow(from, to) {
+      await db.query(
+        `insert into pgboss.job (name, data, state, started_on, completed_on)
+         select $1, '{}'::jsonb, 'completed', now(), now() from generate_series($2::int, $3::int - 1)`,
+        [queue, from, to],
+      );
+      await db.query('vacuum analyze pgboss.job');
+    },
+    claim: async () => (await boss.fetch(queue, { batchSize: BATCH })).length,
+    reset: async () => void (await db.query(`update pgboss.job set state = 'created', started_on = null where name = $1 and state = 'active'`, [queue])),
+    async throughput() {
+      await db.query(`delete from pgboss.job where name = $1`, [queue]);
+      await boss.insert(queue, Array.from({ length: THROUGHPUT_JOBS }, (_, i) => ({ data: { i } })));
+      await db.query('vacuum analyze pgboss.job');
+      const t = performance.now();
+      let done = 0;
+      for (;;) {
+        const jobs = await boss.fetch(queue, { batchSize: BATCH });
+        if (jobs.length === 0) break;
+        await boss.complete(queue, jobs.map((j) => j.id));
+        done += jobs.length;
+      }
+      return done / ((performance.now() - t) / 1000);
+    },
+    stop: () => boss.stop({ graceful: false, close: true }).catch(() => undefined),
+  };
 }
 
 // ---- graphile-worker --------------------------------------------------------------------------
@@ -154,7 +169,7 @@ async function graphileInternals(): Promise<{ batchGetJobs: GetJobs; batchComple
   return { batchGetJobs: get.batchGetJobs, batchCompleteJobs: complete.batchCompleteJobs };
 }
 
-async function graphile(db: Db, url: string): Promise<{ rows: ClaimRow[]; throughput: number }> {
+async function graphile(db: Db, url: string): Promise<System> {
   await runMigrations({ connectionString: url, logger: undefined });
   const { batchGetJobs, batchCompleteJobs } = await graphileInternals();
   const options = {
@@ -180,46 +195,53 @@ async function graphile(db: Db, url: string): Promise<{ rows: ClaimRow[]; throug
   const addDue = (n: number) =>
     db.query(`insert into graphile_worker._private_jobs (task_id, payload, run_at, max_attempts) select $1, '{}'::json, now() - interval '1 second', 25 from generate_series(1, $2)`, [taskId, n]);
   await addDue(1_000);
-  const rows: ClaimRow[] = [];
-  let filled = 0;
-  for (const size of SIZES) {
-    await db.query(
-      `insert into graphile_worker._private_jobs (task_id, payload, run_at, attempts, max_attempts, last_error)
-       select $1, '{}'::json, now() - interval '1 day', 25, 25, 'failed for good' from generate_series($2::int, $3::int - 1)`,
-      [taskId, filled, size],
-    );
-    filled = size;
-    await db.query('vacuum analyze graphile_worker._private_jobs');
-    const timed = await timeRuns(
-      async () => (await batchGetJobs(options, enhanced, tasks, 'bench', null, BATCH)).length,
-      async () => void (await db.query(`update graphile_worker._private_jobs set locked_at = null, locked_by = null, attempts = 0 where locked_by = 'bench'`)),
-    );
-    rows.push({ system: 'graphile-worker 0.18 (batch get jobs)', size, ...timed });
-  }
-
-  await db.query(`delete from graphile_worker._private_jobs`);
-  await addDue(THROUGHPUT_JOBS);
-  await db.query('vacuum analyze graphile_worker._private_jobs');
-  const t = performance.now();
-  let done = 0;
-  for (;;) {
-    const jobs = await batchGetJobs(options, enhanced, tasks, 'bench', null, BATCH);
-    if (jobs.length === 0) break;
-    await batchCompleteJobs(options, withPgClient, 'bench', jobs);
-    done += jobs.length;
-  }
-  return { rows, throughput: done / ((performance.now() - t) / 1000) };
+  return {
+    name: 'graphile-worker 0.18 (batch get jobs)',
+    async grow(from, to) {
+      await db.query(
+        `insert into graphile_worker._private_jobs (task_id, payload, run_at, attempts, max_attempts, last_error)
+         select $1, '{}'::json, now() - interval '1 day', 25, 25, 'failed for good' from generate_series($2::int, $3::int - 1)`,
+        [taskId, from, to],
+      );
+      await db.query('vacuum analyze graphile_worker._private_jobs');
+    },
+    claim: async () => (await batchGetJobs(options, enhanced, tasks, 'bench', null, BATCH)).length,
+    reset: async () => void (await db.query(`update graphile_worker._private_jobs set locked_at = null, locked_by = null, attempts = 0 where locked_by = 'bench'`)),
+    async throughput() {
+      await db.query(`delete from graphile_worker._private_jobs`);
+      await addDue(THROUGHPUT_JOBS);
+      await db.query('vacuum analyze graphile_worker._private_jobs');
+      const t = performance.now();
+      let done = 0;
+      for (;;) {
+        const jobs = await batchGetJobs(options, enhanced, tasks, 'bench', null, BATCH);
+        if (jobs.length === 0) break;
+        await batchCompleteJobs(options, withPgClient, 'bench', jobs);
+        done += jobs.length;
+      }
+      return done / ((performance.now() - t) / 1000);
+    },
+  };
 }
 
 export async function claimCost(server: Server): Promise<ClaimResult> {
   const a = await server.database('bench_claim_ours');
-  const mine = await ours(a.db);
   const b = await server.database('bench_claim_pgboss');
-  const boss = await pgBoss(b.db, b.url);
   const c = await server.database('bench_claim_graphile');
-  const gw = await graphile(c.db, c.url);
-  return {
-    claims: [...mine.rows, ...boss.rows, ...gw.rows],
-    throughput: { 'this project': mine.throughput, 'pg-boss': boss.throughput, 'graphile-worker': gw.throughput },
-  };
+  const boss = await pgBoss(b.db, b.url);
+  const systems = [await ours(a.db), boss, await graphile(c.db, c.url)];
+  const claims: ClaimRow[] = [];
+  let filled = 0;
+  for (const size of SIZES) {
+    for (const system of systems) await system.grow(filled, size);
+    filled = size;
+    const timed = await timeInterleaved(systems);
+    systems.forEach((system, k) => claims.push({ system: system.name, size, ...timed[k]! }));
+  }
+  // Throughput one system at a time: each saturates the server on its own.
+  const throughput: Record<string, number> = {};
+  const labels = ['this project', 'pg-boss', 'graphile-worker'];
+  for (const [k, system] of systems.entries()) throughput[labels[k]!] = await system.throughput();
+  await boss.stop();
+  return { claims, throughput };
 }

@@ -130,14 +130,16 @@ const NOTES = `## How each figure is taken
    Veo wire double answers every poll and download after 50 ms, the Storage wire double every
    upload and signed URL after 50 ms. One \`runTick\` with the default TICK_CONCURRENCY does them
    all. Each scene costs 4 × 50 ms of injected latency; the ideal is scenes ÷ concurrency × 200 ms.
-2. **Claim cost**: \`claimDue\` of 100 due tasks (median and p95 of 20, after 2 warm-ups) with
-   10k, 100k and 1M finished rows beside them, then the same for pg-boss \`fetch\` (batchSize 100)
-   and graphile-worker's batch job fetch (\`batchGetJobs\`, what its local queue runs), each in
-   its own database on the same embedded PostgreSQL. Finished rows: completed tasks here,
-   completed jobs in pg-boss, permanently failed jobs in graphile-worker (it deletes completed
-   ones). Claim + complete: 5,000 due items claimed 100 at a time and completed (this project:
-   one \`applyOutcome\` transaction per task with the job's bookkeeping, 8 at once, as the tick
-   does; pg-boss: \`complete\` with the batch's ids; graphile-worker: \`batchCompleteJobs\`).
+2. **Claim cost**: \`claimDue\` of 100 due tasks with 10k, 100k and 1M finished rows beside them,
+   and the same for pg-boss \`fetch\` (batchSize 100) and graphile-worker's batch job fetch
+   (\`batchGetJobs\`, what its local queue runs), each in its own database on the same embedded
+   PostgreSQL. The three are timed interleaved, one claim each in turn (5 warm-ups, then 30
+   measured; median and p95), so drifting background load on the shared machine hits all three
+   alike. Finished rows: completed tasks here, completed jobs in pg-boss, permanently failed jobs
+   in graphile-worker (it deletes completed ones). Claim + complete: 5,000 due items claimed 100
+   at a time and completed, each system alone, after a vacuum (this project: one
+   \`applyOutcome\` transaction per task with the job's bookkeeping, 8 at once, as the tick does;
+   pg-boss: \`complete\` with the batch's ids; graphile-worker: \`batchCompleteJobs\`).
 3. **Notice latency**: one real lingering tick (60 s budget) over 60 scenes whose operations
    finish 4–40 s after creation; delay = \`completed_at\` − the moment the double reports done.
    The per-minute tick is simulated with the same backoff code on the same finish times.
@@ -149,21 +151,29 @@ const NOTES = `## How each figure is taken
 
 ## What the misses mean (read with the table above)
 
-- **Throughput against the injected 200 ms** falls a little short of 0.95: on a 2-core machine the
-  doubles, PostgreSQL and the tick share the CPU, so one scene alone already takes ~210 ms, not
-  200. Against that measured single-scene latency the tick scales at ≥ 0.95. Two changes made in
-  this work got it from 0.84 to ~0.91: a worker no longer waits for its outcome's transaction to
-  commit before taking its next task (the lease keeps the row safe), and the next batch is
-  claimed while the current one is still being worked.
-- **Claim cost** is flat (the partial index of active rows is all the claim reads) but ~0.3–0.7 ms
-  behind the faster peer at 100 rows. The difference is the row it returns: \`claimDue\` returns all
-  21 columns of each task (jsonb input and output included) and validates each with zod; the same
-  statement returning only ids takes ~1.1 ms. The trigger that stamps \`updated_at\` costs ~0.1 ms.
-  Left as is: a tick claims at most TICK_BATCH_SIZE rows per refill, so this is well under 1 % of
-  a tick, and the provider's latency dominates by three orders of magnitude.
+- **Throughput against the injected 200 ms** falls short of 0.95, and not in the tick: measured
+  at concurrency 8, each of a scene's four 50 ms requests takes 53–56 ms through the real client
+  libraries (\`@google/genai\`, \`@supabase/supabase-js\`) and the wire doubles, which run in the
+  same process and event loop, and the Veo step checks that the job is still active (~1 ms). A
+  scene's \`advance()\` alone averages ~220 ms, so 200 / 220 ≈ 0.91 is the ceiling even if the
+  tick added nothing; it adds ~3–5 ms per scene (claims, the start and the tail). Against the
+  measured one-at-a-time latency the tick scales at ≥ 0.95. A worker does not wait for its
+  outcome's transaction to commit (the lease keeps the row safe), and the next batch is claimed
+  while the current one is being worked.
+- **Claim cost** is flat (the partial index of active rows is all the claim reads). The claim
+  returns only the 11 columns a step reads (not all 21: no finished output, error text or
+  timestamps to send, decode and validate), and since migration 20261123000500 a lease-only write
+  no longer fires the \`updated_at\` trigger. What graphile-worker still has is a named prepared
+  statement: it skips parsing and planning (~0.2–0.3 ms of a 100-row claim here). This project
+  does not use one, because production's DATABASE_URL is Supabase's transaction-mode pooler,
+  which does not support named prepared statements; measuring a path production cannot take
+  would flatter the figure.
 - **Claim + complete** is an order of magnitude below the queues: each completion here is one
-  transaction that also recomputes the job and mirrors it onto the escalation (and may enqueue a
-  webhook); the queues delete or flag a row. A tick completes a few hundred scenes a minute at most.
+  transaction that locks the job, updates the task, re-derives the job from its tasks and writes
+  it with its escalation (and may enqueue a webhook); the queues delete or flag a row. Since this
+  work the job row is read once per transaction, the job and the escalation are written in one
+  statement, an unchanged escalation is not rewritten, and dependants are only looked for when a
+  task of the job waits for others. A tick completes a few hundred scenes a minute at most.
 - **Notice latency** relies on POLL_MAX_SECONDS = 10 (the default): a lingering tick re-polls
   anything due within its budget, so a scene is noticed within one poll interval. Scenes that
   finish after the tick stops claiming (75 % of maxDuration) wait for the next minute's tick.

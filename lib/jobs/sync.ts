@@ -77,9 +77,12 @@ async function wakeDependents(client: DbClient, jobId: string, now: Date): Promi
   );
 }
 
-/** Recomputes the job from its tasks; returns the job's status afterwards. */
-export async function syncJob(client: DbClient, jobId: string, now: Date): Promise<Status> {
-  const job = await lockJob(client, jobId);
+/**
+ * Recomputes the job from its tasks; returns the job's status afterwards. A caller that already
+ * holds the job's lock passes the row lockJob gave it (`locked`), saving a second round trip.
+ */
+export async function syncJob(client: DbClient, jobId: string, now: Date, locked?: Awaited<ReturnType<typeof lockJob>>): Promise<Status> {
+  const job = locked ?? (await lockJob(client, jobId));
   if (!job) return STATUS.failed;
   if (job.status === STATUS.canceled) return job.status;
   const { rows: tasks } = await client.query<TaskSummary>(
@@ -95,25 +98,27 @@ export async function syncJob(client: DbClient, jobId: string, now: Date): Promi
   else status = anyUnitDone ? STATUS.completed : STATUS.failed;
   const final = !active;
   const result = final ? resultOf(job.kind, tasks) : resultOf('', []);
-  if (active) await wakeDependents(client, jobId, now);
+  // Only a pending task that waits for others can be woken; most jobs have none to look for.
+  if (active && tasks.some((t) => t.status === STATUS.pending && 'waitsFor' in t.input)) await wakeDependents(client, jobId, now);
+  // The job and its escalation in one statement (one round trip). Only the escalation's current
+  // job speaks for it, so an older job finishing late stays quiet; and a step that leaves the
+  // job as it was (a scene done, others still running) rewrites nothing on the escalation.
   await client.query(
-    `update video_jobs
-        set status = $2,
-            started_at = case when $2 <> 'pending' then coalesce(started_at, $3) else started_at end,
-            completed_at = case when $4 then coalesce(completed_at, $3) else null end,
-            error = $5,
-            video_path = $6,
-            video_url = $7,
-            poster_path = $8,
-            poster_url = $9
-      where id = $1`,
-    [jobId, status, now, final, failureSummary(tasks), result.videoPath, result.videoUrl, result.posterPath, result.posterUrl],
-  );
-  // Only the escalation's current job speaks for it; an older job finishing late stays quiet.
-  await client.query(
-    `update escalations set video_generation_status = $2, video_url = $3, poster_url = $5
-      where id = $1 and video_job_id = $4`,
-    [job.escalation_id, status, result.videoUrl, jobId, result.posterUrl],
+    `with job as (
+       update video_jobs
+          set status = $2,
+              started_at = case when $2 <> 'pending' then coalesce(started_at, $3) else started_at end,
+              completed_at = case when $4 then coalesce(completed_at, $3) else null end,
+              error = $5,
+              video_path = $6,
+              video_url = $7,
+              poster_path = $8,
+              poster_url = $9
+        where id = $1)
+     update escalations set video_generation_status = $2, video_url = $7, poster_url = $9
+      where id = $10 and video_job_id = $1
+        and (video_generation_status, video_url, poster_url) is distinct from ($2, $7, $9)`,
+    [jobId, status, now, final, failureSummary(tasks), result.videoPath, result.videoUrl, result.posterPath, result.posterUrl, job.escalation_id],
   );
   // Exactly once per move into a terminal state, in this transaction: the job's webhook, if any.
   if (final && !isFinal(job.status)) await enqueueWebhook(client, jobId, status, now);

@@ -71,7 +71,7 @@ export async function applyOutcome(db: Db, task: TaskRow, outcome: TaskOutcome, 
   const patch = patchFor(task, outcome, options);
   return withTransaction(db, async (client) => {
     // Job before task, always: the same order as cancel, so the two never deadlock.
-    await lockJob(client, task.job_id);
+    const job = await lockJob(client, task.job_id);
     const { rowCount } = await client.query(
       `update video_tasks
           set ${patch.sql}, locked_until = null, locked_by = null
@@ -79,7 +79,8 @@ export async function applyOutcome(db: Db, task: TaskRow, outcome: TaskOutcome, 
       [task.id, options.tickId, ...patch.values],
     );
     if (rowCount === 0) return 'lost';
-    await syncJob(client, task.job_id, options.now);
+    // The job row is unchanged since it was locked above: syncJob need not read it again.
+    await syncJob(client, task.job_id, options.now, job);
     return patch.applied;
   });
 }

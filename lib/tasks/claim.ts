@@ -5,7 +5,7 @@
  */
 import type { Db, Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
-import { taskRowSchema, type TaskRow } from './types.js';
+import { TASK_COLUMNS, taskRowSchema, type TaskRow } from './types.js';
 
 export interface ClaimOptions {
   tickId: string;
@@ -14,7 +14,9 @@ export interface ClaimOptions {
   limit: number;
 }
 
-const RETURNING = `returning t.*`;
+// Only the columns a step reads (see taskRowSchema): each claimed row is sent, decoded and
+// validated, so the finished output, error text and six timestamps stay in the table.
+const RETURNING = `returning ${TASK_COLUMNS.map((c) => `t.${c}`).join(', ')}`;
 
 function parseRows(rows: unknown[]): TaskRow[] {
   return rows.map((r) => taskRowSchema.parse(r) as TaskRow);

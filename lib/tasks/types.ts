@@ -5,12 +5,20 @@
  */
 import { z } from 'zod';
 import type { Services } from '../services.js';
-import type { TaskKindName, Status } from '../jobs/states.js';
+import type { Status, TaskKindName } from '../jobs/states.js';
 
+/**
+ * The columns of a claimed task that a step reads, and nothing else: the claim returns exactly
+ * these (TASK_COLUMNS), so it carries no finished output, error text or timestamps that no kind
+ * looks at, and parses 11 fields per row instead of 21. A kind that needs another column adds
+ * it here; the claims pick it up.
+ */
 export const taskRowSchema = z.object({
   id: z.string(),
   job_id: z.string(),
   position: z.number().int(),
+  // Plain strings: a row of a kind this deployment does not know must still reach the tick,
+  // which fails it by name (unknown_kind) instead of the whole claim throwing.
   kind: z.string(),
   status: z.string(),
   input: z.record(z.string(), z.unknown()),
@@ -18,18 +26,11 @@ export const taskRowSchema = z.object({
   operation_name: z.string().nullable(),
   attempts: z.number().int(),
   polls: z.number().int(),
-  next_check_at: z.date(),
-  locked_until: z.date().nullable(),
   locked_by: z.string().nullable(),
-  output: z.record(z.string(), z.unknown()).nullable(),
-  error_code: z.string().nullable(),
-  error: z.string().nullable(),
-  deadline_at: z.date().nullable(),
-  created_at: z.date(),
-  updated_at: z.date(),
-  started_at: z.date().nullable(),
-  completed_at: z.date().nullable(),
 });
+
+/** The `returning` list of every claim, in the schema's order. */
+export const TASK_COLUMNS = Object.keys(taskRowSchema.shape);
 
 export type TaskRow = Omit<z.infer<typeof taskRowSchema>, 'status' | 'kind'> & { status: Status; kind: TaskKindName };
 
