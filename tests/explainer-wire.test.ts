@@ -5,45 +5,18 @@
  * Storage API double, real Postgres, the real handlers and tick.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.js';
-import { GET as getJob } from '../api/video/jobs/[id].js';
 import { readMp4Info } from '../lib/media/mp4.js';
 import type { TestApp } from './support/app.js';
 import { testClock, tickUntilFinal } from './support/ticks.js';
 import type { StorageWire } from './doubles/storage-wire.js';
 import type { VeoWire } from './doubles/veo-wire.js';
-import { API_KEY, BUCKET, sampleMp4, startWired, type Wired } from './support/wired.js';
+import { BUCKET, sampleMp4, startWired, type Wired } from './support/wired.js';
 
 let wired: Wired;
 let app: TestApp;
 let veo: VeoWire;
 let storage: StorageWire;
 let mp4: Buffer;
-
-const answer = [
-  'Sound is a wave of pressure that travels through the air around us.',
-  'When the wave reaches the ear, the eardrum shakes back and forth with it.',
-].join('\n\n');
-
-/** The same doubles behind either Google backend: a Developer API key, or Vertex in express mode. */
-function useBackend(backend: 'gemini' | 'vertex-express', env: Record<string, string> = {}) {
-  const services = wired.reconfigure({ ...(backend === 'vertex-express' ? { GOOGLE_GENAI_USE_VERTEXAI: 'true' } : {}), ...env });
-  expect(services.provider.name).toBe('veo');
-  expect(services.store.name).toBe('supabase');
-  return services;
-}
-
-async function generateJob(body: Record<string, unknown> = {}) {
-  const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: answer, durationSeconds: 4, ...body } });
-  expect(res.status).toBe(202);
-  return res.json as { jobId: string; escalationId: string; scenes: number };
-}
-
-async function readJobJson(jobId: string) {
-  const res = await app.call(getJob, 'GET', `/api/video/jobs/${jobId}?id=${jobId}`);
-  expect(res.status).toBe(200);
-  return res.json;
-}
 
 const stored = (key: string) => storage.objects.get(`${BUCKET}/${key}`);
 
@@ -61,11 +34,11 @@ beforeEach(() => {
 
 describe('the final cut through the tick (real @google/genai → Veo wire double, real supabase-js → Storage wire double)', () => {
   it('scenes are read back from Supabase Storage, stream-copied into final.mp4 (sum of durations), with poster.jpg, on job and escalation', async () => {
-    const services = useBackend('gemini');
-    const { jobId, escalationId, scenes } = await generateJob();
+    const services = wired.useBackend('gemini');
+    const { jobId, escalationId, scenes } = await wired.generateJob();
     expect(scenes).toBe(2);
     await tickUntilFinal(services, jobId, testClock());
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job).toMatchObject({ status: 'completed', currentStep: 'Done: 2 of 2 scenes ready, final cut ready' });
     const render = job.scenes.find((s: { kind: string }) => s.kind === 'render');
     expect(render).toMatchObject({ status: 'completed', progress: 100 });
@@ -90,8 +63,8 @@ describe('the final cut through the tick (real @google/genai → Veo wire double
   });
 
   it('a render repeated after it finished re-uses the stored cut (the manifest), writing nothing twice', async () => {
-    const services = useBackend('gemini');
-    const { jobId } = await generateJob();
+    const services = wired.useBackend('gemini');
+    const { jobId } = await wired.generateJob();
     await tickUntilFinal(services, jobId, testClock());
     const writes = stored(`${jobId}/final.mp4`)!.writes;
     // As a retry would: the render runs again over the same scenes.
@@ -99,20 +72,20 @@ describe('the final cut through the tick (real @google/genai → Veo wire double
     await services.db.query(`update video_jobs set status = 'processing' where id = $1`, [jobId]);
     await tickUntilFinal(services, jobId, testClock(Date.now() + 1000));
     expect(stored(`${jobId}/final.mp4`)!.writes).toBe(writes);
-    expect((await readJobJson(jobId)).status).toBe('completed');
+    expect((await wired.readJob(jobId)).status).toBe('completed');
   });
 });
 
 describe('stills and keyframes (Imagen :predict on Vertex, generateContent images on the Developer API)', () => {
   for (const backend of ['gemini', 'vertex-express'] as const) {
     it(`${backend}: keyframes: true makes a still per scene and hands it to Veo as the scene's first frame`, async () => {
-      const services = useBackend(backend);
+      const services = wired.useBackend(backend);
       const imagesBefore = veo.images.length;
       const createsBefore = veo.creates.length;
-      const { jobId, scenes } = await generateJob({ keyframes: true });
+      const { jobId, scenes } = await wired.generateJob({ keyframes: true });
       expect(scenes).toBe(2);
       await tickUntilFinal(services, jobId, testClock());
-      const job = await readJobJson(jobId);
+      const job = await wired.readJob(jobId);
       expect(job.status).toBe('completed');
       expect(job.scenes.map((s: { label: string }) => s.label)).toEqual(['Keyframe 1', 'Keyframe 2', 'Scene 1', 'Scene 2', 'Final cut']);
       const images = veo.images.slice(imagesBefore);
@@ -132,21 +105,21 @@ describe('stills and keyframes (Imagen :predict on Vertex, generateContent image
   }
 
   it("vertex-express: an image job whose still Imagen's safety filter blocks fails that still with the reason", async () => {
-    const services = useBackend('vertex-express');
+    const services = wired.useBackend('vertex-express');
     veo.setBehavior({ imageOutcome: 'safety' });
-    const { jobId } = await generateJob({ kind: 'image', maxScenes: 1 });
+    const { jobId } = await wired.generateJob({ kind: 'image', maxScenes: 1 });
     await tickUntilFinal(services, jobId, testClock());
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job).toMatchObject({ status: 'failed', currentStep: 'Failed: no still could be made' });
     expect(job.scenes[0]).toMatchObject({ kind: 'imagen_still', errorCode: 'safety_filtered' });
     expect(job.scenes[0].error).toMatch(/safety filter blocked the still: The prompt was blocked/);
   });
 
   it('gemini: an image job stores PNG stills in Supabase Storage and the first becomes the poster', async () => {
-    const services = useBackend('gemini');
-    const { jobId } = await generateJob({ kind: 'image' });
+    const services = wired.useBackend('gemini');
+    const { jobId } = await wired.generateJob({ kind: 'image' });
     await tickUntilFinal(services, jobId, testClock());
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job).toMatchObject({ status: 'completed', videoUrl: null });
     expect(stored(`${jobId}/still-01.png`)?.contentType).toBe('image/png');
     expect(stored(`${jobId}/still-02.png`)?.contentType).toBe('image/png');
@@ -156,10 +129,10 @@ describe('stills and keyframes (Imagen :predict on Vertex, generateContent image
 
 describe('variations read their source from Supabase Storage', () => {
   it('a video job with variations: 2 varies its own final cut after the render', async () => {
-    const services = useBackend('gemini');
-    const { jobId } = await generateJob({ variations: 2, variationSeed: 7 });
+    const services = wired.useBackend('gemini');
+    const { jobId } = await wired.generateJob({ variations: 2, variationSeed: 7 });
     await tickUntilFinal(services, jobId, testClock());
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job.scenes.map((s: { label: string; status: string }) => `${s.label}:${s.status}`)).toEqual([
       'Scene 1:completed', 'Scene 2:completed', 'Final cut:completed', 'Variation 1:completed', 'Variation 2:completed',
     ]);
@@ -174,7 +147,7 @@ describe('variations read their source from Supabase Storage', () => {
 
 describe("storyboard: 'model' (real @google/genai generateContent against the wire double)", () => {
   it('a valid structured answer becomes the storyboard, seconds snapped to what Veo accepts', async () => {
-    useBackend('gemini');
+    wired.useBackend('gemini');
     const before = veo.generates.length;
     veo.setBehavior({
       text: JSON.stringify({
@@ -185,9 +158,9 @@ describe("storyboard: 'model' (real @google/genai generateContent against the wi
         ],
       }),
     });
-    const { jobId, scenes } = await generateJob({ storyboard: 'model', maxScenes: 3 });
+    const { jobId, scenes } = await wired.generateJob({ storyboard: 'model', maxScenes: 3 });
     expect(scenes).toBe(3);
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job).toMatchObject({ storyboardSource: 'model', storyboardNote: null });
     expect(job.storyboard.map((s: { text: string }) => s.text)).toEqual(['Sound is a pressure wave.', 'The eardrum shakes.', 'The brain hears it.']);
     expect(job.storyboard.map((s: { durationSeconds: number }) => s.durationSeconds)).toEqual([4, 8, 8]);
@@ -206,11 +179,11 @@ describe("storyboard: 'model' (real @google/genai generateContent against the wi
   ];
   for (const [name, arrange, reason] of fallbacks) {
     it(`${name} → the deterministic splitter, and the job says why`, async () => {
-      useBackend('gemini');
+      wired.useBackend('gemini');
       arrange();
-      const { jobId, scenes } = await generateJob({ storyboard: 'model', maxScenes: 2 });
+      const { jobId, scenes } = await wired.generateJob({ storyboard: 'model', maxScenes: 2 });
       expect(scenes).toBe(2);
-      const job = await readJobJson(jobId);
+      const job = await wired.readJob(jobId);
       expect(job.storyboardSource).toBe('splitter');
       expect(job.storyboardNote).toMatch(reason);
       expect(job.storyboard[0].text).toBe('Sound is a wave of pressure that travels through the air around us.');
@@ -218,12 +191,12 @@ describe("storyboard: 'model' (real @google/genai generateContent against the wi
   }
 
   it('a model slower than STORYBOARD_TIMEOUT_MS does not hold the request: it falls back in time', async () => {
-    useBackend('gemini', { STORYBOARD_TIMEOUT_MS: '500' });
+    wired.useBackend('gemini', { STORYBOARD_TIMEOUT_MS: '500' });
     veo.setBehavior({ script: [{ route: 'generate', delayMs: 5000 }] });
     const started = Date.now();
-    const { jobId } = await generateJob({ storyboard: 'model' });
+    const { jobId } = await wired.generateJob({ storyboard: 'model' });
     expect(Date.now() - started).toBeLessThan(3000);
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job).toMatchObject({ storyboardSource: 'splitter' });
     expect(job.storyboardNote).toMatch(/timed out|cancelled/);
   });

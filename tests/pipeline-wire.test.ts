@@ -6,8 +6,6 @@
  * and failed uploads each end in a correct, explained state.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { POST as generate } from '../api/video/generate.js';
-import { GET as getJob } from '../api/video/jobs/[id].js';
 import { loadConfig } from '../lib/config.js';
 import { readMp4Info } from '../lib/media/mp4.js';
 import { createVeoProvider } from '../lib/providers/veo.js';
@@ -23,31 +21,6 @@ let app: TestApp;
 let veo: VeoWire;
 let storage: StorageWire;
 let mp4: Buffer;
-
-const answer = [
-  'Sound is a wave of pressure that travels through the air around us.',
-  'When the wave reaches the ear, the eardrum shakes back and forth with it.',
-].join('\n\n');
-
-/** The same doubles behind either Google backend: a Developer API key, or Vertex in express mode. */
-function useBackend(backend: 'gemini' | 'vertex-express', env: Record<string, string> = {}) {
-  const services = wired.reconfigure({ ...(backend === 'vertex-express' ? { GOOGLE_GENAI_USE_VERTEXAI: 'true' } : {}), ...env });
-  expect(services.provider.name).toBe('veo');
-  expect(services.store.name).toBe('supabase');
-  return services;
-}
-
-async function generateJob(body: Record<string, unknown> = {}) {
-  const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: answer, durationSeconds: 4, ...body } });
-  expect(res.status).toBe(202);
-  return res.json as { jobId: string; escalationId: string; scenes: number };
-}
-
-async function readJobJson(jobId: string) {
-  const res = await app.call(getJob, 'GET', `/api/video/jobs/${jobId}?id=${jobId}`);
-  expect(res.status).toBe(200);
-  return res.json;
-}
 
 beforeAll(async () => {
   wired = await startWired('pipeline-wire');
@@ -65,9 +38,9 @@ beforeEach(() => {
 describe('pipeline: real @google/genai against the Veo wire double, real supabase-js against the Storage API double', () => {
   for (const backend of ['gemini', 'vertex-express'] as const) {
     it(`${backend}: generate → cron ticks → completed job with signed URLs serving the stored MP4s`, async () => {
-      const services = useBackend(backend);
+      const services = wired.useBackend(backend);
       const createsBefore = veo.requests.create;
-      const { jobId, escalationId, scenes } = await generateJob();
+      const { jobId, escalationId, scenes } = await wired.generateJob();
       expect(scenes).toBe(2);
       const results = await tickUntilFinal(services, jobId, testClock());
       expect(veo.requests.create - createsBefore).toBe(2);
@@ -75,7 +48,7 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
       // Two scenes and the stitched final cut.
       expect(sum(results, 'uploaded')).toBe(3);
 
-      const job = await readJobJson(jobId);
+      const job = await wired.readJob(jobId);
       expect(job).toMatchObject({ status: 'completed', progress: 100, error: null });
       for (const [i, scene] of job.scenes.filter((s: { kind: string }) => s.kind === 'veo_scene').entries()) {
         const key = `${BUCKET}/${jobId}/scene-0${i + 1}.mp4`;
@@ -94,9 +67,9 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
   }
 
   it('the operation is reloaded by name and asked for the requested parameters on the wire', async () => {
-    useBackend('gemini');
+    wired.useBackend('gemini');
     const before = veo.creates.length;
-    const { jobId } = await generateJob({ aspectRatio: '9:16', durationSeconds: 6, negativePrompt: 'text overlays' });
+    const { jobId } = await wired.generateJob({ aspectRatio: '9:16', durationSeconds: 6, negativePrompt: 'text overlays' });
     await tickUntilFinal(app.services, jobId, testClock());
     const sent = veo.creates.slice(before).map((c) => c.body as { instances: Array<{ prompt: string }>; parameters: Record<string, unknown> });
     expect(sent).toHaveLength(2);
@@ -105,11 +78,11 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
   });
 
   it('a Veo operation that ends in an error fails its scenes with the provider message, and the job is failed', async () => {
-    const services = useBackend('gemini');
+    const services = wired.useBackend('gemini');
     veo.setBehavior({ outcome: 'error', errorMessage: 'The model is overloaded' });
-    const { jobId, escalationId } = await generateJob();
+    const { jobId, escalationId } = await wired.generateJob();
     await tickUntilFinal(services, jobId, testClock());
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job.status).toBe('failed');
     for (const scene of job.scenes.filter((s: { kind: string }) => s.kind === 'veo_scene')) {
       expect(scene.status).toBe('failed');
@@ -121,11 +94,11 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
   });
 
   it('a safety-filtered result fails the scene with the reasons in plain words', async () => {
-    const services = useBackend('vertex-express');
+    const services = wired.useBackend('vertex-express');
     veo.setBehavior({ outcome: 'safety', safetyReasons: ['The prompt mentions a public figure.'] });
-    const { jobId } = await generateJob();
+    const { jobId } = await wired.generateJob();
     await tickUntilFinal(services, jobId, testClock());
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job.status).toBe('failed');
     expect(job.scenes[0]).toMatchObject({ status: 'failed', errorCode: 'safety_filtered' });
     expect(job.scenes[0].error).toMatch(/safety/i);
@@ -133,35 +106,35 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
   });
 
   it('uploads that keep failing are retried with backoff, then fail the scene with an explanation; nothing half-stored', async () => {
-    const services = useBackend('gemini', { MAX_ATTEMPTS: '3' });
+    const services = wired.useBackend('gemini', { MAX_ATTEMPTS: '3' });
     storage.setBehavior({ uploadFailureRate: 1, failureStatuses: [503] });
     const uploadsBefore = storage.uploads;
-    const { jobId } = await generateJob();
+    const { jobId } = await wired.generateJob();
     const results = await tickUntilFinal(services, jobId, testClock());
     expect(sum(results, 'retried')).toBe(4);
     expect(storage.uploads - uploadsBefore).toBe(6);
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job.status).toBe('failed');
     expect(job.scenes[0].error).toMatch(/^Gave up after 3 attempts: Could not store the video/);
     expect([...storage.objects.keys()].filter((k) => k.includes(jobId))).toEqual([]);
   });
 
   it('a failed download or upload that recovers completes the scene once, without a second Veo operation', async () => {
-    const services = useBackend('gemini');
+    const services = wired.useBackend('gemini');
     veo.setBehavior({ failDownloads: true });
     const createsBefore = veo.requests.create;
-    const { jobId } = await generateJob({ response: 'One scene about why the sky looks blue during the day.' });
+    const { jobId } = await wired.generateJob({ response: 'One scene about why the sky looks blue during the day.' });
     const clock = testClock();
     await (await import('../lib/tick.js')).runTick(services, { now: clock.now, linger: false });
     clock.advance(61_000);
     await (await import('../lib/tick.js')).runTick(services, { now: clock.now, linger: false });
-    const mid = await readJobJson(jobId);
+    const mid = await wired.readJob(jobId);
     expect(mid.status).toBe('processing');
     expect(mid.scenes[0].attempts).toBeGreaterThan(0);
     veo.setBehavior({ failDownloads: false });
     storage.setBehavior({ uploadFailureRate: 0 });
     await tickUntilFinal(services, jobId, clock);
-    const job = await readJobJson(jobId);
+    const job = await wired.readJob(jobId);
     expect(job.status).toBe('completed');
     expect(veo.requests.create - createsBefore).toBe(1);
     expect(storage.objects.get(`${BUCKET}/${jobId}/scene-01.mp4`)?.writes).toBe(1);

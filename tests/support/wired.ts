@@ -6,6 +6,9 @@
  * lib/jobs/create.ts.
  */
 import path from 'node:path';
+import { expect } from 'vitest';
+import { POST as generate } from '../../api/video/generate.js';
+import { GET as getJob } from '../../api/video/jobs/[id].js';
 import type { Caller } from '../../lib/auth/jwt.js';
 import { loadConfig } from '../../lib/config.js';
 import type { Db, DbClient } from '../../lib/db/pool.js';
@@ -18,6 +21,11 @@ import { startVeoWire, type VeoWire, type VeoWireOptions } from '../doubles/veo-
 import { createTestApp, type TestApp } from './app.js';
 
 export const API_KEY = 'AIzaSy-tick-test-key-0000000000000';
+/** Two paragraphs, so two scenes. */
+export const SAMPLE_ANSWER = [
+  'Sound is a wave of pressure that travels through the air around us.',
+  'When the wave reaches the ear, the eardrum shakes back and forth with it.',
+].join('\n\n');
 export const BUCKET = 'explainer-videos';
 
 export interface Wired {
@@ -27,6 +35,12 @@ export interface Wired {
   services: Services;
   /** Rebuilds the services on the same database and doubles with more env. */
   reconfigure: (env?: Record<string, string>, db?: Db) => Services;
+  /** The same doubles behind either Google backend: a Developer API key, or Vertex in express mode. */
+  useBackend: (backend: 'gemini' | 'vertex-express', env?: Record<string, string>) => Services;
+  /** POST /api/video/generate as the demo professor (a two-paragraph answer unless `body` says otherwise); expects 202. */
+  generateJob: (body?: Record<string, unknown>) => Promise<{ jobId: string; escalationId: string; scenes: number }>;
+  /** GET /api/video/jobs/:id as the demo professor; expects 200. */
+  readJob: (jobId: string) => Promise<any>;
   /** Builds another, independent set of services (another "process") without installing it. */
   build: (env?: Record<string, string>, db?: Db) => Services;
   close: () => Promise<void>;
@@ -80,6 +94,21 @@ export async function startWired(
     storage,
     services: reconfigure(),
     reconfigure: (more, db) => (wired.services = reconfigure(more, db)),
+    useBackend(backend, more = {}) {
+      const services = wired.reconfigure({ ...(backend === 'vertex-express' ? { GOOGLE_GENAI_USE_VERTEXAI: 'true' } : {}), ...more });
+      if (services.provider.name !== 'veo' || services.store.name !== 'supabase') throw new Error('the wired services are not on the Veo and Supabase clients');
+      return services;
+    },
+    async generateJob(body = {}) {
+      const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: SAMPLE_ANSWER, durationSeconds: 4, ...body } });
+      expect(res.status).toBe(202);
+      return res.json as { jobId: string; escalationId: string; scenes: number };
+    },
+    async readJob(jobId) {
+      const res = await app.call(getJob, 'GET', `/api/video/jobs/${jobId}?id=${jobId}`);
+      expect(res.status).toBe(200);
+      return res.json;
+    },
     build: (more = {}, db) =>
       buildServices(
         loadConfig({ TICK_LINGER: 'false', AUTH_DEV_KEYS_DIR: path.join(app.storageDir, '.dev-auth'), ...wiredEnv(more) }),
