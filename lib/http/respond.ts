@@ -42,10 +42,7 @@ export function validationError(error: z.ZodError, what = 'request'): AppError {
 /** Turns anything thrown in a handler into the error shape; unexpected errors become a 500 without internals. */
 export function errorResponse(thrown: unknown): Response {
   if (thrown instanceof AppError && thrown.status < 500) {
-    const headers: Record<string, string> = { ...thrown.headers };
-    const retryAfter = (thrown.cause as { retryAfter?: number } | undefined)?.retryAfter;
-    if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-    return json({ error: { code: thrown.code, message: thrown.message, ...(thrown.fields ? { fields: thrown.fields } : {}) } }, thrown.status, headers);
+    return json({ error: { code: thrown.code, message: thrown.message, ...(thrown.fields ? { fields: thrown.fields } : {}) } }, thrown.status, { ...thrown.headers });
   }
   if (thrown instanceof ConfigError) {
     log('config.invalid', { variables: thrown.variables, message: thrown.message });
