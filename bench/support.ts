@@ -54,7 +54,8 @@ export async function startServer(): Promise<Server> {
   };
 }
 
-export function wiredServices(db: Db, veo: VeoWire, storage: StorageWire, env: Record<string, string> = {}): Services {
+/** The doubles may run here or in their own process (bench/doubles-process.ts): only their addresses matter. */
+export function wiredServices(db: Db, veo: Pick<VeoWire, 'url'>, storage: Pick<StorageWire, 'url' | 'serviceKey'>, env: Record<string, string> = {}): Services {
   const config = loadConfig({
     GEMINI_API_KEY: API_KEY,
     GOOGLE_GENAI_BASE_URL: veo.url,

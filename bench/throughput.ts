@@ -2,17 +2,20 @@
  * Figure 1, tick throughput: 1,000 due scenes whose Veo operations are done, the Veo double and
  * the Storage double answering every request after 50 ms, default concurrency. Each scene is a
  * poll, a download, an upload and a signed URL (4 × 50 ms of injected latency); the ideal bound
- * is due / concurrency × that latency, and the figure is ideal ÷ achieved.
+ * is due / concurrency × that latency, and the figure is ideal ÷ achieved. The doubles run in a
+ * process of their own (bench/doubles-process.ts): production's Veo and Supabase are remote, so
+ * their request handling never takes the tick's CPU or event loop.
  */
 import { runTick } from '../lib/tick.js';
-import { startStorageWire } from '../tests/doubles/storage-wire.js';
-import { startVeoWire } from '../tests/doubles/veo-wire.js';
+import type { VeoChaos } from '../tests/doubles/veo-wire.js';
+import { startDoublesProcess, type DoublesCounts } from './doubles-process.js';
 import { API_KEY, BUCKET, seedScenes, wiredServices, type Server } from './support.js';
 
 const SCENES = 1_000;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const REQUESTS_PER_SCENE = 4;
 const SINGLE = 40;
+const SLOW: VeoChaos = { seed: 1, routes: ['poll', 'download'], p429: 0, p500: 0, pSlow: 1, slowMs: LATENCY_MS, pHang: 0 };
 
 export interface ThroughputResult {
   scenes: number;
@@ -26,36 +29,41 @@ export interface ThroughputResult {
   singleItemMs: number;
   /** ideal computed from singleItemMs instead of the injected latency alone. */
   ratioMeasured: number;
+  /** What the doubles served during the measured tick: one poll, download and upload per scene. */
+  served: { polls: number; downloads: number; uploads: number };
 }
 
 export async function throughput(server: Server): Promise<ThroughputResult> {
   const { db } = await server.database('bench_throughput');
-  const veo = await startVeoWire({ apiKey: API_KEY, mp4Header: true, videoSize: 64 * 1024, pollsUntilDone: 1 });
-  const storage = await startStorageWire({ buckets: [{ id: BUCKET }], keepBytes: false });
+  const doubles = await startDoublesProcess({
+    veo: { apiKey: API_KEY, mp4Header: true, videoSize: 64 * 1024, pollsUntilDone: 1 },
+    storage: { buckets: [{ id: BUCKET }], keepBytes: false },
+  });
+  const { veo, storage } = doubles;
   try {
     const services = wiredServices(db, veo, storage, { MAX_IN_FLIGHT: '10000' });
     await seedScenes(db, SCENES, 5);
     await makeOperations();
-    veo.setBehavior({ chaos: { seed: 1, routes: ['poll', 'download'], p429: 0, p500: 0, pSlow: 1, slowMs: LATENCY_MS, pHang: 0 } });
-    storage.setBehavior({ latencyMs: LATENCY_MS });
+    await doubles.setBehavior({ veo: { chaos: SLOW }, storage: { latencyMs: LATENCY_MS } });
     const concurrency = services.config.TICK_CONCURRENCY;
+    const before = await doubles.counts();
     const result = await runTick(services, { linger: false, maxDurationMs: 120_000 });
+    const served = difference(before, await doubles.counts());
     const perItemMs = LATENCY_MS * REQUESTS_PER_SCENE;
     const idealS = (SCENES / concurrency) * (perItemMs / 1000);
     const actualS = result.durationMs / 1000;
 
     // The same path one scene at a time, for the per-item latency as it really is.
-    veo.setBehavior({ chaos: undefined });
-    storage.setBehavior({ latencyMs: 0 });
+    // `chaos: undefined` would not survive the JSON of IPC; pSlow 0 turns the delay off the same way.
+    await doubles.setBehavior({ veo: { chaos: { ...SLOW, pSlow: 0 } }, storage: { latencyMs: 0 } });
     await db.query('delete from video_jobs');
     await seedScenes(db, SINGLE, 5);
     await makeOperations();
-    veo.setBehavior({ chaos: { seed: 1, routes: ['poll', 'download'], p429: 0, p500: 0, pSlow: 1, slowMs: LATENCY_MS, pHang: 0 } });
-    storage.setBehavior({ latencyMs: LATENCY_MS });
+    await doubles.setBehavior({ veo: { chaos: SLOW }, storage: { latencyMs: LATENCY_MS } });
     const serial = await runTick(wiredServices(db, veo, storage, { MAX_IN_FLIGHT: '10000', TICK_CONCURRENCY: '1' }), { linger: false, maxDurationMs: 120_000 });
     const singleItemMs = serial.durationMs / SINGLE;
     const ratioMeasured = ((SCENES / concurrency) * (singleItemMs / 1000)) / actualS;
-    return { scenes: SCENES, concurrency, perItemMs, idealS, actualS, ratio: idealS / actualS, completed: result.completed, singleItemMs, ratioMeasured };
+    return { scenes: SCENES, concurrency, perItemMs, idealS, actualS, ratio: idealS / actualS, completed: result.completed, singleItemMs, ratioMeasured, served };
 
     async function makeOperations(): Promise<void> {
       // The operations exist at Veo before the measured tick (made without latency, untimed).
@@ -66,7 +74,14 @@ export async function throughput(server: Server): Promise<ThroughputResult> {
       }
     }
   } finally {
-    await veo.close();
-    await storage.close();
+    await doubles.stop();
   }
+}
+
+function difference(before: DoublesCounts, after: DoublesCounts): ThroughputResult['served'] {
+  return {
+    polls: (after.veo.poll ?? 0) - (before.veo.poll ?? 0),
+    downloads: (after.veo.download ?? 0) - (before.veo.download ?? 0),
+    uploads: after.storage.uploads - before.storage.uploads,
+  };
 }
