@@ -73,8 +73,9 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
   const stop = new AbortController();
   const hardStop = setTimeout(() => stop.abort(new Error('tick budget spent')), hardStopAt - startedAt);
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  // Every request in flight listens on this signal; dozens at once are expected, not a leak.
-  setMaxListeners(Math.max(10, config.TICK_CONCURRENCY * 16), signal);
+  // Every request in flight listens on this signal (the SDKs, the stream pipeline, the sleeps):
+  // dozens per worker at peak are expected, not a leak (checked: AbortSignal.any leaves none behind).
+  setMaxListeners(config.TICK_CONCURRENCY * 32 + 16, signal);
 
   const counts: Record<Applied | 'uploaded' | 'released' | 'expired', number> = {
     created: 0, polled: 0, completed: 0, failed: 0, retried: 0, lost: 0, uploaded: 0, released: 0, expired: 0,
