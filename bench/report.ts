@@ -177,7 +177,10 @@ const NOTES = `## How each figure is taken
 - **Claim cost** is flat (the partial index of active rows is all the claim reads). The claim
   returns only the 11 columns a step reads (not all 21: no finished output, error text or
   timestamps to send, decode and validate), and since migration 20261123000500 a lease-only write
-  no longer fires the \`updated_at\` trigger. What graphile-worker still has is a named prepared
+  no longer fires the \`updated_at\` trigger; since 20261123000600 the table leaves 30 % of each
+  page free, so those lease writes are HOT updates (no new entries in the table's four indexes),
+  which put the 10k figure ahead of graphile-worker's; at 100k and 1M it stays 5–15 % behind. What
+  graphile-worker still has is a named prepared
   statement: it skips parsing and planning (~0.2–0.3 ms of a 100-row claim here). This project
   does not use one, because production's DATABASE_URL is Supabase's transaction-mode pooler,
   which does not support named prepared statements; measuring a path production cannot take
