@@ -31,7 +31,6 @@ export function authorizeCron(request: Request, config: Config): void {
   const header = request.headers.get('authorization') ?? '';
   const match = /^Bearer\s+(.+)$/i.exec(header);
   if (!match || !sameSecret(match[1]!.trim(), secret)) {
-    const err = httpError(401, 'unauthorized', 'The poll endpoint needs Authorization: Bearer <CRON_SECRET>');
-    throw err;
+    throw httpError(401, 'unauthorized', 'The poll endpoint needs Authorization: Bearer <CRON_SECRET>');
   }
 }

@@ -43,16 +43,17 @@ interface Result {
  * What a finished job delivers. A video job: its final cut and poster, or (the render failed)
  * its first scene. An image job: its first still, as the poster. Variations: the first one.
  */
+const NO_RESULT: Result = { videoPath: null, videoUrl: null, posterPath: null, posterUrl: null };
+
 function resultOf(jobKind: string, tasks: TaskSummary[]): Result {
   const done = (kind: string) => tasks.find((t) => t.kind === kind && t.status === STATUS.completed && t.output?.objectPath);
-  const none: Result = { videoPath: null, videoUrl: null, posterPath: null, posterUrl: null };
   if (jobKind === JOB_KIND.image) {
     const still = done(TASK_KIND.imagenStill);
-    return still ? { ...none, posterPath: still.output!.objectPath!, posterUrl: still.output!.url ?? null } : none;
+    return still ? { ...NO_RESULT, posterPath: still.output!.objectPath!, posterUrl: still.output!.url ?? null } : NO_RESULT;
   }
   const cut = jobKind === JOB_KIND.video ? done(TASK_KIND.render) : undefined;
   const video = cut ?? done(unitKindOf(jobKind));
-  if (!video) return none;
+  if (!video) return NO_RESULT;
   return {
     videoPath: video.output!.objectPath!,
     videoUrl: video.output!.url ?? null,
@@ -97,7 +98,7 @@ export async function syncJob(client: DbClient, jobId: string, now: Date, locked
   if (active) status = touched ? STATUS.processing : STATUS.pending;
   else status = anyUnitDone ? STATUS.completed : STATUS.failed;
   const final = !active;
-  const result = final ? resultOf(job.kind, tasks) : resultOf('', []);
+  const result = final ? resultOf(job.kind, tasks) : NO_RESULT;
   // Only a pending task that waits for others can be woken; most jobs have none to look for.
   if (active && tasks.some((t) => t.status === STATUS.pending && 'waitsFor' in t.input)) await wakeDependents(client, jobId, now);
   // The job and its escalation in one statement (one round trip). Only the escalation's current
