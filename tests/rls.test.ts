@@ -126,6 +126,20 @@ describe('row level security (real PostgreSQL, migrated schema, authenticated/an
     }
   });
 
+  it('neither anon nor a signed-in user may call the claim functions (PostgREST would expose them as RPC)', async () => {
+    const calls = [
+      `select * from claim_due_video_tasks(now(), 'rpc', 60, 100, array['veo_scene'])`,
+      `select * from claim_startable_video_tasks(now(), 'rpc', 60, 100, array['veo_scene'], 10)`,
+    ];
+    for (const [role, claims] of [['anon', { role: 'anon' }], ['authenticated', user(ALICE)]] as const) {
+      for (const sql of calls) await expect(as(role, claims, (c) => c.query(sql)), `${role}: ${sql}`).rejects.toThrow(/permission denied for function/);
+    }
+    // The service role may: the seeded scenes are pending starts, so the startable claim leases them.
+    const claimed = await as('service_role', { role: 'service_role' }, (c) => c.query(calls[1]!));
+    expect(claimed.rows.length).toBeGreaterThan(0);
+    expect(new Set(claimed.rows.map((r) => r.locked_by))).toEqual(new Set(['rpc']));
+  });
+
   it('service_role reads and writes every row', async () => {
     const all = await as('service_role', { role: 'service_role' }, async (c) => {
       await c.query(`update video_jobs set status = 'processing'`);

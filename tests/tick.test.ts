@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { claimDue } from '../lib/tasks/claim.js';
+import { TASK_COLUMNS } from '../lib/tasks/types.js';
 import { runTick, type TickOptions, type TickResult } from '../lib/tick.js';
 import { testClock, type Clock } from './support/ticks.js';
 import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
@@ -294,7 +295,7 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     }
   });
 
-  it('only due rows are read: the claim walks the partial index of active rows, not the finished ones', async () => {
+  it('only due rows are read: the claim walks the partial index of active rows, not the finished ones, on custom and cached plans', async () => {
     const db = w.services.db;
     const [job] = await seedJobs(w.services, 1, { scenes: 1 });
     await db.query(
@@ -304,27 +305,47 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
       [job, clock.now()],
     );
     await db.query('analyze video_tasks');
-    const client = await db.connect();
-    try {
-      await client.query('begin');
-      const plans: unknown[] = [];
-      const spy = { query: async (text: string, values: unknown[]) => {
-        const explained = await client.query(`explain (analyze, format json) ${text}`, values);
-        plans.push(explained.rows[0]['QUERY PLAN']);
-        return client.query('select * from video_tasks where false');
-      } };
-      await claimDue(spy as never, ['veo_scene'], { tickId: 'explain', now: clock.now(), leaseSeconds: 60, limit: 100 });
-      const nodes = planNodes(plans[0]);
-      const scans = nodes.filter((n) => n['Relation Name'] === 'video_tasks' && String(n['Node Type']).includes('Scan'));
-      // The due rows come from the partial index; the update then finds each claimed row by id.
-      expect(scans.map((n) => n['Index Name']).sort()).toEqual(['video_tasks_due_idx', 'video_tasks_pkey']);
-      // Every node touched at most the one active row, never the 30,000 finished ones.
-      expect(Math.max(...nodes.map((n) => Number(n['Actual Rows'] ?? 0)))).toBeLessThanOrEqual(1);
-      // The one active row is a pending start (claimStartable's), the only row the filter may drop.
-      expect(nodes.reduce((acc, n) => acc + Number(n['Rows Removed by Filter'] ?? 0), 0)).toBeLessThanOrEqual(1);
-    } finally {
-      await client.query('rollback');
-      client.release();
+    // The claim runs inside a PL/pgSQL function, which EXPLAIN cannot see into; auto_explain
+    // logs the plan of each statement nested in it, and client_min_messages hands that log to us.
+    for (const planCacheMode of ['force_custom_plan', 'force_generic_plan']) {
+      const client = await db.connect();
+      const logged: string[] = [];
+      const onNotice = (notice: { message?: string }) => logged.push(notice.message ?? '');
+      client.on('notice', onNotice);
+      try {
+        await client.query('begin');
+        await client.query(`load 'auto_explain'`);
+        for (const [name, value] of [['auto_explain.log_min_duration', '0'], ['auto_explain.log_analyze', 'on'], ['auto_explain.log_nested_statements', 'on'],
+          ['auto_explain.log_format', 'json'], ['client_min_messages', 'log'], ['plan_cache_mode', planCacheMode]]) {
+          await client.query(`select set_config($1, $2, true)`, [name, value]);
+        }
+        const claimed = await claimDue(client, ['veo_scene'], { tickId: 'explain', now: clock.now(), leaseSeconds: 60, limit: 100 });
+        // The job's render is due (no provider); its scene is a pending start, left to claimStartable.
+        expect(claimed.map((t) => t.kind)).toEqual(['render']);
+        const plans = logged.filter((m) => m.includes('"Query Text"')).map((m) => JSON.parse(m.slice(m.indexOf('{'))) as { 'Query Text': string; Plan: PlanNode });
+        const inner = plans.find((p) => p['Query Text'].includes('for update skip locked'));
+        expect(inner, `${planCacheMode}: no plan logged for the claim's statement`).toBeDefined();
+        const nodes = planNodes([inner]);
+        const scans = nodes.filter((n) => n['Relation Name'] === 'video_tasks' && String(n['Node Type']).includes('Scan'));
+        // The due rows come from the partial index; the update then finds each locked row by its ctid.
+        expect(scans.map((n) => n['Index Name'] ?? n['Node Type']).sort(), planCacheMode).toEqual(['Tid Scan', 'video_tasks_due_idx']);
+        // Every node touched at most the one active row, never the 30,000 finished ones.
+        expect(Math.max(...nodes.map((n) => Number(n['Actual Rows'] ?? 0)))).toBeLessThanOrEqual(1);
+        // The one active row is a pending start (claimStartable's), the only row the filter may drop.
+        expect(nodes.reduce((acc, n) => acc + Number(n['Rows Removed by Filter'] ?? 0), 0)).toBeLessThanOrEqual(1);
+      } finally {
+        client.off('notice', onNotice);
+        await client.query('rollback');
+        client.release();
+      }
     }
+  });
+
+  it('the claim functions return exactly the columns taskRowSchema reads, in its order', async () => {
+    const none = { tickId: 'columns', now: clock.now(), leaseSeconds: 60, limit: 0 };
+    const due = await w.services.db.query(`select * from claim_due_video_tasks($1, $2, $3, $4, $5)`, [none.now, none.tickId, 60, 0, ['veo_scene']]);
+    const startable = await w.services.db.query(`select * from claim_startable_video_tasks($1, $2, $3, $4, $5, $6)`, [none.now, none.tickId, 60, 0, ['veo_scene'], 10]);
+    expect(due.fields.map((f) => f.name)).toEqual(TASK_COLUMNS);
+    expect(startable.fields.map((f) => f.name)).toEqual(TASK_COLUMNS);
   });
 });

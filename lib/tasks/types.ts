@@ -8,10 +8,11 @@ import type { Services } from '../services.js';
 import type { Status, TaskKindName } from '../jobs/states.js';
 
 /**
- * The columns of a claimed task that a step reads, and nothing else: the claim returns exactly
- * these (TASK_COLUMNS), so it carries no finished output, error text or timestamps that no kind
- * looks at, and parses 11 fields per row instead of 21. A kind that needs another column adds
- * it here; the claims pick it up.
+ * The columns of a claimed task that a step reads, and nothing else: the claim functions return
+ * exactly these (TASK_COLUMNS), so a claim carries no finished output, error text or timestamps
+ * that no kind looks at, and parses 11 fields per row instead of 21. A kind that needs another
+ * column adds it here and to the claim functions' result in a new migration; a test checks that
+ * the two agree.
  */
 export const taskRowSchema = z.object({
   id: z.string(),
@@ -29,7 +30,7 @@ export const taskRowSchema = z.object({
   locked_by: z.string().nullable(),
 });
 
-/** The `returning` list of every claim, in the schema's order. */
+/** What every claim function returns, in the schema's order. */
 export const TASK_COLUMNS = Object.keys(taskRowSchema.shape);
 
 export type TaskRow = Omit<z.infer<typeof taskRowSchema>, 'status' | 'kind'> & { status: Status; kind: TaskKindName };
