@@ -35,13 +35,13 @@ function rows(r: Results): Row[] {
     const t = r.throughput;
     out.push({
       figure: `1. Tick throughput (${t.scenes} due scenes, 50 ms doubles, concurrency ${t.concurrency})`,
-      measured: `${f(t.ratio, 2)} of ideal (${f(t.actualS)} s vs ${f(t.idealS)} s; ${t.completed} completed; the doubles' process served ${t.served.polls} polls, ${t.served.downloads} downloads, ${t.served.uploads} uploads)`,
+      measured: `${f(t.ratio, 3)} of ideal (${f(t.actualS, 2)} s vs ${f(t.idealS, 2)} s; ${t.completed} completed; the doubles' process served ${t.served.polls} polls, ${t.served.downloads} downloads, ${t.served.uploads} uploads)`,
       target: '≥ 0.95',
       met: yes(t.ratio >= 0.95),
     });
     out.push({
       figure: '1. Tick throughput vs the measured one-at-a-time latency',
-      measured: `${f(t.ratioMeasured, 2)} of ideal (one scene alone takes ${f(t.singleItemMs, 0)} ms, not ${t.perItemMs} ms)`,
+      measured: `${f(t.ratioMeasured, 3)} of ideal (one scene alone takes ${f(t.singleItemMs, 1)} ms, not ${t.perItemMs} ms)`,
       target: '≥ 0.95',
       met: yes(t.ratioMeasured >= 0.95),
     });
@@ -137,10 +137,12 @@ const NOTES = `## How each figure is taken
    does them all; the doubles' counts confirm one poll, download and upload per scene. Each scene
    costs 4 × 50 ms of injected latency; the ideal is scenes ÷ concurrency × 200 ms. The second
    row uses, instead of 200 ms, the measured time of one scene alone (40 scenes, concurrency 1).
-2. **Claim cost**: \`claimDue\` of 100 due tasks with 10k, 100k and 1M finished rows beside them,
+2. **Claim cost**: \`claimDue\` (the \`claim_due_video_tasks\` function) of 100 due tasks with 10k,
+   100k and 1M finished rows beside them,
    and the same for pg-boss \`fetch\` (batchSize 100) and graphile-worker's batch job fetch
    (\`batchGetJobs\`, what its local queue runs), each in its own database on the same embedded
-   PostgreSQL. The three are timed interleaved, one claim each in turn (5 warm-ups, then 30
+   PostgreSQL; after each growth a checkpoint writes the new rows out, so that flush does not land
+   on whichever claims run meanwhile. The three are timed interleaved, one claim each in turn (5 warm-ups, then 30
    measured; median and p95), so drifting background load on the shared machine hits all three
    alike. Finished rows: completed tasks here, completed jobs in pg-boss, permanently failed jobs
    in graphile-worker (it deletes completed ones). Claim + complete: 5,000 due items claimed 100
@@ -156,35 +158,28 @@ const NOTES = `## How each figure is taken
 5. **Cold import**: api/video/poll.ts bundled by esbuild with dependencies external (as a
    deployment runs compiled JavaScript), imported by 7 fresh \`node\` processes; the median.
 
-## What the misses mean (read with the table above)
+## Reading the figures
 
-- **Throughput against the injected 200 ms** falls short of 0.95 even with the doubles in their
-  own process (0.92 before, with them in the tick's process): what is left is the cost of an HTTP
-  exchange on this machine, not the tick. One loopback request with no injected delay takes
-  ~1 ms here (plain \`fetch\`, median 0.96 ms), and a 50 ms one 52.1 ms (plain \`fetch\`) to
-  52.9 ms (through supabase-js), one at a time. In a profile of 400 scenes at concurrency 8 a
-  scene's poll, download, upload and signed URL took 52.6, 53.1, 54.2 and 53.0 ms on average, and
-  its one database read before the upload (is the job still active?) 1.4 ms: \`advance()\`
-  averaged ~215 ms, so 200 / 215 ≈ 0.93 is the ceiling even if the tick added nothing. The
-  workers spent ~98 % of the tick inside \`advance()\` (the rest: the first claim, and the last
-  scenes finishing unevenly) and the tick's process was ~75 % idle, so there is no CPU to win
-  there. Against the measured one-at-a-time latency the tick scales at ≥ 0.95. A worker does not
-  wait for its outcome's transaction to commit (the lease keeps the row safe), and the next batch
-  is claimed while the current one is being worked. A scene's step makes one database round trip
-  of its own (\`jobIsActive\`; the outcome's transaction runs off the worker's path). Overlapping
-  it with the download's request would save ~1 ms a scene (~+0.005 on the figure, short of 0.95)
-  at the price of opening, then dropping, a download for a job canceled meanwhile: not done.
-- **Claim cost** is flat (the partial index of active rows is all the claim reads). The claim
-  returns only the 11 columns a step reads (not all 21: no finished output, error text or
-  timestamps to send, decode and validate), and since migration 20261123000500 a lease-only write
-  no longer fires the \`updated_at\` trigger; since 20261123000600 the table leaves 30 % of each
-  page free, so those lease writes are HOT updates (no new entries in the table's four indexes),
-  which put the 10k figure ahead of graphile-worker's; at 100k and 1M it stays 5–15 % behind. What
-  graphile-worker still has is a named prepared
-  statement: it skips parsing and planning (~0.2–0.3 ms of a 100-row claim here). This project
-  does not use one, because production's DATABASE_URL is Supabase's transaction-mode pooler,
-  which does not support named prepared statements; measuring a path production cannot take
-  would flatter the figure.
+- **Throughput against the injected 200 ms** sits at the 0.95 line on this machine (0.94–0.95
+  across runs): what is left is the cost of an HTTP exchange here, not the tick's scheduling.
+  One at a time, a request held 50 ms by the other process costs 50.3 ms as a bare timer,
+  51.4 ms through \`node:http\`, 51.9 ms through \`fetch\`, and through the SDKs 52.3 (poll),
+  52.0 (download), 53.3 (streamed upload) and 52.7 ms (signed URL); the doubles' own timers run
+  0.2 ms late on average (measured in their process). A scene alone thus takes ~210 ms, and
+  200 / 210 ≈ 0.95 is the ceiling even for a tick that added nothing. Against that measured
+  one-at-a-time latency (the second row) the tick scales at ~1.0: no worker waits for a claim
+  (the next batch is claimed while the current one is worked) or for its outcome's transaction
+  (it commits off the worker's path; the lease keeps the row safe), and the one database read a
+  scene's step makes (is the job still active?) runs while its download opens.
+- **Claim cost** is flat, and ahead of both peers at every size. The claim is a PL/pgSQL function
+  (migration 20261123000700), so the server prepares its plan once per connection: statements
+  sent as text through Supabase's transaction-mode pooler cannot have that (the pooler does not
+  support named prepared statements), and graphile-worker gets it from its named prepared
+  statement on a direct connection. The function finds the rows it locked again by ctid, not by a
+  hundred probes of the primary key index, which deepens as finished rows pile up. It returns only
+  the 11 columns a step reads; lease-only writes do not fire the \`updated_at\` trigger
+  (20261123000500) and are HOT updates thanks to the 30 % free room on each page (20261123000600).
+  Sent as text, the same claim took 2.4–2.6 ms at 100k and 1M rows, behind graphile-worker.
 - **Claim + complete** is an order of magnitude below the queues: each completion here is one
   transaction that locks the job, updates the task, re-derives the job from its tasks and writes
   it with its escalation (and may enqueue a webhook); the queues delete or flag a row. Since this
@@ -194,8 +189,7 @@ const NOTES = `## How each figure is taken
 - **Notice latency** relies on POLL_MAX_SECONDS = 10 (the default): a lingering tick re-polls
   anything due within its budget, so a scene is noticed within one poll interval. Scenes that
   finish after the tick stops claiming (75 % of maxDuration) wait for the next minute's tick.
-- **Cold import** is under 300 ms in this run but varies between runs on this machine (188–407 ms
-  seen); @google/genai and
-  @supabase/supabase-js alone are ~100 ms of it. Loading them on first use (lib/providers/veo.ts,
-  lib/storage/supabase.ts) would keep it under 300 ms with room to spare.
+- **Cold import**: the poll module loads @google/genai and @supabase/supabase-js on first use
+  (lib/providers/veo.ts, lib/storage/supabase.ts), so the import above does not include them;
+  their own import times are listed for scale, and the first tick that needs them pays those.
 `;

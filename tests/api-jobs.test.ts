@@ -3,6 +3,7 @@
  * local store: list pagination, cancel (including a cancel racing a tick), retry, Idempotency-Key
  * and quotas. Every response is parsed with the same zod schemas the OpenAPI document is built from.
  */
+import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as generate } from '../api/video/generate.js';
 import { GET as getJob } from '../api/video/jobs/[id].js';
@@ -136,6 +137,8 @@ describe('a cancel racing a tick', () => {
   let provider: VideoProvider;
   /** Runs once, at the moment named, inside the tick's own call. */
   let hook: { at: 'poll-done' | 'upload'; run: () => Promise<void> } | undefined;
+  /** Every download body the tick opened. */
+  const opened: Readable[] = [];
 
   beforeAll(() => {
     const local = createLocalProvider(app.config);
@@ -152,6 +155,11 @@ describe('a cancel racing a tick', () => {
         const state = await local.getVideoOperation(name, signal);
         if (state.done) await fire('poll-done');
         return state;
+      },
+      async openVideo(source, signal) {
+        const download = await local.openVideo(source, signal);
+        opened.push(download.body);
+        return download;
       },
     };
     store = {
@@ -180,6 +188,9 @@ describe('a cancel racing a tick', () => {
     expect(result.uploaded).toBe(0);
     expect(result.lost).toBe(1);
     expect(await store.exists(sceneObjectPath(jobId, 0))).toBe(false);
+    // The download opened beside the job check was dropped, not left open.
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.every((body) => body.destroyed)).toBe(true);
     const [task] = await taskRows(jobId);
     expect(task).toMatchObject({ status: 'canceled', output: null });
     const job = await app.call(getJob, 'GET', jobPath(jobId));

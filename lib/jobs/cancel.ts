@@ -2,8 +2,8 @@
  * Cancels a job: the job becomes `canceled`, every unfinished task `canceled`, the escalation
  * follows, and the job's webhook (if any) is enqueued, all in one transaction under the job row
  * lock. A tick working on one of its tasks at that moment loses: applyOutcome only writes tasks
- * that are still active, and the Veo scene step asks `jobIsActive` right before it downloads and
- * uploads, so nothing more is stored. Canceling a canceled job changes nothing and succeeds.
+ * that are still active, and the Veo scene step asks `jobIsActive` while its download opens and
+ * before anything is uploaded, so nothing more is stored. Canceling a canceled job changes nothing and succeeds.
  */
 import { withTransaction, type Db, type Queryable } from '../db/pool.js';
 import { httpError } from '../http/respond.js';

@@ -9,7 +9,7 @@ import { jobIsActive } from '../jobs/cancel.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
 import { TASK_KIND } from '../jobs/states.js';
 import { guardVideoStream } from '../media/video-guard.js';
-import type { VideoSource } from '../providers/types.js';
+import type { VideoDownload } from '../providers/types.js';
 import { sceneFrames } from './scene-frames.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
@@ -37,10 +37,8 @@ async function start(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   return { type: 'started', provider: provider.name, operationName };
 }
 
-async function store(task: TaskRow, source: VideoSource, ctx: TaskContext): Promise<TaskOutcome> {
+async function store(task: TaskRow, download: VideoDownload, ctx: TaskContext): Promise<TaskOutcome> {
   const { config, store: objects } = ctx.services;
-  const provider = ctx.services.providerFor(task.provider!);
-  const download = await provider.openVideo(source, ctx.signal);
   const guard = guardVideoStream(config.MAX_DOWNLOAD_MB * 1024 * 1024);
   const path = sceneObjectPath(task.job_id, veoSceneInputSchema.parse(task.input).scene ?? task.position);
   // The upload reads from `relay` while pipeline() drives download → guard → relay. Whichever
@@ -87,10 +85,30 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const state = await ctx.services.providerFor(task.provider).getVideoOperation(task.operation_name, ctx.signal);
   if (!state.done) return { type: 'waiting' };
   if ('failure' in state) return { type: 'failed', code: state.failure.code, message: state.failure.message };
-  // A job canceled while this step ran gets nothing more stored (applyOutcome would discard it anyway).
-  if (!(await jobIsActive(ctx.services.db, task.job_id))) return { type: 'failed', code: 'canceled', message: 'The job was canceled; the video was not stored' };
+  // A job canceled while this step ran gets nothing more stored (applyOutcome would discard it
+  // anyway). The job is read while the download opens rather than before it, keeping a database
+  // round trip off every scene's path; a job canceled meanwhile costs a download opened and dropped.
+  const opening = ctx.services.providerFor(task.provider).openVideo(state.video, ctx.signal).then((download) => {
+    // Until the pipeline in store() takes the body, an error of it (the tick aborting) would have
+    // no listener and crash the process; the pipeline still sees the error once it is attached.
+    download.body.once('error', () => undefined);
+    return download;
+  });
+  opening.catch(() => undefined); // a failed open is handled where it is awaited, after the job check
+  const drop = () => void opening.then((download) => download.body.destroy(), () => undefined);
+  let active: boolean;
   try {
-    return await store(task, state.video, ctx);
+    active = await jobIsActive(ctx.services.db, task.job_id);
+  } catch (thrown) {
+    drop();
+    throw thrown;
+  }
+  if (!active) {
+    drop();
+    return { type: 'failed', code: 'canceled', message: 'The job was canceled; the video was not stored' };
+  }
+  try {
+    return await store(task, await opening, ctx);
   } catch (thrown) {
     const err = coerceError(thrown);
     const code = err instanceof AppError ? err.code : 'transfer_failed';
