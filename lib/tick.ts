@@ -48,7 +48,10 @@ export interface TickResult {
 
 /** Time kept back at the end of maxDuration for writing outcomes and releasing leases. */
 const WRAP_UP_MS = 5_000;
-/** Shortest sleep while lingering, so a tick never spins on the database. */
+/**
+ * Longest a worker with nothing to do sleeps while others work (it wakes sooner when one of them
+ * records a step), and the shortest sleep while lingering: a tick never spins on the database.
+ */
 const MIN_LINGER_SLEEP_MS = 200;
 
 function outcomeOf(thrown: unknown, signal: AbortSignal): TaskOutcome | 'abandoned' {
@@ -84,6 +87,8 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
   /** Outcome writes still committing (see `work`); the tick ends only after every one lands. */
   const recording = new Set<Promise<void>>();
   let busy = 0;
+  /** Workers waiting for others; each recorded step wakes them, as it may have made work due. */
+  const waiting = new Set<() => void>();
   let refilling: Promise<number> | undefined;
   let startableRoom = true;
   const claimOptions = (limit: number) => ({ tickId, now: now(), leaseSeconds: config.LEASE_SECONDS, limit });
@@ -159,8 +164,20 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
     const remaining = claimUntil - Date.now();
     if (remaining <= 0 || signal.aborted) return false;
     if (busy > 0) {
-      // Others are working and may make more work due (a fresh operation is polled at once).
-      await sleep(Math.min(MIN_LINGER_SLEEP_MS, remaining), undefined, { signal }).catch(() => {});
+      // Others are working and may make more work due (a fresh operation is polled at once). Wake
+      // when one of them records its step rather than after a fixed sleep: when the last one
+      // finishes, the tick ends then, not up to MIN_LINGER_SLEEP_MS later.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiting.delete(done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(MIN_LINGER_SLEEP_MS, remaining));
+        waiting.add(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
       return true;
     }
     if (!linger) return false;
@@ -203,6 +220,7 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
       const recorded: Promise<void> = (step?.recorded ?? Promise.resolve()).catch(failed).finally(() => {
         busy--;
         recording.delete(recorded);
+        for (const wake of [...waiting]) wake();
       });
       recording.add(recorded);
       if (recording.size >= config.TICK_CONCURRENCY) await Promise.race(recording);

@@ -95,16 +95,17 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
     return download;
   });
   opening.catch(() => undefined); // a failed open is handled where it is awaited, after the job check
-  const drop = () => void opening.then((download) => download.body.destroy(), () => undefined);
+  // Waited for, so a step never leaves a request running after it returns.
+  const drop = () => opening.then((download) => void download.body.destroy(), () => undefined);
   let active: boolean;
   try {
     active = await jobIsActive(ctx.services.db, task.job_id);
   } catch (thrown) {
-    drop();
+    await drop();
     throw thrown;
   }
   if (!active) {
-    drop();
+    await drop();
     return { type: 'failed', code: 'canceled', message: 'The job was canceled; the video was not stored' };
   }
   try {
