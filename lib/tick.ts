@@ -89,6 +89,9 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
   let busy = 0;
   /** Workers waiting for others; each recorded step wakes them, as it may have made work due. */
   const waiting = new Set<() => void>();
+  /** Steps whose outcome has been written, and that count when the claim in flight was issued. */
+  let recordedSteps = 0;
+  let refillBasis = 0;
   let refilling: Promise<number> | undefined;
   let startableRoom = true;
   const claimOptions = (limit: number) => ({ tickId, now: now(), leaseSeconds: config.LEASE_SECONDS, limit });
@@ -107,6 +110,22 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
       queue.push(...startable);
     }
     return queue.length;
+  }
+
+  /**
+   * Claims more, sharing the claim already in flight. A worker that found nothing and waited for
+   * others asks for a `fresh` one: a claim issued before their steps were recorded cannot see the
+   * work those steps made due (a fresh operation is polled at once), so it queues another after it.
+   */
+  function startRefill(fresh: boolean): Promise<number> {
+    if (refilling && (!fresh || refillBasis >= recordedSteps)) return refilling;
+    const previous = refilling?.catch(() => 0);
+    refillBasis = recordedSteps;
+    const current: Promise<number> = (previous ? previous.then(() => refill()) : refill()).finally(() => {
+      if (refilling === current) refilling = undefined;
+    });
+    refilling = current;
+    return current;
   }
 
   /**
@@ -195,18 +214,19 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
       let task = queue.shift();
       if (!task) {
         if (Date.now() >= claimUntil) return;
-        refilling ??= refill().finally(() => (refilling = undefined));
-        await refilling;
+        const seen = recordedSteps;
+        await startRefill(true);
         task = queue.shift();
         if (!task) {
+          // A step recorded while that claim ran may have made work due the claim could not see.
+          if (recordedSteps > seen) continue;
           if (await idleWait()) continue;
           return;
         }
       }
       // Claim the next batch while this one is still being worked, so no worker waits on a claim.
       if (queue.length < config.TICK_CONCURRENCY && !refilling && Date.now() < claimUntil) {
-        refilling = refill().finally(() => (refilling = undefined));
-        refilling.catch(() => undefined);
+        startRefill(false).catch(() => undefined);
       }
       busy++;
       const failed = (err: unknown) => log('task.error', { tickId, taskId: task.id, error: coerceError(err).message });
@@ -219,6 +239,7 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
       // The worker waits for the step, not for its write; writes never pile up beyond the workers.
       const recorded: Promise<void> = (step?.recorded ?? Promise.resolve()).catch(failed).finally(() => {
         busy--;
+        recordedSteps++;
         recording.delete(recorded);
         for (const wake of [...waiting]) wake();
       });

@@ -98,6 +98,20 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     expect(sceneObjects().length).toBe(scenes);
   });
 
+  it('without lingering, a tick still polls the operation it just started and follows what that makes due', async () => {
+    w.veo.setBehavior({ pollsUntilDone: 1 });
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    const result = await tick();
+    // One worker started the scene; the others, idle, were woken by that step's record and
+    // claimed the operation at once (it is due as soon as it exists), rather than ending the tick.
+    expect(result).toMatchObject({ created: 1, completed: 2, failed: 0, stoppedBecause: 'idle' });
+    // The scene's video, then the job's final cut (its render woke when the scene was stored).
+    expect(result.uploaded).toBe(2);
+    const [scene] = await tasksOf(job!);
+    expect(scene).toMatchObject({ status: 'completed', polls: 0 });
+    expect(w.veo.requests.poll).toBeGreaterThanOrEqual(1);
+  });
+
   it('a tick killed mid-download leaves its leases; the next tick skips them until they expire, then resumes', async () => {
     const before = w.veo.creates.length;
     // A scene whose operation is running when its tick dies mid-download.
