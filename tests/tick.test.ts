@@ -356,9 +356,10 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
   });
 
   it('the claim functions return exactly the columns taskRowSchema reads, in its order', async () => {
-    const none = { tickId: 'columns', now: clock.now(), leaseSeconds: 60, limit: 0 };
-    const due = await w.services.db.query(`select * from claim_due_video_tasks($1, $2, $3, $4, $5)`, [none.now, none.tickId, 60, 0, ['veo_scene']]);
-    const startable = await w.services.db.query(`select * from claim_startable_video_tasks($1, $2, $3, $4, $5, $6)`, [none.now, none.tickId, 60, 0, ['veo_scene'], 10]);
+    // A limit of 0 claims nothing; the result's columns are described all the same.
+    const args = [clock.now(), 'columns', 60, 0, ['veo_scene']];
+    const due = await w.services.db.query(`select * from claim_due_video_tasks($1, $2, $3, $4, $5)`, args);
+    const startable = await w.services.db.query(`select * from claim_startable_video_tasks($1, $2, $3, $4, $5, $6)`, [...args, 10]);
     expect(due.fields.map((f) => f.name)).toEqual(TASK_COLUMNS);
     expect(startable.fields.map((f) => f.name)).toEqual(TASK_COLUMNS);
   });
