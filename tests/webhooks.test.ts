@@ -15,6 +15,7 @@ import { jobViewSchema } from '../lib/http/schemas.js';
 import { runTick } from '../lib/tick.js';
 import { deliverWebhooks } from '../lib/webhooks/deliver.js';
 import { signWebhook, verifyWebhookSignature } from '../lib/webhooks/sign.js';
+import { postWebhook, type Resolve } from '../lib/webhooks/post.js';
 import { webhookUrlProblem } from '../lib/webhooks/url.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { testClock, tickUntilFinal } from './support/ticks.js';
@@ -33,6 +34,8 @@ let url: string;
 const received: Received[] = [];
 /** What the receiver answers next (in order); 204 once the list is empty. 'hang' never answers. */
 let replies: Array<number | 'hang'> = [];
+/** TCP connections the receiver accepted: a refused address must not even connect. */
+let connections = 0;
 
 function independentlyValid(req: IncomingMessage, body: string): boolean {
   const ts = String(req.headers['x-webhook-timestamp']);
@@ -52,6 +55,7 @@ beforeAll(async () => {
       res.writeHead(reply).end();
     });
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/video`;
   app = await createTestApp('webhooks', { WEBHOOK_SECRET: SECRET, WEBHOOK_TIMEOUT_MS: '300', QUOTA_ACTIVE_JOBS: '0', QUOTA_JOBS_PER_HOUR: '0' });
@@ -64,6 +68,7 @@ afterAll(async () => {
 beforeEach(() => {
   received.length = 0;
   replies = [];
+  connections = 0;
 });
 
 async function createWithHook(response = 'One scene about webhooks.'): Promise<string> {
@@ -103,6 +108,57 @@ describe('signing', () => {
     expect(webhookUrlProblem('https://u:p@example.com/h', false)).toMatch(/credentials/);
     expect(webhookUrlProblem('javascript:alert(1)', false)).toMatch(/https/);
     expect(webhookUrlProblem('nope', false)).toMatch(/absolute/);
+  });
+
+  it('production refuses every literal address of its own network, IPv6 and IPv4-mapped forms included', () => {
+    const own = ['169.254.169.254', '100.64.0.1', '172.31.255.255', '192.168.1.1', '0.0.0.0', '224.0.0.1', '[::1]', '[::]', '[fd00::1]', '[fe80::1]', '[::ffff:10.0.0.1]', '[::ffff:a9fe:a9fe]', '[64:ff9b::a00:1]'];
+    for (const host of own) expect(webhookUrlProblem(`https://${host}/h`, true), host).toMatch(/private/);
+    for (const host of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '[2606:4700::1111]', '[::ffff:8.8.8.8]']) {
+      expect(webhookUrlProblem(`https://${host}/h`, true), host).toBeUndefined();
+    }
+  });
+});
+
+describe("the receiver's address, resolved at delivery (a resolver double stands in for DNS)", () => {
+  const port = () => (server.address() as AddressInfo).port;
+  const resolvingTo = (...addresses: string[]): Resolve => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const post = (target: string, refusePrivate: boolean, resolve: Resolve) =>
+    postWebhook({ url: target, headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(2_000), refusePrivate, resolve });
+
+  it('in production a name resolving into our own network is refused before any connection; any private answer is enough', async () => {
+    await expect(post(`https://hooks.example.test:${port()}/v`, true, resolvingTo('127.0.0.1'))).rejects.toThrow(/hooks\.example\.test resolves to 127\.0\.0\.1/);
+    await expect(post(`https://hooks.example.test:${port()}/v`, true, resolvingTo('93.184.215.14', '10.0.0.8'))).rejects.toThrow(/resolves to 10\.0\.0\.8/);
+    await expect(post(`https://hooks.example.test:${port()}/v`, true, resolvingTo('::ffff:169.254.169.254'))).rejects.toThrow(/private/);
+    const never: Resolve = async () => { throw new Error('a literal address must not be resolved'); };
+    await expect(post(`https://10.1.2.3:${port()}/v`, true, never)).rejects.toThrow(/10\.1\.2\.3 resolves to 10\.1\.2\.3/);
+    expect(connections).toBe(0);
+  });
+
+  it('the connection goes to the address that was resolved and checked, not to a second lookup', async () => {
+    // No DNS knows hooks.example.test: reaching the receiver proves the resolved address was used.
+    const status = await post(`http://hooks.example.test:${port()}/v`, false, resolvingTo('127.0.0.1'));
+    expect(status).toBe(204);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.headers.host).toBe(`hooks.example.test:${port()}`);
+  });
+
+  it('a production tick records the refusal on the delivery and retries it later; an http URL from another configuration fails for good', async () => {
+    const named = await createWithHook('Rebinding attempt.');
+    const plain = await createWithHook('Written under development rules.');
+    for (const id of [named, plain]) await app.call(cancel, 'POST', `/api/video/jobs/${id}/cancel?id=${id}`);
+    await app.database.db.query(`update webhook_deliveries set url = $2 where job_id = $1`, [named, `https://hooks.example.test:${port()}/hooks/video`]);
+    const production = app.reconfigure({ VERCEL_ENV: 'production' });
+    try {
+      const clock = testClock(Date.now() + 1000);
+      const result = await deliverWebhooks(production, { tickId: 'prod', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal, resolve: resolvingTo('127.0.0.1') });
+      expect(result).toEqual({ delivered: 0, retried: 1, failed: 1 });
+    } finally {
+      app.reconfigure();
+    }
+    expect(await deliveries(named)).toMatchObject([{ status: 'pending', attempts: 1, last_status: null, last_error: expect.stringMatching(/resolves to 127\.0\.0\.1/) }]);
+    expect(await deliveries(plain)).toMatchObject([{ status: 'failed', attempts: 1, last_error: 'webhook URL must use https' }]);
+    expect(connections).toBe(0);
+    expect(received).toHaveLength(0);
   });
 });
 

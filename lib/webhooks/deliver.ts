@@ -4,13 +4,15 @@
  * started only while the tick's budget still has room for it. Deliveries are claimed with a lease
  * under `FOR UPDATE SKIP LOCKED`, so two overlapping ticks never post the same one twice at once;
  * every outcome write is fenced by that lease. The body is the job as GET /api/video/jobs/:id
- * shows it at delivery time (fresh signed URLs), signed by ./sign.ts.
+ * shows it at delivery time (fresh signed URLs), signed by ./sign.ts and posted by ./post.ts.
  */
 import { coerceError } from '../errors.js';
 import { readJob } from '../jobs/view.js';
 import { log } from '../log.js';
 import type { Services } from '../services.js';
+import { postWebhook, type Resolve } from './post.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
+import { webhookUrlProblem } from './url.js';
 
 export interface DeliverOptions {
   tickId: string;
@@ -19,6 +21,8 @@ export interface DeliverOptions {
   deadline: number;
   signal: AbortSignal;
   random?: () => number;
+  /** Host name resolution (the system resolver unless given). */
+  resolve?: Resolve;
 }
 
 export interface DeliverResult {
@@ -70,15 +74,17 @@ type Outcome = { ok: true; status: number } | { ok: false; status: number | null
 async function post(services: Services, d: DeliveryRow, o: DeliverOptions): Promise<Outcome | 'abandoned'> {
   const { config, db, store } = services;
   if (!config.WEBHOOK_SECRET) return { ok: false, status: null, error: 'WEBHOOK_SECRET is not set', permanent: false };
+  // Rows written under another configuration (or before a rule was added) are held to today's rules.
+  const problem = webhookUrlProblem(d.url, config.production);
+  if (problem) return { ok: false, status: null, error: `webhook URL ${problem}`, permanent: true };
   const job = await readJob(db, store, d.job_id);
   if (!job) return { ok: false, status: null, error: 'the job no longer exists', permanent: true };
   const body = JSON.stringify(job);
   // The timestamp is wall-clock time: it is what the receiver checks freshness against.
   const timestamp = Math.floor(Date.now() / 1000);
   try {
-    const res = await fetch(d.url, {
-      method: 'POST',
-      redirect: 'manual',
+    const status = await postWebhook({
+      url: d.url,
       headers: {
         'content-type': 'application/json',
         'user-agent': 'escalation-video-webhooks/1',
@@ -89,13 +95,15 @@ async function post(services: Services, d: DeliveryRow, o: DeliverOptions): Prom
       },
       body,
       signal: AbortSignal.any([o.signal, AbortSignal.timeout(config.WEBHOOK_TIMEOUT_MS)]),
+      refusePrivate: config.production,
+      ...(o.resolve ? { resolve: o.resolve } : {}),
     });
-    await res.body?.cancel().catch(() => {});
-    if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
+    if (status >= 200 && status < 300) return { ok: true, status };
     // 410 Gone: the receiver says it will never want this; anything else may pass later.
-    return { ok: false, status: res.status, error: `receiver answered ${res.status}`, permanent: res.status === 410 };
+    return { ok: false, status, error: `receiver answered ${status}`, permanent: status === 410 };
   } catch (err) {
     if (o.signal.aborted) return 'abandoned';
+    // A name resolving into our own network is retried too: DNS can be corrected, and each try is checked again.
     return { ok: false, status: null, error: coerceError(err).message, permanent: false };
   }
 }

@@ -2,28 +2,14 @@
  * Which webhook URLs a generate may name. Only `https` in production; in development plain `http`
  * is allowed to loopback hosts so a receiver on the same machine can be tested. A URL carrying
  * credentials, or (in production) naming a loopback or private address literally, is refused:
- * the service must not be talked into posting to its own network.
+ * the service must not be talked into posting to its own network. A host name is checked again
+ * when the webhook is posted, on the addresses it then resolves to (./post.ts).
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { isLoopbackHost, isPrivateAddress } from './address.js';
 
 const MAX_URL_LENGTH = 2048;
-
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
-}
-
-function isPrivateAddress(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(h) === 4) {
-    const [a, b] = h.split('.').map(Number) as [number, number];
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-  }
-  if (isIP(h) === 6) return h === '::' || h === '::1' || /^f[cd]/.test(h) || h.startsWith('fe80:') || h.startsWith('::ffff:');
-  return false;
-}
 
 /** Why `raw` is not an acceptable webhook URL, or undefined when it is. */
 export function webhookUrlProblem(raw: string, production: boolean): string | undefined {
