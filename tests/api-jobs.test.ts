@@ -266,6 +266,46 @@ describe('POST /api/video/jobs/:id/retry', () => {
     expect((await taskRows(jobId)).every((t) => t.status === 'completed')).toBe(true);
   });
 
+  it('what was made from a retried scene is made again (the cut, then its variations); a failed variation alone re-renders nothing', async () => {
+    const { jobId } = (await create({ response: `${text(10)}\n\nThis part is [[blocked]] by the stand-in.`, variations: 2, variationSeed: 7 })).json;
+    const clock = testClock();
+    await tickUntilFinal(app.services, jobId, clock);
+    const before = await taskRows(jobId);
+    expect(before.map((t) => t.kind)).toEqual(['veo_scene', 'veo_scene', 'veo_scene', 'render', 'variation', 'variation']);
+    expect(before.map((t) => t.status)).toEqual(['completed', 'completed', 'failed', 'completed', 'completed', 'completed']);
+    await app.database.db.query(`update video_tasks set input = jsonb_set(input, '{prompt}', '"A calm fixed scene."') where job_id = $1 and position = 2`, [jobId]);
+
+    expect((await app.call(retry, 'POST', jobPath(jobId))).status).toBe(202);
+    const requeued = await taskRows(jobId);
+    expect(requeued.map((t) => t.status)).toEqual(['completed', 'completed', 'pending', 'pending', 'pending', 'pending']);
+    await tickUntilFinal(app.services, jobId, clock);
+    const after = await taskRows(jobId);
+    expect(after.every((t) => t.status === 'completed')).toBe(true);
+    const [render, ...variations] = after.slice(3);
+    // The final cut now holds all three scenes, and the variations were made from it, not from the old cut.
+    expect(before[3].output.scenes).toEqual([0, 1]);
+    expect(render.output.scenes).toEqual([0, 1, 2]);
+    expect(render.output.durationSeconds).toBeGreaterThan(before[3].output.durationSeconds);
+    variations.forEach((v, i) => {
+      expect(v.output.sha256).not.toBe(before[4 + i].output.sha256);
+      expect(v.completed_at.getTime()).toBeGreaterThanOrEqual(render.completed_at.getTime());
+    });
+
+    // Now only a variation fails; its retry leaves the final cut as it is.
+    await app.database.db.query(`update video_tasks set status = 'failed', error_code = 'ffmpeg_failed', error = 'x', output = null where job_id = $1 and position = 5`, [jobId]);
+    await app.database.db.query(`update video_jobs set status = 'completed' where id = $1`, [jobId]);
+    const res = await app.call(retry, 'POST', jobPath(jobId));
+    expect(res.status).toBe(202);
+    expect((await taskRows(jobId)).map((t) => t.status)).toEqual(['completed', 'completed', 'completed', 'completed', 'completed', 'pending']);
+    await tickUntilFinal(app.services, jobId, clock);
+    const last = await taskRows(jobId);
+    expect(last[3].completed_at).toEqual(render.completed_at);
+    expect(last[3].output).toEqual(render.output);
+    expect(last[5].status).toBe('completed');
+    expect(last[4].output.sha256).toBe(variations[0].output.sha256);
+    expect(last[5].output.sha256).toBe(variations[1].output.sha256);
+  });
+
   it('re-queues timed-out scenes of a failed job with a fresh deadline', async () => {
     const { jobId } = (await create({ response: text(6) })).json;
     const clock = testClock();

@@ -14,10 +14,11 @@ import { lockJob, syncJob } from './sync.js';
 import { STATUS, type Status, TASK_KIND } from './states.js';
 
 /**
- * Task kinds that build on other tasks' outputs (a final cut) and so must run again whenever
- * anything of their job is retried, whatever state they ended in.
+ * Task kinds made from other tasks' outputs by local work (a final cut, its variations): they run
+ * again whenever something they are made from runs again, whatever state they ended in. A Veo
+ * scene is not among them: a completed scene is a paid operation and stays as it is.
  */
-export const RERUN_AFTER_RETRY: readonly string[] = [TASK_KIND.render];
+export const RERUN_AFTER_RETRY: readonly string[] = [TASK_KIND.render, TASK_KIND.variation];
 
 export interface RetryResult {
   status: Status;
@@ -25,21 +26,25 @@ export interface RetryResult {
 }
 
 /**
- * Puts a job's failed tasks, and its RERUN_AFTER_RETRY tasks, back in the queue. The one place a
- * retry decides what runs again; returns how many tasks were requeued (0 = nothing to retry).
+ * Puts a job's failed tasks back in the queue, with every RERUN_AFTER_RETRY task that waits on
+ * one of them, directly or through another (a scene → the final cut → the variations made from
+ * it); a failed variation alone does not re-render the cut. The one place a retry decides what
+ * runs again; returns how many tasks were requeued (0 = nothing to retry).
  */
 export async function requeueForRetry(client: DbClient, jobId: string, now: Date): Promise<number> {
-  const { rows } = await client.query<{ n: number }>(
-    `select count(*)::int as n from video_tasks where job_id = $1 and status = 'failed'`,
-    [jobId],
-  );
-  if (rows[0]!.n === 0) return 0;
   const { rowCount } = await client.query(
-    `update video_tasks
+    `with recursive rerun(id, position) as (
+       select id, position from video_tasks where job_id = $1 and status = 'failed'
+       union
+       select t.id, t.position
+         from video_tasks t join rerun r on t.input->'waitsFor' @> to_jsonb(r.position)
+        where t.job_id = $1 and t.kind = any($3)
+     )
+     update video_tasks
         set status = 'pending', provider = null, operation_name = null, attempts = 0, polls = 0,
             next_check_at = $2, locked_until = null, locked_by = null, output = null,
             error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null
-      where job_id = $1 and (status = 'failed' or (kind = any($3) and status <> 'pending'))`,
+      where id in (select id from rerun) and status <> 'pending'`,
     [jobId, now, RERUN_AFTER_RETRY],
   );
   return rowCount ?? 0;

@@ -14,13 +14,15 @@ const depSchema = z.object({
   status: z.enum([STATUS.pending, STATUS.processing, STATUS.completed, STATUS.failed, STATUS.canceled]),
   output: z.record(z.string(), z.unknown()).nullable(),
   error: z.string().nullable(),
+  /** When the dependency last finished: a retry that remade it changes this. */
+  completed_at: z.date().nullable(),
 });
 
 export type Dependency = z.infer<typeof depSchema>;
 
 export async function readDependencies(db: Queryable, jobId: string, positions: number[]): Promise<Dependency[]> {
   const { rows } = await db.query(
-    `select position, kind, status, output, error from video_tasks where job_id = $1 and position = any($2) order by position`,
+    `select position, kind, status, output, error, completed_at from video_tasks where job_id = $1 and position = any($2) order by position`,
     [jobId, positions],
   );
   return rows.map((r) => depSchema.parse(r));

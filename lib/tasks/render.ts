@@ -14,7 +14,6 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { renderInputSchema } from '../jobs/task-inputs.js';
 import { TASK_KIND } from '../jobs/states.js';
@@ -23,8 +22,8 @@ import { canStreamCopy, concatClips, extractPoster } from '../media/concat.js';
 import { ffmpegPath } from '../media/ffmpeg.js';
 import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.js';
 import { readMp4Info } from '../media/mp4.js';
-import type { ObjectStore } from '../storage/types.js';
 import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.js';
+import { readManifest, writeManifest } from './manifest.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 export const finalCutPath = (jobId: string) => `${jobId}/final.mp4`;
@@ -47,28 +46,12 @@ const manifestSchema = z.object({
   }),
 });
 
-type Manifest = z.infer<typeof manifestSchema>;
-
 /**
  * Which scenes a cut is made of. A retried job may gain scenes, and then its old `final.mp4` is
  * stale even though it exists: the manifest beside it says what it holds.
  */
 function signatureOf(scenes: Array<{ position: number; objectPath: string }>): string {
   return createHash('sha256').update(JSON.stringify(scenes)).digest('hex');
-}
-
-async function readManifest(store: ObjectStore, key: string, signal: AbortSignal): Promise<Manifest | undefined> {
-  if (!(await store.exists(key))) return undefined;
-  const object = await store.get(key, { signal });
-  const chunks: Buffer[] = [];
-  for await (const chunk of object.body) chunks.push(chunk as Buffer);
-  try {
-    const parsed = manifestSchema.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    // An unreadable manifest only means rendering again.
-    return undefined;
-  }
 }
 
 async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
@@ -87,7 +70,7 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const posterKey = posterPath(task.job_id);
   const manifestKey = manifestPath(task.job_id);
   const signature = signatureOf(ready);
-  let manifest = await readManifest(store, manifestKey, signal);
+  let manifest = await readManifest(store, manifestKey, manifestSchema, signal);
 
   if (manifest?.signature !== signature) {
     const binary = ffmpegPath(config);
@@ -123,9 +106,7 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
       signature,
       output: { bytes, mode, durationSeconds: info.durationSeconds, width: info.width, height: info.height, scenes: ready.map((s) => s.position), sceneSeconds },
     };
-    // Written last: it vouches for the two objects above.
-    const text = Buffer.from(JSON.stringify(manifest));
-    await store.put(manifestKey, Readable.from([text]), { contentType: 'application/json', contentLength: text.length, signal });
+    await writeManifest(store, manifestKey, manifest, signal);
     await rm(dir, { recursive: true, force: true });
     log('render_done', { jobId: task.job_id, scenes: ready.length, mode, seconds: info.durationSeconds });
   }

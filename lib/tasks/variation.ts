@@ -4,10 +4,14 @@
  * another completed job's final video, or (with `waitsFor`) this job's own final cut. Progress
  * comes from ffmpeg's `-progress` output and is written to the task while it runs. Each
  * variation is its own task, so one that fails leaves the others alone.
+ *
+ * Safe to repeat: a manifest (`variation-NN.json`, ./manifest.ts) says which version of which
+ * source the stored variation was made from, so a finished one is reused and a stale one (its
+ * job was retried and the final cut remade) is made again.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { variationInputSchema, type VariationInput } from '../jobs/task-inputs.js';
@@ -18,26 +22,41 @@ import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
 import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.js';
 import { readMp4Info } from '../media/mp4.js';
 import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.js';
+import { readManifest, writeManifest } from './manifest.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 export const variationPath = (jobId: string, index: number) => `${jobId}/variation-${String(index + 1).padStart(2, '0')}.mp4`;
 
-const sourceJobSchema = z.object({ status: z.string(), video_path: z.string().nullable() });
+const variationManifestPath = (jobId: string, index: number) => `${jobId}/variation-${String(index + 1).padStart(2, '0')}.json`;
 
-type Source = { path: string } | { waiting: true } | { missing: string };
+const sourceJobSchema = z.object({ status: z.string(), video_path: z.string().nullable(), completed_at: z.date().nullable() });
+
+/** `made` tells versions of the same path apart: a retried job's final cut is remade in place. */
+type Source = { path: string; made: Date | null } | { waiting: true } | { missing: string };
+
+const manifestSchema = z.object({
+  signature: z.string(),
+  output: z.object({ bytes: z.number(), sha256: z.string(), durationSeconds: z.number(), width: z.number(), height: z.number() }),
+});
+
+/** What a variation is made from: its source, in the version it had, and its effects. */
+function signatureOf(source: { path: string; made: Date | null }, input: VariationInput): string {
+  const basis = { path: source.path, made: source.made?.toISOString() ?? null, seed: input.seed, count: input.count, index: input.index };
+  return createHash('sha256').update(JSON.stringify(basis)).digest('hex');
+}
 
 async function findSource(db: Queryable, task: TaskRow, input: VariationInput): Promise<Source> {
   if (input.waitsFor) {
     const deps = await readDependencies(db, task.job_id, input.waitsFor);
     if (anyActive(deps)) return { waiting: true };
-    const found = deps.map(objectPathOf).find((p) => p !== undefined);
-    return found ? { path: found } : { missing: 'the final cut this variation starts from could not be made' };
+    const found = deps.find((d) => objectPathOf(d) !== undefined);
+    return found ? { path: objectPathOf(found)!, made: found.completed_at } : { missing: 'the final cut this variation starts from could not be made' };
   }
   if (!input.sourceJobId) return { missing: 'no source job was named' };
-  const { rows } = await db.query(`select status, video_path from video_jobs where id = $1`, [input.sourceJobId]);
+  const { rows } = await db.query(`select status, video_path, completed_at from video_jobs where id = $1`, [input.sourceJobId]);
   const job = rows[0] ? sourceJobSchema.parse(rows[0]) : undefined;
   if (!job || job.status !== STATUS.completed || !job.video_path) return { missing: `job ${input.sourceJobId} has no finished video` };
-  return { path: job.video_path };
+  return { path: job.video_path, made: job.completed_at };
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -56,47 +75,48 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const effects = pickVariations(input.seed, input.count)[input.index];
   if (!effects) return { type: 'failed', code: 'invalid_input', message: `Variation ${input.index + 1} is outside a set of ${input.count}` };
   const signal = ctx.signal;
-  const dir = await workDir('variation', `${task.job_id}-${input.index}`);
-  const localSource = path.join(dir, 'source.mp4');
-  const localOut = path.join(dir, 'variation.mp4');
   const key = variationPath(task.job_id, input.index);
-
-  const stored = await store.exists(key);
-  if (stored) {
-    await downloadTo(store, key, localOut, signal);
-  } else if (!(await hasFile(localOut))) {
-    await downloadTo(store, source.path, localSource, signal);
-    const info = await readMp4Info(localSource);
-    const expected = variationSeconds(info.durationSeconds, effects);
-    const report = progressReporter(db, task, { stage: 'rendering', effects: describeEffects(effects) });
-    await produce(localOut, (temp) =>
-      runFfmpeg(variationArgs(localSource, temp, effects, info), {
-        signal,
-        binary: ffmpegPath(config),
-        onProgress: (p) => p.outTimeSeconds !== undefined && expected > 0 && report(p.outTimeSeconds / expected),
-      }),
-    );
+  const manifestKey = variationManifestPath(task.job_id, input.index);
+  const signature = signatureOf(source, input);
+  // A stored variation is reused only if it was made from this version of the source: after a
+  // retry re-rendered the final cut, the one stored from the old cut is stale though it exists.
+  let manifest = await readManifest(store, manifestKey, manifestSchema, signal);
+  if (manifest?.signature !== signature) {
+    // Keyed by the signature too, so a leftover from another source version is never reused.
+    const dir = await workDir('variation', `${task.job_id}-${input.index}-${signature.slice(0, 12)}`);
+    const localSource = path.join(dir, 'source.mp4');
+    const localOut = path.join(dir, 'variation.mp4');
+    if (!(await hasFile(localOut))) {
+      await downloadTo(store, source.path, localSource, signal);
+      const info = await readMp4Info(localSource);
+      const expected = variationSeconds(info.durationSeconds, effects);
+      const report = progressReporter(db, task, { stage: 'rendering', effects: describeEffects(effects) });
+      await produce(localOut, (temp) =>
+        runFfmpeg(variationArgs(localSource, temp, effects, info), {
+          signal,
+          binary: ffmpegPath(config),
+          onProgress: (p) => p.outTimeSeconds !== undefined && expected > 0 && report(p.outTimeSeconds / expected),
+        }),
+      );
+    }
+    const [info, sha256, bytes] = await Promise.all([readMp4Info(localOut), sha256Of(localOut), uploadFile(store, key, localOut, 'video/mp4', signal)]);
+    manifest = { signature, output: { bytes, sha256, durationSeconds: info.durationSeconds, width: info.width, height: info.height } };
+    await writeManifest(store, manifestKey, manifest, signal);
+    await rm(dir, { recursive: true, force: true });
   }
-  const info = await readMp4Info(localOut);
-  if (!stored) await uploadFile(store, key, localOut, 'video/mp4', signal);
-  const [url, sha256, { size: bytes }] = await Promise.all([store.url(key), sha256Of(localOut), stat(localOut)]);
-  await rm(dir, { recursive: true, force: true });
+  const url = await store.url(key);
   return {
     type: 'completed',
     output: {
       objectPath: key,
       url,
-      bytes,
-      sha256,
       contentType: 'video/mp4',
       store: store.name,
       sourcePath: source.path,
       seed: input.seed,
       effects,
       description: describeEffects(effects),
-      durationSeconds: info.durationSeconds,
-      width: info.width,
-      height: info.height,
+      ...manifest.output,
       progress: 1,
     },
   };
