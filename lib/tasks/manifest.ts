@@ -3,9 +3,15 @@
  * it was made from. A rerun whose inputs match reuses the stored result; one whose inputs changed
  * (a retried job's final cut gained a scene) makes it again. Missing or unreadable reads as none.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { ObjectStore } from '../storage/types.js';
+
+/** What a manifest records its result was made from, as one comparable string. */
+export function signatureOf(basis: unknown): string {
+  return createHash('sha256').update(JSON.stringify(basis)).digest('hex');
+}
 
 export async function readManifest<T extends z.ZodType>(store: ObjectStore, key: string, schema: T, signal: AbortSignal): Promise<z.infer<T> | undefined> {
   if (!(await store.exists(key))) return undefined;

@@ -11,7 +11,6 @@
  * reused, so a render cut short by the tick's budget carries on where it stopped.
  * Not a provider kind: waiting here uses no Veo quota.
  */
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -23,7 +22,7 @@ import { ffmpegPath } from '../media/ffmpeg.js';
 import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.js';
 import { readMp4Info } from '../media/mp4.js';
 import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.js';
-import { readManifest, writeManifest } from './manifest.js';
+import { readManifest, signatureOf, writeManifest } from './manifest.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 export const finalCutPath = (jobId: string) => `${jobId}/final.mp4`;
@@ -46,14 +45,6 @@ const manifestSchema = z.object({
   }),
 });
 
-/**
- * Which scenes a cut is made of. A retried job may gain scenes, and then its old `final.mp4` is
- * stale even though it exists: the manifest beside it says what it holds.
- */
-function signatureOf(scenes: Array<{ position: number; objectPath: string }>): string {
-  return createHash('sha256').update(JSON.stringify(scenes)).digest('hex');
-}
-
 async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const input = renderInputSchema.parse(task.input);
   const { db, store, config } = ctx.services;
@@ -69,6 +60,8 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const finalKey = finalCutPath(task.job_id);
   const posterKey = posterPath(task.job_id);
   const manifestKey = manifestPath(task.job_id);
+  // Which scenes the cut is made of: a retried job may gain scenes, and then its old `final.mp4`
+  // is stale even though it exists.
   const signature = signatureOf(ready);
   let manifest = await readManifest(store, manifestKey, manifestSchema, signal);
 

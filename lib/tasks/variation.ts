@@ -22,12 +22,12 @@ import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
 import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.js';
 import { readMp4Info } from '../media/mp4.js';
 import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.js';
-import { readManifest, writeManifest } from './manifest.js';
+import { readManifest, signatureOf, writeManifest } from './manifest.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
-export const variationPath = (jobId: string, index: number) => `${jobId}/variation-${String(index + 1).padStart(2, '0')}.mp4`;
-
-const variationManifestPath = (jobId: string, index: number) => `${jobId}/variation-${String(index + 1).padStart(2, '0')}.json`;
+const variationStem = (jobId: string, index: number) => `${jobId}/variation-${String(index + 1).padStart(2, '0')}`;
+export const variationPath = (jobId: string, index: number) => `${variationStem(jobId, index)}.mp4`;
+const variationManifestPath = (jobId: string, index: number) => `${variationStem(jobId, index)}.json`;
 
 const sourceJobSchema = z.object({ status: z.string(), video_path: z.string().nullable(), completed_at: z.date().nullable() });
 
@@ -39,11 +39,6 @@ const manifestSchema = z.object({
   output: z.object({ bytes: z.number(), sha256: z.string(), durationSeconds: z.number(), width: z.number(), height: z.number() }),
 });
 
-/** What a variation is made from: its source, in the version it had, and its effects. */
-function signatureOf(source: { path: string; made: Date | null }, input: VariationInput): string {
-  const basis = { path: source.path, made: source.made?.toISOString() ?? null, seed: input.seed, count: input.count, index: input.index };
-  return createHash('sha256').update(JSON.stringify(basis)).digest('hex');
-}
 
 async function findSource(db: Queryable, task: TaskRow, input: VariationInput): Promise<Source> {
   if (input.waitsFor) {
@@ -77,7 +72,8 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const signal = ctx.signal;
   const key = variationPath(task.job_id, input.index);
   const manifestKey = variationManifestPath(task.job_id, input.index);
-  const signature = signatureOf(source, input);
+  // What it is made from: the source, in the version it had, and its effects.
+  const signature = signatureOf({ path: source.path, made: source.made?.toISOString() ?? null, seed: input.seed, count: input.count, index: input.index });
   // A stored variation is reused only if it was made from this version of the source: after a
   // retry re-rendered the final cut, the one stored from the old cut is stale though it exists.
   let manifest = await readManifest(store, manifestKey, manifestSchema, signal);

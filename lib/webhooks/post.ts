@@ -10,7 +10,7 @@
 import { lookup as systemLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { AppError } from '../errors.js';
 import { isPrivateAddress } from './address.js';
 
@@ -58,7 +58,7 @@ export function postWebhook(post: WebhookPost): Promise<number> {
   const url = new URL(post.url);
   // An address literal never reaches `lookup`; it is checked here instead.
   const literal = url.hostname.replace(/^\[|\]$/g, '');
-  if (post.refusePrivate && isIP(literal) && isPrivateAddress(literal)) return Promise.reject(refusedAddress(literal, literal));
+  if (post.refusePrivate && isPrivateAddress(literal)) return Promise.reject(refusedAddress(literal, literal));
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(

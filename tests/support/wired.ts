@@ -153,16 +153,16 @@ export async function seedJobs(services: Services, count: number, options: { now
 export function mortalDb(db: Db): { db: Db; kill: () => void } {
   let dead = false;
   const died = () => new Error('killed: this tick\'s process is gone');
+  // The pool's and a checked-out client's `query` both stop answering once the process is dead.
+  const guardedQuery = (target: Db | DbClient) => (...args: unknown[]) => {
+    if (dead) return Promise.reject(died());
+    return (target.query as (...a: unknown[]) => unknown).apply(target, args);
+  };
   const wrapClient = (client: DbClient): DbClient => {
     let released = false;
     return new Proxy(client, {
       get(target, prop, receiver) {
-        if (prop === 'query') {
-          return (...args: unknown[]) => {
-            if (dead) return Promise.reject(died());
-            return (target.query as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
+        if (prop === 'query') return guardedQuery(target);
         if (prop === 'release') {
           return () => {
             if (released) return;
@@ -177,12 +177,7 @@ export function mortalDb(db: Db): { db: Db; kill: () => void } {
   };
   const proxy = new Proxy(db, {
     get(target, prop, receiver) {
-      if (prop === 'query') {
-        return (...args: unknown[]) => {
-          if (dead) return Promise.reject(died());
-          return (target.query as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
+      if (prop === 'query') return guardedQuery(target);
       if (prop === 'connect') {
         return async () => {
           if (dead) throw died();
