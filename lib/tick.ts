@@ -76,8 +76,8 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
   const stop = new AbortController();
   const hardStop = setTimeout(() => stop.abort(new Error('tick budget spent')), hardStopAt - startedAt);
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  // Every request in flight listens on this signal (the SDKs, the stream pipeline, the sleeps):
-  // dozens per worker at peak are expected, not a leak (checked: AbortSignal.any leaves none behind).
+  // Requests in flight listen on this signal (the stream pipeline, the sleeps, each SDK call through
+  // a per-call signal of its own): a few per worker at peak, not a leak; the limit has room to spare.
   setMaxListeners(config.TICK_CONCURRENCY * 32 + 16, signal);
 
   const counts: Record<Applied | 'uploaded' | 'released' | 'expired', number> = {

@@ -4,6 +4,7 @@
  * the SDK is mocked: every assertion is about what went over HTTP and what came back.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { loadConfig } from '../lib/config.js';
@@ -232,6 +233,27 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+
+  test("calls under one long-lived signal (a tick's) leave no abort listener on it", async () => {
+    // The SDK keeps its listener on the abortSignal it is given after a call succeeds; a tick
+    // polls hundreds of scenes under one signal, so each call must get a signal of its own.
+    const tick = new AbortController();
+    const listeners = () => getEventListeners(tick.signal, 'abort').length;
+    for (const backend of ['gemini', 'vertex-express'] as const) {
+      const provider = providerFor(wire, backend);
+      const { operationName } = await provider.startVideo(REQUEST, tick.signal);
+      for (let i = 0; i < 4; i++) await provider.getVideoOperation(operationName, tick.signal);
+      expect(listeners()).toBe(0);
+    }
+    // And the caller's abort still reaches a call in flight.
+    const provider = providerFor(wire, 'gemini');
+    const { operationName } = await provider.startVideo(REQUEST);
+    wire.setBehavior({ script: [{ route: 'poll', delayMs: 1500 }] });
+    const polling = appErrorFrom(provider.getVideoOperation(operationName, tick.signal));
+    setTimeout(() => tick.abort(), 50);
+    expect(await polling).toMatchObject({ code: 'aborted', retryable: true });
+    expect(listeners()).toBe(0);
+  });
   test('a failed download (500) is retryable; a non-video content type is refused', async () => {
     const provider = providerFor(wire, 'gemini');
     const { operationName } = await provider.startVideo(REQUEST);

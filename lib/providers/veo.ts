@@ -143,6 +143,25 @@ export function toAppError(thrown: unknown, action: string, signal?: AbortSignal
   return new AppError('provider_error', `Veo ${action} failed: ${err.message}`, { status: 500, retryable: false, cause: err });
 }
 
+/**
+ * Runs one SDK call under a signal of its own that follows the caller's. @google/genai (2.32)
+ * keeps the abort listener it adds to a call's `abortSignal` after the call succeeds, so given the
+ * tick's long-lived signal it would pile up one listener (and its closure) per poll for as long as
+ * the tick runs; on a per-call signal the listener goes away with the call.
+ */
+export async function withCallSignal<T>(signal: AbortSignal | undefined, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  if (!signal) return run(undefined);
+  const call = new AbortController();
+  const follow = () => call.abort(signal.reason);
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  try {
+    return await run(call.signal);
+  } finally {
+    signal.removeEventListener('abort', follow);
+  }
+}
+
 /** A fetch that also stops when the caller's signal fires (the SDK drops abortSignal on Vertex polls). */
 export function fetchWithSignal(base: Fetch, signal: AbortSignal | undefined): Fetch {
   if (!signal) return base;
@@ -262,7 +281,7 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
     const ai = await genai();
     let operation: GenerateVideosOperation;
     try {
-      operation = await ai.models.generateVideos({
+      operation = await withCallSignal(signal, (own) => ai.models.generateVideos({
         model,
         // `source` rather than top-level prompt/image: the SDK deprecates the latter and warns on every call.
         source: { prompt: request.prompt, ...(request.image ? { image: toImage(request.image) } : {}) },
@@ -280,10 +299,10 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
                 })),
               }
             : {}),
-          ...(signal ? { abortSignal: signal } : {}),
-          ...callHttp(signal),
+          ...(own ? { abortSignal: own } : {}),
+          ...callHttp(own),
         },
-      });
+      }));
     } catch (thrown) {
       throw toAppError(thrown, 'start', signal);
     }
@@ -301,7 +320,9 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
     operation.name = operationName;
     let fresh: GenerateVideosOperation;
     try {
-      fresh = await ai.operations.getVideosOperation({ operation, config: { ...(signal ? { abortSignal: signal } : {}), ...callHttp(signal) } });
+      fresh = await withCallSignal(signal, (own) =>
+        ai.operations.getVideosOperation({ operation, config: { ...(own ? { abortSignal: own } : {}), ...callHttp(own) } }),
+      );
     } catch (thrown) {
       throw toAppError(thrown, 'poll', signal);
     }
@@ -366,6 +387,10 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
     startVideo,
     getVideoOperation,
     openVideo,
-    generateImage: async (request, signal) => generateStill(await genai(), config, backend, request, callHttp(signal), signal),
+    generateImage: async (request, signal) => {
+      const ai = await genai();
+      // The per-call signal aborts only when the caller's does, so generateStill still tells an abort from a timeout.
+      return withCallSignal(signal, (own) => generateStill(ai, config, backend, request, callHttp(own), own));
+    },
   };
 }
