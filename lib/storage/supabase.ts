@@ -90,7 +90,9 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
       // stopped only by the caller's signal.
       const dog = watchdog(timeoutMs, getOptions.signal);
       try {
-        const outcome = await requestSignal.run(dog.signal, () => bucket.download(key).asStream());
+        // asStream() hands back a lazy builder whose request starts at `then`: awaited outside
+        // run(), the fetch would start without the deadline or the caller's signal.
+        const outcome = await requestSignal.run(dog.signal, async () => await bucket.download(key).asStream());
         if (outcome.error) {
           if (dog.signal.aborted) throw dog.signal.reason;
           if (isNotFound(outcome.error)) {
