@@ -14,7 +14,7 @@ import { applyOutcome, releaseLeases, type Applied } from './tasks/apply.js';
 import { claimDue, claimStartable, nextDueAt } from './tasks/claim.js';
 import { expireOverdue } from './tasks/expire.js';
 import { PROVIDER_KINDS, TASK_KINDS } from './tasks/registry.js';
-import type { TaskOutcome, TaskRow } from './tasks/types.js';
+import { TooLateToStart, type TaskOutcome, type TaskRow } from './tasks/types.js';
 import { deliverWebhooks } from './webhooks/deliver.js';
 
 export interface TickOptions {
@@ -55,7 +55,7 @@ const WRAP_UP_MS = 5_000;
 const MIN_LINGER_SLEEP_MS = 200;
 
 function outcomeOf(thrown: unknown, signal: AbortSignal): TaskOutcome | 'abandoned' {
-  if (signal.aborted) return 'abandoned';
+  if (signal.aborted || thrown instanceof TooLateToStart) return 'abandoned';
   const err = coerceError(thrown);
   const code = err instanceof AppError ? err.code : 'provider_error';
   if (isRetryable(thrown)) return { type: 'retry', code, message: err.message };
@@ -94,6 +94,8 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
   let refillBasis = 0;
   let refilling: Promise<number> | undefined;
   let startableRoom = true;
+  /** A paid request started now is answered (REQUEST_TIMEOUT_MS at most) before the hard stop. */
+  const mayStartPaid = () => !signal.aborted && hardStopAt - Date.now() > config.REQUEST_TIMEOUT_MS;
   const claimOptions = (limit: number) => ({ tickId, now: now(), leaseSeconds: config.LEASE_SECONDS, limit });
 
   async function refill(): Promise<number> {
@@ -103,7 +105,7 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
     queue.push(...due);
     // Starting a paid operation needs time for its request to finish before the hard stop;
     // otherwise Veo might create it while this tick can no longer record its name.
-    const canStart = generationEnabled && hardStopAt - Date.now() > config.REQUEST_TIMEOUT_MS;
+    const canStart = generationEnabled && mayStartPaid();
     if (canStart && room - due.length > 0) {
       const startable = await claimStartable(db, PROVIDER_KINDS, config.MAX_IN_FLIGHT, claimOptions(room - due.length));
       startableRoom = startable.length === room - due.length;
@@ -138,12 +140,12 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
     const kind = TASK_KINDS.get(task.kind);
     let outcome: TaskOutcome | 'abandoned';
     if (!kind) outcome = { type: 'failed', code: 'unknown_kind', message: `No module handles task kind ${task.kind}` };
-    else if (kind.usesProvider && task.status === 'pending' && (signal.aborted || hardStopAt - Date.now() <= config.REQUEST_TIMEOUT_MS)) {
+    else if (kind.usesProvider && task.status === 'pending' && !mayStartPaid()) {
       // Too late to open a paid operation: its answer might arrive after this tick is gone.
       outcome = 'abandoned';
     } else {
       try {
-        outcome = await kind.advance(task, { services, signal, now: now() });
+        outcome = await kind.advance(task, { services, signal, now: now(), mayStartPaid });
       } catch (thrown) {
         outcome = outcomeOf(thrown, signal);
       }

@@ -161,6 +161,30 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     expect(createsSince(before)).toBe(1);
   });
 
+  it('a scene whose keyframe read ends past the last moment to start paid work is given back, not created late', async () => {
+    const { jobId, scenes } = await w.generateJob({ keyframes: true });
+    // First tick: the stills are made and stored; each scene's create is refused once (503).
+    w.veo.setBehavior({ script: Array.from({ length: scenes }, () => ({ route: 'create' as const, status: 503 })) });
+    await tick();
+    expect((await tasksOf(jobId)).map((t) => [t.status, t.attempts, t.operation_name])).toEqual(Array.from({ length: scenes }, () => ['pending', 1, null]));
+
+    // Hard stop at 4 s, and a create may take 3 s: none may start after 1 s. Reading a keyframe takes 1.5 s.
+    clock.advance(61_000);
+    w.reconfigure({ REQUEST_TIMEOUT_MS: '3000' });
+    w.storage.setBehavior({ latencyMs: 1500 });
+    const before = w.veo.creates.length;
+    const late = await tick({ maxDurationMs: 5_000 });
+    expect(createsSince(before)).toBe(0);
+    expect(late).toMatchObject({ created: 0, released: scenes, retried: 0, failed: 0 });
+    expect((await tasksOf(jobId)).map((t) => [t.status, t.attempts, t.locked_by])).toEqual(Array.from({ length: scenes }, () => ['pending', 1, null]));
+
+    w.storage.setBehavior({ latencyMs: 0 });
+    clock.advance(61_000);
+    await drain();
+    expect(createsSince(before)).toBe(scenes);
+    expect((await tasksOf(jobId)).every((t) => t.status === 'completed')).toBe(true);
+  });
+
   it('a tick aborted mid-download gives its lease back without spending an attempt', async () => {
     const [job] = await seedJobs(w.services, 1, { scenes: 1 });
     await tick();

@@ -64,12 +64,13 @@ function resultOf(jobKind: string, tasks: TaskSummary[]): Result {
 
 /**
  * Tasks that wait for others (`waitsFor`) are woken the moment the last of those is final,
- * instead of at their next backoff: a render starts as soon as the last scene is stored.
+ * instead of at their next backoff: a render starts as soon as the last scene is stored. One
+ * already backing off after an error of its own (attempts > 0) keeps its backoff.
  */
 async function wakeDependents(client: DbClient, jobId: string, now: Date): Promise<void> {
   await client.query(
     `update video_tasks w set next_check_at = $2
-      where w.job_id = $1 and w.status = 'pending' and w.next_check_at > $2 and w.input ? 'waitsFor'
+      where w.job_id = $1 and w.status = 'pending' and w.attempts = 0 and w.next_check_at > $2 and w.input ? 'waitsFor'
         and not exists (
           select 1 from video_tasks d
            where d.job_id = $1 and d.status in ('pending', 'processing')

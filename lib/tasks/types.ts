@@ -39,6 +39,22 @@ export interface TaskContext {
   services: Services;
   signal: AbortSignal;
   now: Date;
+  /**
+   * Whether a paid operation requested now would be answered, and its name recorded, before the
+   * tick's hard stop. Asked right before the request: reading a step's inputs can take a while.
+   */
+  mayStartPaid: () => boolean;
+}
+
+/**
+ * Thrown by a step that finds it is too late to start paid work: the tick gives the task back
+ * untouched, without using up an attempt, and the next tick starts it.
+ */
+export class TooLateToStart extends Error {
+  constructor() {
+    super('Too little of the tick is left to start a paid operation');
+    this.name = 'TooLateToStart';
+  }
 }
 
 export type TaskOutcome =

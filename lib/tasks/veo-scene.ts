@@ -11,7 +11,7 @@ import { TASK_KIND } from '../jobs/states.js';
 import { guardVideoStream } from '../media/video-guard.js';
 import type { VideoDownload } from '../providers/types.js';
 import { sceneFrames } from './scene-frames.js';
-import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
+import { TooLateToStart, type TaskContext, type TaskKind, type TaskOutcome, type TaskRow } from './types.js';
 
 /** Deterministic per job and scene, so a retried upload overwrites instead of duplicating. */
 export function sceneObjectPath(jobId: string, position: number): string {
@@ -24,6 +24,7 @@ async function start(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   // A keyframe still still being made: wait for it rather than start without it.
   const frames = await sceneFrames(task, input, ctx);
   if (frames === 'waiting') return { type: 'waiting' };
+  if (!ctx.mayStartPaid()) throw new TooLateToStart();
   // Deliberately not given the tick's abort signal: once the request is on the wire Veo may
   // create the operation whether or not we hang up, so an aborted tick lets the create finish
   // (bounded by REQUEST_TIMEOUT_MS) and records its name rather than paying for a second one.
