@@ -30,15 +30,29 @@ export function createPool(connectionString: string, max = 5): Db {
 /** Runs `work` in one transaction; rolls back on any throw. */
 export async function withTransaction<T>(db: Db, work: (client: DbClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
+  // The pool stops listening for a client's errors while it is checked out: a connection lost
+  // mid-transaction would raise an unhandled 'error' and end the process. The query in flight
+  // rejects with it anyway; here it only marks the client as broken.
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await work(client);
     await client.query('commit');
     return result;
   } catch (err) {
-    await client.query('rollback').catch(() => {});
+    if (!broken) {
+      await client.query('rollback').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+    }
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A broken client is closed, not handed to the next caller.
+    client.release(broken);
   }
 }
