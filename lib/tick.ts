@@ -256,6 +256,9 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
     await Promise.all([...Array.from({ length: config.TICK_CONCURRENCY }, worker), deliverWebhooks(services, { tickId, now, deadline: hardStopAt, signal })]);
   } finally {
     await Promise.allSettled([...recording]);
+    // A claim a worker started in the background may still be running: what it leases lands in
+    // the queue and is given back below, rather than sitting out LEASE_SECONDS.
+    while (refilling) await refilling.catch(() => 0);
     clearTimeout(hardStop);
     if (queue.length > 0) {
       counts.released += queue.length;

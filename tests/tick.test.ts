@@ -185,6 +185,43 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     expect((await tasksOf(jobId)).every((t) => t.status === 'completed')).toBe(true);
   });
 
+  it('a claim still running when the tick ends is waited for, and what it leased is given back', async () => {
+    await seedJobs(w.services, 1, { scenes: 4 });
+    // Once the first scenes are claimed, every claim reaches the database 400 ms late.
+    let firstClaimed = false;
+    let lateClaims = 0;
+    const db = w.services.db;
+    const slow = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+        return async (...args: unknown[]) => {
+          const claim = /claim_(due|startable)_video_tasks/.exec(String(args[0]));
+          if (claim && firstClaimed) {
+            lateClaims++;
+            await new Promise((r) => setTimeout(r, 400));
+          }
+          const result = await (target.query as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (claim?.[1] === 'startable') firstClaimed = true;
+          return result;
+        };
+      },
+    });
+    w.reconfigure({ TICK_CONCURRENCY: '2', TICK_BATCH_SIZE: '2' }, slow);
+    w.veo.setBehavior({ script: [{ route: 'create', delayMs: 300 }, { route: 'create', delayMs: 300 }] });
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('shutdown')), 150);
+    const tickId = 'tick-ending-mid-claim';
+    const result = await tick({ signal: abort.signal, tickId });
+    expect(result.stoppedBecause).toBe('aborted');
+    expect(result.created).toBeGreaterThan(0);
+    // Whatever that late claim took, this tick has given back by the time it returns.
+    const held = async () => (await db.query(`select count(*)::int as n from video_tasks where locked_by = $1`, [tickId])).rows[0].n;
+    expect(await held()).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await held()).toBe(0);
+    expect(lateClaims).toBeGreaterThan(0);
+  });
+
   it('a tick aborted mid-download gives its lease back without spending an attempt', async () => {
     const [job] = await seedJobs(w.services, 1, { scenes: 1 });
     await tick();

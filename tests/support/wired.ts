@@ -164,11 +164,11 @@ export function mortalDb(db: Db): { db: Db; kill: () => void } {
       get(target, prop, receiver) {
         if (prop === 'query') return guardedQuery(target);
         if (prop === 'release') {
-          return () => {
+          return (err?: Error | boolean) => {
             if (released) return;
             released = true;
             // A dead process's connection never comes back to a pool: destroy it.
-            target.release(dead ? died() : undefined);
+            target.release(dead ? died() : err);
           };
         }
         return Reflect.get(target, prop, receiver) as unknown;
