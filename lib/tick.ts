@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, coerceError, isRetryable } from './errors.js';
 import { log } from './log.js';
+import { sweepWorkDirs } from './media/files.js';
 import type { Services } from './services.js';
 import { applyOutcome, releaseLeases, type Applied } from './tasks/apply.js';
 import { claimDue, claimStartable, nextDueAt } from './tasks/claim.js';
@@ -46,6 +47,8 @@ export interface TickResult {
   durationMs: number;
 }
 
+/** Render and variation folders untouched this long are left over from work that ended elsewhere. */
+const WORK_DIR_MAX_AGE_MS = 60 * 60 * 1000;
 /** Time kept back at the end of maxDuration for writing outcomes and releasing leases. */
 const WRAP_UP_MS = 5_000;
 /**
@@ -251,7 +254,13 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
   }
 
   try {
-    counts.expired = await expireOverdue(db, now());
+    const [expired, swept] = await Promise.all([
+      expireOverdue(db, now()),
+      // Older than any tick can run, so no step still uses it (see sweepWorkDirs).
+      sweepWorkDirs({ olderThanMs: Math.max(WORK_DIR_MAX_AGE_MS, 2 * maxMs) }),
+    ]);
+    counts.expired = expired;
+    if (swept > 0) log('tick.workdirs_swept', { tickId, removed: swept });
     // Due webhooks go out beside the workers, never in their way: bounded, and it never throws.
     await Promise.all([...Array.from({ length: config.TICK_CONCURRENCY }, worker), deliverWebhooks(services, { tickId, now, deadline: hardStopAt, signal })]);
   } finally {

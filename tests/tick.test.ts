@@ -3,6 +3,9 @@
  * Veo wire double, real `@supabase/supabase-js` against the Storage API double, real Postgres.
  * Veo creates are counted on the double's side, stored objects on the storage double's side.
  */
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { claimDue } from '../lib/tasks/claim.js';
 import { TASK_COLUMNS } from '../lib/tasks/types.js';
@@ -220,6 +223,25 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     await new Promise((r) => setTimeout(r, 500));
     expect(await held()).toBe(0);
     expect(lateClaims).toBeGreaterThan(0);
+  });
+
+  it('a tick removes render and variation folders left in /tmp longer than any tick runs, and only those', async () => {
+    const stamp = `${process.pid}-${Date.now()}`;
+    const stale = path.join(os.tmpdir(), `explainer-work-render-stale-${stamp}`);
+    const fresh = path.join(os.tmpdir(), `explainer-work-variation-fresh-${stamp}`);
+    const foreign = path.join(os.tmpdir(), `someone-else-${stamp}`);
+    for (const dir of [stale, fresh, foreign]) await mkdir(dir, { recursive: true });
+    await writeFile(path.join(stale, 'final.mp4'), 'left over');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(stale, twoHoursAgo, twoHoursAgo);
+    await utimes(foreign, twoHoursAgo, twoHoursAgo);
+    try {
+      await tick();
+      const exists = (dir: string) => stat(dir).then(() => true, () => false);
+      expect([await exists(stale), await exists(fresh), await exists(foreign)]).toEqual([false, true, true]);
+    } finally {
+      for (const dir of [stale, fresh, foreign]) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a tick aborted mid-download gives its lease back without spending an attempt', async () => {

@@ -6,17 +6,40 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../storage/types.js';
 
-/** A folder per job and step, e.g. `<tmp>/explainer-render-<jobId>`. */
+const WORK_DIR_PREFIX = 'explainer-work-';
+
+/** A folder per job and step, e.g. `<tmp>/explainer-work-render-<jobId>`. */
 export async function workDir(step: string, jobId: string): Promise<string> {
-  const dir = path.join(os.tmpdir(), `explainer-${step}-${jobId}`);
+  const dir = path.join(os.tmpdir(), `${WORK_DIR_PREFIX}${step}-${jobId}`);
   await mkdir(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * A step keeps its folder when it fails, so a retry on this instance can pick up where it was;
+ * one that failed for good, or that another instance finished, is never come back to. On Vercel
+ * /tmp (512 MB) outlives an invocation, so each tick removes folders untouched for longer than
+ * any tick can run. Returns how many it removed; a folder it cannot read or remove is skipped.
+ */
+export async function sweepWorkDirs(options: { olderThanMs: number; root?: string; now?: number }): Promise<number> {
+  const root = options.root ?? os.tmpdir();
+  const cutoff = (options.now ?? Date.now()) - options.olderThanMs;
+  const names = await readdir(root).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(WORK_DIR_PREFIX)) continue;
+    const dir = path.join(root, name);
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory() || info.mtimeMs > cutoff) continue;
+    if (await rm(dir, { recursive: true, force: true }).then(() => true, () => false)) removed++;
+  }
+  return removed;
 }
 
 export async function hasFile(file: string): Promise<boolean> {
