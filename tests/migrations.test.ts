@@ -66,6 +66,19 @@ describe('migrations', () => {
     expect(await schemaSnapshot()).toBe(before);
   });
 
+  it('every foreign key has an index leading with its columns, so deleting a job never scans a table', async () => {
+    const { rows } = await db.query<{ constraint: string }>(`
+      select c.conrelid::regclass || '.' || c.conname as constraint
+        from pg_constraint c
+       where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+         and not exists (
+           select 1 from pg_index i
+            where i.indrelid = c.conrelid
+              and (i.indkey::smallint[])[0:cardinality(c.conkey) - 1] = c.conkey)
+       order by 1`);
+    expect(rows.map((r) => r.constraint)).toEqual([]);
+  });
+
   it('state columns only accept the states the code knows', async () => {
     await expect(db.query(`insert into escalations (response, video_generation_status) values ('x', 'weird')`)).rejects.toThrow(/check constraint/);
   });

@@ -7,6 +7,7 @@ import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { releaseLeases } from '../lib/tasks/apply.js';
 import { claimDue } from '../lib/tasks/claim.js';
 import { TASK_COLUMNS } from '../lib/tasks/types.js';
 import { runTick, type TickOptions, type TickResult } from '../lib/tick.js';
@@ -242,6 +243,36 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     } finally {
       for (const dir of [stale, fresh, foreign]) await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('giving leases back takes the job lock first, so it never deadlocks with a cancel locking the same tasks', async () => {
+    const [job] = await seedJobs(w.services, 1, { scenes: 2 });
+    const db = w.services.db;
+    const tickId = 'tick-releasing';
+    const { rows } = await db.query<{ id: string }>(
+      `update video_tasks set locked_by = $2, locked_until = now() + interval '1 minute' where job_id = $1 and kind = 'veo_scene' returning id`,
+      [job, tickId],
+    );
+    // In the order a plain update of both reaches them (the table's, for so few rows).
+    const { rows: ordered } = await db.query<{ id: string }>(`select id from video_tasks where id = any($1) order by ctid`, [rows.map((r) => r.id)]);
+    const [first, second] = ordered.map((r) => r.id);
+    // Another writer in the codebase's order: the job, then its tasks, the last one first.
+    const other = await db.connect();
+    try {
+      await other.query('begin');
+      await other.query('select 1 from video_jobs where id = $1 for update', [job]);
+      await other.query('update video_tasks set polls = polls where id = $1', [second]);
+      const releasing = releaseLeases(db, tickId, [first!, second!]);
+      await new Promise((r) => setTimeout(r, 150));
+      // Had the release locked `first` and then waited for `second`, this would deadlock.
+      await other.query('update video_tasks set polls = polls where id = $1', [first]);
+      await other.query('commit');
+      await releasing;
+    } finally {
+      other.release();
+    }
+    const { rows: after } = await db.query(`select locked_by from video_tasks where id = any($1)`, [[first, second]]);
+    expect(after.map((r) => r.locked_by)).toEqual([null, null]);
   });
 
   it('a tick aborted mid-download gives its lease back without spending an attempt', async () => {

@@ -85,9 +85,18 @@ export async function applyOutcome(db: Db, task: TaskRow, outcome: TaskOutcome, 
   });
 }
 
-/** Gives back leases a tick holds but will not work on (its time ran out). */
+/**
+ * Gives back leases a tick holds but will not work on (its time ran out). Jobs before tasks, as
+ * everywhere else (cancel, deadlines, applyOutcome): the tasks can span several jobs, locked in
+ * id order, so a release never deadlocks with a cancel of one of them.
+ */
 export async function releaseLeases(db: Db, tickId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.query(`update video_tasks set locked_until = null, locked_by = null where id = any($1) and locked_by = $2`, [ids, tickId]);
+  await withTransaction(db, async (client) => {
+    await client.query(
+      `select 1 from video_jobs where id in (select job_id from video_tasks where id = any($1)) order by id for update`,
+      [ids],
+    );
+    await client.query(`update video_tasks set locked_until = null, locked_by = null where id = any($1) and locked_by = $2`, [ids, tickId]);
+  });
 }
-
