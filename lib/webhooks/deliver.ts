@@ -51,7 +51,9 @@ export function webhookRetryAt(now: Date, attempts: number, random: () => number
 }
 
 async function claim(services: Services, o: DeliverOptions, limit: number): Promise<DeliveryRow[]> {
-  const leaseSeconds = Math.ceil(services.config.WEBHOOK_TIMEOUT_MS / 1000) + 30;
+  // As long as a task's lease, and for the same reason: it must outlast the tick holding it, which
+  // reads and signs the job (each signature up to REQUEST_TIMEOUT_MS) before posting it.
+  const leaseSeconds = services.config.LEASE_SECONDS;
   const { rows } = await services.db.query<DeliveryRow>(
     `with due as (
        select id from webhook_deliveries
