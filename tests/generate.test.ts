@@ -93,6 +93,40 @@ describe('POST /api/video/generate records the job', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('a second generate with another answer, while the first job runs, leaves the escalation with the answer being made', async () => {
+    const first = await app.call(generate, 'POST', '/api/video/generate', { body: { ...good, question: 'First question?' } });
+    const again = await app.call(generate, 'POST', '/api/video/generate', {
+      body: { ...good, response: 'A different answer altogether.', question: 'Second question?', escalationId: first.json.escalationId },
+    });
+    expect(again.json).toMatchObject({ jobId: first.json.jobId, existing: true });
+    const { rows } = await app.database.db.query('select response, question from escalations where id = $1', [first.json.escalationId]);
+    expect(rows[0]).toEqual({ response: good.response, question: 'First question?' });
+  });
+
+  it("the service role starting a job on a professor's escalation files it under that professor, who can then follow it", async () => {
+    const mine = await app.call(generate, 'POST', '/api/video/generate', { body: good });
+    await app.database.db.query(`update video_jobs set status = 'failed' where id = $1`, [mine.json.jobId]);
+    const service = await app.auth(undefined, 'service_role');
+    const started = await app.call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: mine.json.escalationId }, as: null, headers: service });
+    expect(started.status).toBe(202);
+    const { rows } = await app.database.db.query('select owner_id from video_jobs where id = $1', [started.json.jobId]);
+    const { rows: esc } = await app.database.db.query('select professor_id from escalations where id = $1', [mine.json.escalationId]);
+    expect(rows[0].owner_id).toBe(esc[0].professor_id);
+    expect(rows[0].owner_id).not.toBeNull();
+
+    // Naming another professor for it is refused, naming the field; nothing is written.
+    await app.database.db.query(`update video_jobs set status = 'failed' where id = $1`, [started.json.jobId]);
+    const before = await tableCounts(app.database.db);
+    const other = await app.call(generate, 'POST', '/api/video/generate', {
+      body: { ...good, escalationId: mine.json.escalationId, professorId: '5b0c2d1e-7f3a-4c6b-9d8e-1a2b3c4d5e6f' },
+      as: null,
+      headers: service,
+    });
+    expect(other.status).toBe(400);
+    expect(other.json.error.fields).toHaveProperty('professorId');
+    expect(await tableCounts(app.database.db)).toEqual(before);
+  });
+
   it('concurrent generates for one escalation create one job', async () => {
     const first = await app.call(generate, 'POST', '/api/video/generate', { body: good });
     await app.database.db.query(`update video_jobs set status = 'failed' where id = $1`, [first.json.jobId]);

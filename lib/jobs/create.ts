@@ -25,8 +25,8 @@ export interface CreatedJob {
   existing: boolean;
 }
 
-/** Locks the escalation (serialising two generates for it) and records the answer on it. */
-async function lockEscalation(client: DbClient, id: string, request: GenerateRequest, caller: Caller) {
+/** Locks the escalation (serialising two generates for it); returns the professor it belongs to. */
+async function lockEscalation(client: DbClient, id: string, caller: Caller): Promise<string | null> {
   const { rows } = await client.query<{ professor_id: string | null }>(
     `select professor_id from escalations where id = $1 for update`,
     [id],
@@ -35,11 +35,19 @@ async function lockEscalation(client: DbClient, id: string, request: GenerateReq
     throw httpError(404, 'not_found', `Escalation ${id} does not exist`, { escalationId: 'no escalation with this id' });
   }
   assertOwner(caller, rows[0]!.professor_id, 'escalation', 'escalationId');
-  await client.query(`update escalations set response = $2, question = coalesce($3, question) where id = $1`, [
-    id,
-    request.response,
-    request.question ?? null,
-  ]);
+  return rows[0]!.professor_id;
+}
+
+/**
+ * A job on an escalation belongs to the escalation's professor, who must be able to follow it
+ * (the service role starting it on their behalf included); it cannot be filed under another one.
+ */
+function ownerOnEscalation(escalationOwner: string | null, requested: string | null): string | null {
+  if (escalationOwner === null) return requested;
+  if (requested !== null && requested !== escalationOwner) {
+    throw httpError(400, 'invalid_request', 'The escalation belongs to another professor', { professorId: "must be the escalation's professor, or omitted" });
+  }
+  return escalationOwner;
 }
 
 async function activeJobOf(client: DbClient, escalationId: string): Promise<CreatedJob | undefined> {
@@ -81,7 +89,7 @@ export async function createJob(
   options: { now?: Date; idempotencyKey?: string } = {},
 ): Promise<CreatedJob> {
   const now = options.now ?? new Date();
-  const ownerId = ownerFor(caller, request.professorId);
+  let ownerId = ownerFor(caller, request.professorId);
   const plan = await planJob(request, config, { db, caller });
   const claim = options.idempotencyKey ? idempotencyClaim(caller, options.idempotencyKey, request) : undefined;
   return withTransaction(db, async (client) => {
@@ -94,12 +102,19 @@ export async function createJob(
     let escalationId = request.escalationId;
     if (escalationId) {
       // The row lock serialises two generates for one escalation (a double click).
-      await lockEscalation(client, escalationId, request, caller);
+      const escalationOwner = await lockEscalation(client, escalationId, caller);
       const active = await activeJobOf(client, escalationId);
       if (active) {
+        // The escalation keeps the answer that job is making: this request changes nothing.
         if (claim) await bindIdempotencyKey(client, claim, active.jobId);
         return active;
       }
+      ownerId = ownerOnEscalation(escalationOwner, ownerId);
+      await client.query(`update escalations set response = $2, question = coalesce($3, question) where id = $1`, [
+        escalationId,
+        request.response,
+        request.question ?? null,
+      ]);
     }
     await assertQuota(client, config, caller, ownerId, now);
     if (!escalationId) {
