@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as generate } from '../api/video/generate.js';
+import { GET as listJobs } from '../api/video/jobs/index.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { tableCounts } from './support/db.js';
 
@@ -51,6 +52,19 @@ describe('POST /api/video/generate refuses bad input and writes nothing', () => 
       expect(await tableCounts(app.database.db)).toEqual(before);
     });
   }
+
+  it('a field named __proto__ or toString is refused by name, like any unknown field', async () => {
+    const before = await tableCounts(app.database.db);
+    const res = await app.call(generate, 'POST', '/api/video/generate', { raw: `{"response":"x","__proto__":{"a":1},"toString":1}`, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.json.error.fields).sort()).toEqual(['__proto__', 'toString']);
+    expect(res.json.error.message).toContain('__proto__');
+    expect(await tableCounts(app.database.db)).toEqual(before);
+    const list = await app.call(listJobs, 'GET', '/api/video/jobs?__proto__=x&toString=1');
+    expect(list.status).toBe(400);
+    expect(Object.keys(list.json.error.fields).sort()).toEqual(['__proto__', 'toString']);
+    expect(list.json.error.fields.toString).toBe('is not a known field');
+  });
 
   it('a body over 64 KB → 413, nothing written', async () => {
     const before = await tableCounts(app.database.db);

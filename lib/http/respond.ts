@@ -19,8 +19,16 @@ export function httpError(status: number, code: string, message: string, fields?
 }
 
 /** `{ "response": "Too big: …" }` from a zod error, keyed by the dotted path of each bad field. */
+/**
+ * An empty map for names a client chose: without a prototype, so a field called `__proto__`
+ * (or `toString`) is stored and reported like any other instead of vanishing or colliding.
+ */
+export function fieldMap(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 export function zodFields(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {};
+  const fields = fieldMap();
   for (const issue of error.issues) {
     let key = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Queryable } from '../db/pool.js';
-import { httpError, zodFields } from '../http/respond.js';
+import { fieldMap, httpError, zodFields } from '../http/respond.js';
 import type { JobList, JobSummary } from '../http/schemas.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.js';
@@ -55,8 +55,8 @@ export function decodeCursor(raw: string): Cursor {
 
 /** Parses the query string: each parameter at most once, no unknown ones, each named when bad. */
 export function parseListQuery(params: URLSearchParams): ListQuery & { after?: Cursor } {
-  const raw: Record<string, string> = {};
-  const fields: Record<string, string> = {};
+  const raw = fieldMap();
+  const fields = fieldMap();
   for (const [key, value] of params) {
     if (key in raw) fields[key] = 'must be given at most once';
     raw[key] = value;
