@@ -29,6 +29,8 @@ export function setLogSilent(value: boolean): void {
 
 export function log(event: string, fields: Fields = {}): void {
   if (silent) return;
-  const line = { t: new Date().toISOString(), event, ...(redact(fields) as Fields) };
+  // The line's own `t` and `event` come last so a field of the same name cannot replace them.
+  const t = new Date().toISOString();
+  const line = { t, event, ...(redact(fields) as Fields), ...{ t, event } };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }

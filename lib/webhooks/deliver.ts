@@ -128,7 +128,7 @@ async function record(services: Services, d: DeliveryRow, outcome: Outcome | 'ab
       where id = $1 and locked_by = $2`,
     [d.id, o.tickId, status, attempts, nextAttempt, outcome.status, outcome.ok ? null : outcome.error, outcome.ok ? now : null],
   );
-  log(`webhook.${result}`, { deliveryId: d.id, jobId: d.job_id, event: d.event, attempt: attempts, status: outcome.status, ...(outcome.ok ? {} : { error: outcome.error }) });
+  log(`webhook.${result}`, { deliveryId: d.id, jobId: d.job_id, webhookEvent: d.event, attempt: attempts, status: outcome.status, ...(outcome.ok ? {} : { error: outcome.error }) });
   return result;
 }
 
