@@ -29,8 +29,10 @@ export function setLogSilent(value: boolean): void {
 
 export function log(event: string, fields: Fields = {}): void {
   if (silent) return;
-  // The line's own `t` and `event` come last so a field of the same name cannot replace them.
   const t = new Date().toISOString();
-  const line = { t, event, ...(redact(fields) as Fields), ...{ t, event } };
+  const line: Fields = { t, event, ...(redact(fields) as Fields) };
+  // Set again so a field of the same name cannot replace them (they keep their place in front).
+  line.t = t;
+  line.event = event;
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }

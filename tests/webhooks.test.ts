@@ -248,6 +248,22 @@ describe('delivery from the tick', () => {
     expect((await deliveries(blocked)).map((d) => d.event)).toEqual(['job.failed', 'job.failed']);
   });
 
+  it('a job.failed still undelivered when the job is retried is not posted with the running job as its body', async () => {
+    const blocked = await createWithHook('All of this is [[blocked]] by the stand-in.');
+    const clock = testClock();
+    await tickUntilFinal(app.services, blocked, clock);
+    replies = [500];
+    await deliverWebhooks(app.services, { tickId: 'before-retry', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'pending', attempts: 1 }]);
+    expect((await app.call(retry, 'POST', `/api/video/jobs/${blocked}/retry?id=${blocked}`)).status).toBe(202);
+    received.length = 0;
+    clock.advance(120_000);
+    await deliverWebhooks(app.services, { tickId: 'after-retry', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+    const [delivery] = await deliveries(blocked);
+    expect(received.filter((r) => r.headers['x-webhook-id'] === delivery.id)).toEqual([]);
+    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'failed', last_error: expect.stringMatching(/^superseded: the job is (pending|processing) now/) }]);
+  });
+
   it('a hanging receiver costs one timeout and never holds up task work in the same tick', async () => {
     const hanging = await createWithHook('Hanging receiver.');
     await app.call(cancel, 'POST', `/api/video/jobs/${hanging}/cancel?id=${hanging}`);

@@ -10,6 +10,7 @@ import { coerceError } from '../errors.js';
 import { readJob } from '../jobs/view.js';
 import { log } from '../log.js';
 import type { Services } from '../services.js';
+import { webhookEventFor } from './enqueue.js';
 import { postWebhook, type Resolve } from './post.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
 import { webhookUrlProblem } from './url.js';
@@ -81,6 +82,11 @@ async function post(services: Services, d: DeliveryRow, o: DeliverOptions): Prom
   if (problem) return { ok: false, status: null, error: `webhook URL ${problem}`, permanent: true };
   const job = await readJob(db, store, d.job_id);
   if (!job) return { ok: false, status: null, error: 'the job no longer exists', permanent: true };
+  // The body is the job as it is now. A job retried since this event is running again (and will
+  // announce how it ends): posting "job.failed" with a running job in the body would contradict itself.
+  if (webhookEventFor(job.status) !== d.event) {
+    return { ok: false, status: null, error: `superseded: the job is ${job.status} now, no longer ${d.event.replace('job.', '')}`, permanent: true };
+  }
   const body = JSON.stringify(job);
   // The timestamp is wall-clock time: it is what the receiver checks freshness against.
   const timestamp = Math.floor(Date.now() / 1000);

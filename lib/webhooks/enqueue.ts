@@ -12,9 +12,14 @@ const EVENTS: Partial<Record<Status, string>> = {
   [STATUS.canceled]: 'job.canceled',
 };
 
+/** The event a job in `status` announces; undefined while it is not terminal. */
+export function webhookEventFor(status: Status): string | undefined {
+  return EVENTS[status];
+}
+
 /** Enqueues one delivery when the job has a webhookUrl and `status` is terminal; returns its id. */
 export async function enqueueWebhook(client: DbClient, jobId: string, status: Status, now: Date): Promise<string | undefined> {
-  const event = EVENTS[status];
+  const event = webhookEventFor(status);
   if (!event) return undefined;
   const { rows } = await client.query<{ id: string }>(
     `insert into webhook_deliveries (job_id, url, event, next_attempt_at)
