@@ -12,6 +12,7 @@ import { loadConfig } from '../lib/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.js';
 import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
+import { errorResponse } from '../lib/http/respond.js';
 import { createApiRouter } from '../lib/local/router.js';
 import { sendResponse, toRequest } from '../lib/local/node-http.js';
 import { startScheduler } from '../lib/local/scheduler.js';
@@ -48,8 +49,9 @@ const server = createServer(async (req, res) => {
     response ??= Response.json({ error: { code: 'not_found', message: `Nothing at ${url.pathname}` } }, { status: 404 });
     await sendResponse(res, response);
   } catch (err) {
-    res.statusCode = 500;
-    res.end(JSON.stringify({ error: { code: 'internal', message: (err as Error).message } }));
+    // As on Vercel: the error is logged, the answer holds no internals.
+    if (res.headersSent) res.destroy();
+    else await sendResponse(res, errorResponse(err)).catch(() => res.destroy());
   }
 });
 await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
@@ -68,6 +70,8 @@ const scheduler = startScheduler({
 // Locally there is no Supabase Auth: a development key signs tokens for a demo professor.
 const token = config.SUPABASE_URL ? undefined : await (await getDevKeys(config)).mintToken({ userId: DEMO_PROFESSOR_ID, ttlSeconds: 7 * 24 * 3600 });
 const auth = token ? ` -H "authorization: Bearer $TOKEN"` : ` -H "authorization: Bearer <Supabase access token>"`;
+// With CRON_SECRET set the poll answers 401 without it; the banner names the variable, never the value.
+const cronAuth = config.CRON_SECRET ? ` -H "authorization: Bearer $CRON_SECRET"` : '';
 
 const summary = [
   '',
@@ -75,13 +79,13 @@ const summary = [
   `  database: ${embedded ? `embedded PostgreSQL (${config.LOCAL_POSTGRES_DIR}, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}`,
   `  provider: ${services.provider.name === 'veo' ? `Google Veo (${config.VEO_MODEL})` : `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`}`,
   `  storage:  ${services.store.name === 'supabase' ? `Supabase Storage bucket ${config.SUPABASE_STORAGE_BUCKET}` : `local folder ${config.LOCAL_STORAGE_DIR}`}`,
-  `  poller:   every ${config.LOCAL_SCHEDULER_SECONDS} s (or: curl ${origin}/api/video/poll)`,
+  `  poller:   every ${config.LOCAL_SCHEDULER_SECONDS} s (or: curl ${origin}/api/video/poll${cronAuth})`,
   '',
   ...(token ? [`  A token for the demo professor (${DEMO_PROFESSOR_ID}), valid 7 days; more with: npm run -s token -- --user <uuid>`, '', `    export TOKEN=${token}`, ''] : []),
   '  Try:',
   `    curl -s -X POST ${origin}/api/video/generate${auth} -H 'content-type: application/json' \\`,
   `      -d '{"response":"Plants make food from light. Roots drink water. Leaves breathe air."}'`,
-  `    curl -s ${origin}/api/video/poll`,
+  `    curl -s ${origin}/api/video/poll${cronAuth}`,
   `    curl -s ${origin}/api/video/jobs/<jobId>${auth}`,
   '',
 ].join('\n');

@@ -4,18 +4,18 @@
  * service-role key, and the local development keys on a real temporary directory.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { ConfigError, loadConfig, type Config } from '../lib/config.js';
 import { AppError } from '../lib/errors.js';
 import { errorResponse } from '../lib/http/respond.js';
 import { createVerifier, type TokenVerifier } from '../lib/auth/jwt.js';
 import { authenticate, canAccess } from '../lib/auth/request.js';
-import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys, openDevKeys } from '../lib/auth/dev-keys.js';
+import { DEMO_PROFESSOR_ID, DEV_ISSUER, devJwksResponse, getDevKeys, openDevKeys } from '../lib/auth/dev-keys.js';
 
 const USER = '7d3f5a52-3f4e-4b7a-9c1e-2a9b8c7d6e5f';
 const SERVICE_KEY = 'sb-service-role-key-for-tests-0123456789';
@@ -180,6 +180,19 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
     expect(err.message).toContain('iss');
   });
 
+  it('refuses the development issuer and a wrong issuer on HS256 tokens too', async () => {
+    // The project key and secret sign these: only the issuer is wrong, and that alone is refused.
+    for (const token of [
+      await userToken({ issuer: DEV_ISSUER }),
+      await sign({ sub: USER, role: 'authenticated' }, { key: hsKey, alg: 'HS256', issuer: DEV_ISSUER }),
+      await sign({ sub: USER, role: 'authenticated' }, { key: hsKey, alg: 'HS256', issuer: 'http://localhost:3000/auth/v1' }),
+    ]) {
+      const err = await rejection(authenticate(bearer(token), verifier));
+      expect(err.status).toBe(401);
+      expect(err.message).toContain('iss');
+    }
+  });
+
   it('refuses an anon token and a token whose sub is not a UUID', async () => {
     const anon = await sign({ role: 'anon' }, { key: es.privateKey, alg: 'ES256', kid: 'es-1', issuer, audience: null });
     expect((await rejection(authenticate(bearer(anon), verifier))).status).toBe(401);
@@ -292,12 +305,29 @@ describe('local development keys (ES256 key file in a real temporary directory)'
 
   it('mints tokens the local-mode verifier accepts, with the local issuer and audience', async () => {
     const keys = await getDevKeys(local);
-    expect(keys.issuer).toBe('http://localhost:4321/auth/v1');
+    expect(keys.issuer).toBe(DEV_ISSUER);
     const verifier = createVerifier(local);
     expect(await authenticate(bearer(await keys.mintToken({ userId: USER })), verifier)).toEqual({ userId: USER, role: 'authenticated' });
     expect(await authenticate(bearer(await keys.mintToken({ role: 'service_role' })), verifier)).toEqual({ userId: null, role: 'service_role' });
-    const elsewhere = createVerifier(loadConfig({ AUTH_DEV_KEYS_DIR: path.join(dir, 'keys'), PUBLIC_BASE_URL: 'http://localhost:9999' }));
-    expect((await rejection(authenticate(bearer(await keys.mintToken({ userId: USER })), elsewhere))).status).toBe(401);
+  });
+
+  it('accepts a token minted for one port on a local server on another port (npm run token without PORT)', async () => {
+    const keysDir = path.join(dir, 'keys');
+    // What `npm run token` sees with no PORT set, against what `PORT=3917 npm start` or a tunnel sees.
+    const minted = await (await openDevKeys(loadConfig({ AUTH_DEV_KEYS_DIR: keysDir }))).mintToken({ userId: USER });
+    for (const env of [{ PORT: '3917' }, { PUBLIC_BASE_URL: 'https://tunnel.example' }]) {
+      const server = createVerifier(loadConfig({ AUTH_DEV_KEYS_DIR: keysDir, ...env }));
+      expect(await authenticate(bearer(minted), server)).toEqual({ userId: USER, role: 'authenticated' });
+    }
+    // The key is what is trusted: another key directory's token is refused on any port.
+    const other = await openDevKeys(loadConfig({ AUTH_DEV_KEYS_DIR: path.join(dir, 'other-keys'), PORT: '3917' }));
+    const err = await rejection(authenticate(bearer(await other.mintToken({ userId: USER })), createVerifier(local)));
+    expect(err.status).toBe(401);
+    // A token with the right key but another issuer is refused as well.
+    const stored = JSON.parse(await readFile(path.join(keysDir, 'signing-key.json'), 'utf8'));
+    const key = (await importJWK(stored, 'ES256')) as CryptoKey;
+    const wrongIssuer = await sign({ sub: USER, role: 'authenticated' }, { key, alg: 'ES256', kid: stored.kid, issuer: 'http://localhost:3000/auth/v1' });
+    expect((await rejection(authenticate(bearer(wrongIssuer), createVerifier(local)))).message).toContain('iss');
   });
 
   it('serves the public JWKS for the local server', async () => {

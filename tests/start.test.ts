@@ -13,10 +13,11 @@ import { freePort } from '../lib/db/embedded.js';
 import { readMp4Info } from '../lib/media/mp4.js';
 
 let child: ChildProcess | undefined;
+let second: ChildProcess | undefined;
 let dir: string | undefined;
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  for (const proc of [second, child]) if (proc && proc.exitCode === null) proc.kill('SIGKILL');
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -36,6 +37,17 @@ function waitFor(proc: ChildProcess, pattern: RegExp, output: { text: string }, 
   });
 }
 
+/** `npm run -s token` as a newcomer runs it: no PORT, whatever port the server listens on. */
+function runTokenScript(env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/token.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (out += d));
+    proc.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`token exited ${code}: ${out}`))));
+  });
+}
+
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -45,7 +57,7 @@ async function portOpen(port: number): Promise<boolean> {
 }
 
 describe('npm start', () => {
-  it('brings the local stack up, serves the curl flow end to end, and stops cleanly on SIGINT', { timeout: 120_000 }, async () => {
+  it('brings the local stack up, serves the curl flow end to end, and stops cleanly on SIGINT', { timeout: 180_000 }, async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'video-start-'));
     await chmod(dir, 0o755);
     const port = await freePort();
@@ -64,6 +76,7 @@ describe('npm start', () => {
         SUPABASE_URL: '',
         GEMINI_API_KEY: '',
         GOOGLE_API_KEY: '',
+        CRON_SECRET: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -73,6 +86,19 @@ describe('npm start', () => {
     const [, token] = await waitFor(child, /export TOKEN=(\S+)/, output, 60_000);
     const pgPort = Number(output.text.match(/embedded PostgreSQL \(.*, port (\d+)\)/)![1]);
     const base = `http://localhost:${port}`;
+    expect(output.text).toContain(`    curl -s ${base}/api/video/poll\n`);
+
+    // A malformed percent-escape in the path is the caller's 400 naming the segment, not a 500.
+    for (const [method, url] of [
+      ['GET', `${base}/api/video/jobs/%E0%A4%A`],
+      ['POST', `${base}/api/video/jobs/%zz/cancel`],
+    ] as const) {
+      const bad = await fetch(url, { method, headers: { authorization: `Bearer ${token}` } });
+      expect(bad.status).toBe(400);
+      const body = (await bad.json()) as { error: { code: string; message: string; fields: Record<string, string> } };
+      expect(body.error.code).toBe('invalid_request');
+      expect(body.error.fields).toEqual({ id: 'is not valid percent-encoding' });
+    }
 
     const created = await fetch(`${base}/api/video/generate`, {
       method: 'POST',
@@ -102,6 +128,44 @@ describe('npm start', () => {
     expect(video.headers.get('content-type')).toBe('video/mp4');
     const info = await readMp4Info(Buffer.from(await video.arrayBuffer()));
     expect(info.durationSeconds).toBeGreaterThan(3.5);
+
+    // A second server on another port, with CRON_SECRET, on the same database and dev keys: the
+    // banner's token from the first server and a token from `npm run token` (no PORT) both work.
+    const secret = `cron-${port}-secret`;
+    const port2 = await freePort();
+    const output2 = { text: '' };
+    second = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
+      env: {
+        ...process.env,
+        PORT: String(port2),
+        CRON_SECRET: secret,
+        DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`,
+        LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
+        AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
+        LOG_LEVEL: '',
+        SUPABASE_URL: '',
+        GEMINI_API_KEY: '',
+        GOOGLE_API_KEY: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    second.stdout!.on('data', (d) => (output2.text += d));
+    second.stderr!.on('data', (d) => (output2.text += d));
+    await waitFor(second, /export TOKEN=\S+[\s\S]*Try:[\s\S]*jobs\/<jobId>/, output2, 60_000);
+    const base2 = `http://localhost:${port2}`;
+    const { PORT: _port, ...withoutPort } = process.env;
+    const minted = await runTokenScript({ ...withoutPort, AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'), SUPABASE_URL: '' });
+    for (const bearer of [token!, minted]) {
+      const res = await fetch(`${base2}/api/video/jobs/${jobId}`, { headers: { authorization: `Bearer ${bearer}` } });
+      expect(res.status).toBe(200);
+    }
+    expect(output2.text).toContain(`    curl -s ${base2}/api/video/poll -H "authorization: Bearer $CRON_SECRET"\n`);
+    expect(output2.text).not.toContain(secret);
+    expect((await fetch(`${base2}/api/video/poll`)).status).toBe(401);
+    expect((await fetch(`${base2}/api/video/poll`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    const secondExited = new Promise<number | null>((resolve) => second!.on('exit', (code) => resolve(code)));
+    second.kill('SIGINT');
+    expect(await secondExited).toBe(0);
 
     expect(await portOpen(pgPort)).toBe(true);
     const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));

@@ -25,6 +25,12 @@ import { ConfigError, type Config } from '../config.js';
 /** The professor `npm start` and `npm run token` act as when no other user is named. */
 export const DEMO_PROFESSOR_ID = '00000000-0000-4000-8000-00000000d3a0';
 
+/**
+ * The issuer of development tokens. Not `<PUBLIC_BASE_URL>/auth/v1`: trust comes from the key file,
+ * and a token from `npm run token` must work whatever PORT or PUBLIC_BASE_URL `npm start` was given.
+ */
+export const DEV_ISSUER = 'urn:escalation-video:dev-auth';
+
 const ALG = 'ES256';
 const KEY_FILE = 'signing-key.json';
 
@@ -36,7 +42,7 @@ export interface MintOptions {
 }
 
 export interface DevKeys {
-  /** `<PUBLIC_BASE_URL>/auth/v1`, where Supabase would put its own issuer path. */
+  /** DEV_ISSUER, the same on every port. */
   issuer: string;
   /** The public key set, as served at `/auth/v1/.well-known/jwks.json`. */
   jwks: JSONWebKeySet;
@@ -113,7 +119,7 @@ async function readOrCreateKey(dir: string): Promise<{ privateKey: CryptoKey; pu
 export async function openDevKeys(config: Config): Promise<DevKeys> {
   assertLocalMode(config);
   const { privateKey, publicJwk, kid } = await readOrCreateKey(path.resolve(config.AUTH_DEV_KEYS_DIR));
-  const issuer = `${config.publicBaseUrl}/auth/v1`;
+  const issuer = DEV_ISSUER;
   const jwks: JSONWebKeySet = { keys: [publicJwk] };
   return {
     issuer,
@@ -139,7 +145,7 @@ const loaded = new Map<string, Promise<DevKeys>>();
 
 /** The development keys for this config, read once per process. */
 export function getDevKeys(config: Config): Promise<DevKeys> {
-  const cacheKey = `${path.resolve(config.AUTH_DEV_KEYS_DIR)}\n${config.publicBaseUrl}`;
+  const cacheKey = path.resolve(config.AUTH_DEV_KEYS_DIR);
   let keys = loaded.get(cacheKey);
   if (!keys) {
     keys = openDevKeys(config);

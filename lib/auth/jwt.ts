@@ -13,7 +13,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTV
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { getDevKeys } from './dev-keys.js';
+import { DEV_ISSUER, getDevKeys } from './dev-keys.js';
 
 export interface Caller {
   /** The Supabase user id (lower-case UUID); null for the service role, which acts for anyone. */
@@ -119,7 +119,7 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
       const base = `${config.SUPABASE_URL.replace(/\/$/, '')}/auth/v1`;
       return { keys: options.jwks ?? remoteJwks(`${base}/.well-known/jwks.json`), issuer: base };
     }
-    if (options.jwks) return { keys: options.jwks, issuer: `${config.publicBaseUrl}/auth/v1` };
+    if (options.jwks) return { keys: options.jwks, issuer: DEV_ISSUER };
     // Throws a ConfigError in production: without Supabase there is nobody to trust.
     const dev = await getDevKeys(config);
     return { keys: dev.getKey, issuer: dev.issuer };

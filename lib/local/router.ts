@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { errorResponse, httpError } from '../http/respond.js';
 
 type Handler = (request: Request) => Response | Promise<Response>;
 type Module = Partial<Record<string, Handler>> & { default?: { fetch?: Handler } };
@@ -51,6 +52,15 @@ function routeFor(apiDir: string, file: string): Route {
   };
 }
 
+/** A dynamic segment as the handler gets it; undefined when its percent-escapes are malformed. */
+function decodeSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function createApiRouter(apiDir: string): Promise<(request: Request) => Promise<Response | undefined>> {
   const routes = (await listFiles(apiDir)).map((f) => routeFor(apiDir, f)).sort((a, b) => Number(a.dynamic) - Number(b.dynamic));
   return async (request) => {
@@ -58,7 +68,12 @@ export async function createApiRouter(apiDir: string): Promise<(request: Request
     for (const route of routes) {
       const match = route.pattern.exec(url.pathname);
       if (!match) continue;
-      route.params.forEach((name, i) => url.searchParams.set(name, decodeURIComponent(match[i + 1]!)));
+      for (const [i, name] of route.params.entries()) {
+        const value = decodeSegment(match[i + 1]!);
+        // `%E0%A4%A` is the caller's mistake: a 400 naming the segment, not a 500 "URI malformed".
+        if (value === undefined) return errorResponse(httpError(400, 'invalid_request', `Invalid path: ${name}`, { [name]: 'is not valid percent-encoding' }));
+        url.searchParams.set(name, value);
+      }
       const mod = await route.load();
       const handler = mod[request.method] ?? mod.default?.fetch;
       if (!handler) {
