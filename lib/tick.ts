@@ -140,6 +140,7 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
    */
   async function work(task: TaskRow): Promise<{ recorded: Promise<void> }> {
     const began = Date.now();
+    const stepBegan = now();
     const kind = TASK_KINDS.get(task.kind);
     let outcome: TaskOutcome | 'abandoned';
     if (!kind) outcome = { type: 'failed', code: 'unknown_kind', message: `No module handles task kind ${task.kind}` };
@@ -164,7 +165,7 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
       return { recorded };
     }
     const final = outcome;
-    const recorded = applyWithRetry(task, final).then((applied) => {
+    const recorded = applyWithRetry(task, final, stepBegan).then((applied) => {
       counts[applied]++;
       if (applied === 'completed' && final.type === 'completed') counts.uploaded++;
       log(`task.${applied}`, { ...fields, ...('code' in final ? { code: final.code, error: final.message } : {}) });
@@ -172,11 +173,11 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
     return { recorded };
   }
 
-  async function applyWithRetry(task: TaskRow, outcome: TaskOutcome): Promise<Applied> {
+  async function applyWithRetry(task: TaskRow, outcome: TaskOutcome, began: Date): Promise<Applied> {
     // A lost write of a fresh operation name would cost a second paid operation: try hard.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await applyOutcome(db, task, outcome, { tickId, now: now(), config, ...(options.random ? { random: options.random } : {}) });
+        return await applyOutcome(db, task, outcome, { tickId, now: now(), began, config, ...(options.random ? { random: options.random } : {}) });
       } catch (err) {
         if (attempt >= 3) throw err;
         await sleep(100 * attempt);

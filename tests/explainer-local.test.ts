@@ -57,11 +57,13 @@ describe('a three-paragraph answer becomes one playable final cut with a poster'
 
     const steps: string[] = [];
     const progress: number[] = [];
+    const generating: number[] = [];
     for (let i = 0; i < 40; i++) {
       await runTick(services, { now: clock.now, linger: false, random: () => 0.5 });
       const job = await view(jobId);
       steps.push(job.currentStep);
       progress.push(job.progress);
+      for (const s of job.scenes) if (s.kind === 'veo_scene' && s.status === 'processing') generating.push(s.progress);
       if (job.status === 'completed' || job.status === 'failed') break;
       clock.advance(61_000);
     }
@@ -70,6 +72,10 @@ describe('a three-paragraph answer becomes one playable final cut with a poster'
     // Progress only ever grows, and reaches 100 at the end.
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.at(-1)).toBe(100);
+    // A scene being generated shows its own share of that progress, not 0.
+    expect(generating.length).toBeGreaterThan(0);
+    expect(Math.min(...generating)).toBeGreaterThan(0);
+    expect(Math.max(...generating)).toBeLessThan(100);
 
     const job = await view(jobId);
     expect(job).toMatchObject({ status: 'completed', error: null, kind: 'video' });
@@ -77,6 +83,11 @@ describe('a three-paragraph answer becomes one playable final cut with a poster'
     expect(job.posterUrl).toMatch(new RegExp(`/${jobId}/poster\\.jpg$`));
     const scenes = job.scenes.filter((s: { kind: string }) => s.kind === 'veo_scene');
     expect(scenes.map((s: { label: string }) => s.label)).toEqual(['Scene 1', 'Scene 2', 'Scene 3']);
+    // Every task says when work on it began, the final cut (done in one step) included.
+    for (const task of job.scenes) {
+      expect(task.startedAt, task.label).not.toBeNull();
+      expect(Date.parse(task.startedAt)).toBeLessThanOrEqual(Date.parse(task.completedAt));
+    }
     let sum = 0;
     for (const scene of scenes) sum += (await readMp4Info(await fetchBytes(scene.url))).durationSeconds;
 

@@ -88,6 +88,9 @@ describe('stills and keyframes (Imagen :predict on Vertex, generateContent image
       const job = await wired.readJob(jobId);
       expect(job.status).toBe('completed');
       expect(job.scenes.map((s: { label: string }) => s.label)).toEqual(['Keyframe 1', 'Keyframe 2', 'Scene 1', 'Scene 2', 'Final cut']);
+      // A scene's index is its storyboard index, whatever else comes before it in the job.
+      expect(job.scenes.map((s: { index: number }) => s.index)).toEqual([0, 1, 0, 1, 4]);
+      expect(job.storyboard.map((s: { index: number }) => s.index)).toEqual([0, 1]);
       const images = veo.images.slice(imagesBefore);
       expect(images).toHaveLength(2);
       expect(images.every((i) => i.backend === (backend === 'gemini' ? 'gemini' : 'vertex'))).toBe(true);

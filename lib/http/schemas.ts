@@ -33,7 +33,7 @@ export const generateResponseSchema = z
 
 export const sceneViewSchema = z
   .object({
-    index: z.number().int(),
+    index: z.number().int().meta({ description: 'The scene, still or variation the task works on (for a scene, its storyboard index); the task position for the final cut.' }),
     kind: z.string().meta({ description: 'veo_scene, imagen_still, render or variation.' }),
     label: z.string(),
     status: statusSchema,

@@ -36,6 +36,12 @@ function taskFraction(t: TaskProgress): number {
   return 0.1 + 0.8 * Math.min(1, t.polls / TYPICAL_POLLS);
 }
 
+/** One task's own progress, 0–100, on the same scale the job's progress adds up. */
+export function taskPercent(t: TaskProgress): number {
+  if (isActive(t)) return Math.round(taskFraction(t) * 100);
+  return t.status === STATUS.completed ? 100 : 0;
+}
+
 export function progressOf(jobStatus: Status, tasks: TaskProgress[]): number {
   if (jobStatus === STATUS.completed || jobStatus === STATUS.failed || jobStatus === STATUS.canceled) return 100;
   if (tasks.length === 0) return 0;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
-import { currentStepOf, progressOf, taskLabel, type TaskProgress } from './progress.js';
+import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
 import type { Status } from './states.js';
 
 const jobRowSchema = z.object({
@@ -58,12 +58,13 @@ const sceneRowSchema = z.object({
 });
 
 export interface SceneView {
+  /** The scene, still or variation it works on (storyboard[].index for a scene); the task's position for a final cut. */
   index: number;
   /** veo_scene, imagen_still, render or variation; `label` names it ("Scene 2", "Final cut"). */
   kind: string;
   label: string;
   status: Status;
-  /** 0–100: a running render or variation reports it from ffmpeg; others are 0 or 100. */
+  /** 0–100 on the job's own scale: a running render or variation reports it from ffmpeg, a Veo scene creeps with its polls. */
   progress: number;
   /** What a variation changed ("mirror, warm colour"); null otherwise. */
   description: string | null;
@@ -157,11 +158,11 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string):
       const p = progressInput[i]!;
       const active = t.status === 'pending' || t.status === 'processing';
       return {
-        index: t.position,
+        index: p.unit ?? t.position,
         kind: t.kind,
         label: taskLabel(t.kind, p.unit ?? t.position, typeof t.input.purpose === 'string' ? t.input.purpose : undefined),
         status: t.status as Status,
-        progress: active ? Math.round((p.fraction ?? 0) * 100) : t.status === 'completed' ? 100 : 0,
+        progress: taskPercent(p),
         description: t.output?.description ?? null,
         text: (typeof t.input.text === 'string' ? t.input.text : job.storyboard[p.unit ?? t.position]?.text) ?? null,
         url: await freshUrl(store, t.output?.objectPath, t.output?.url),

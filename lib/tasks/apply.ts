@@ -16,11 +16,13 @@ export type Applied = 'created' | 'polled' | 'completed' | 'failed' | 'retried' 
 interface ApplyOptions {
   tickId: string;
   now: Date;
+  /** When the step began: a task done in one step (a still, a cut) starts then. Defaults to `now`. */
+  began?: Date;
   config: Config;
   random?: () => number;
 }
 
-function patchFor(task: TaskRow, outcome: TaskOutcome, { now, config, random }: ApplyOptions) {
+function patchFor(task: TaskRow, outcome: TaskOutcome, { now, config, random, began = now }: ApplyOptions) {
   const backoff = { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
   switch (outcome.type) {
     case 'started':
@@ -40,28 +42,28 @@ function patchFor(task: TaskRow, outcome: TaskOutcome, { now, config, random }: 
     case 'completed':
       return {
         applied: 'completed' as const,
-        sql: `status = 'completed', output = $3, error = null, error_code = null, completed_at = $4`,
-        values: [JSON.stringify(outcome.output), now],
+        sql: `status = 'completed', output = $3, error = null, error_code = null, completed_at = $4, started_at = coalesce(started_at, $5)`,
+        values: [JSON.stringify(outcome.output), now, began],
       };
     case 'failed':
       return {
         applied: 'failed' as const,
-        sql: `status = 'failed', error_code = $3, error = $4, completed_at = $5`,
-        values: [outcome.code, outcome.message, now],
+        sql: `status = 'failed', error_code = $3, error = $4, completed_at = $5, started_at = coalesce(started_at, $6)`,
+        values: [outcome.code, outcome.message, now, began],
       };
     case 'retry': {
       const attempts = task.attempts + 1;
       if (attempts >= config.MAX_ATTEMPTS) {
         return {
           applied: 'failed' as const,
-          sql: `status = 'failed', attempts = $3, error_code = $4, error = $5, completed_at = $6`,
-          values: [attempts, outcome.code, `Gave up after ${attempts} attempts: ${outcome.message}`, now],
+          sql: `status = 'failed', attempts = $3, error_code = $4, error = $5, completed_at = $6, started_at = coalesce(started_at, $7)`,
+          values: [attempts, outcome.code, `Gave up after ${attempts} attempts: ${outcome.message}`, now, began],
         };
       }
       return {
         applied: 'retried' as const,
-        sql: `attempts = $3, error_code = $4, error = $5, next_check_at = $6`,
-        values: [attempts, outcome.code, outcome.message, nextCheckAt(now, task.attempts, backoff)],
+        sql: `attempts = $3, error_code = $4, error = $5, next_check_at = $6, started_at = coalesce(started_at, $7)`,
+        values: [attempts, outcome.code, outcome.message, nextCheckAt(now, task.attempts, backoff), began],
       };
     }
   }
