@@ -15,9 +15,10 @@ import {
   sceneViewSchema,
   statusSchema,
 } from './http/schemas.js';
+import { MAX_BODY_BYTES } from './http/body.js';
 import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.js';
 import { listQuerySchema } from './jobs/list.js';
-import { generateRequestSchema } from './jobs/request.js';
+import { generateRequestSchema, IGNORED_BY_KIND } from './jobs/request.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign.js';
 
 type Json = Record<string, unknown>;
@@ -45,8 +46,17 @@ function components(config: Config): Record<string, Json> {
   const out = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
   const schemas: Record<string, Json> = {};
   for (const [id, s] of Object.entries(out.schemas)) schemas[id] = clean(s as Json);
-  schemas.GenerateRequest = inputSchema(generateRequestSchema(config));
+  schemas.GenerateRequest = { ...inputSchema(generateRequestSchema(config)), description: kindRulesText() };
   return schemas;
+}
+
+/** The per-kind rules of lib/jobs/request.ts, which JSON Schema cannot express, in words. */
+function kindRulesText(): string {
+  const refused = Object.entries(IGNORED_BY_KIND).map(([kind, fields]) => `kind '${kind}' refuses ${fields.join(', ')}`);
+  return (
+    "`sourceJobId` is required when kind is 'variations'; `keyframes: true` only when kind is 'video'. " +
+    `A field a kind of job would ignore is a 400 naming it when sent (defaults do not count): ${refused.join('; ')}.`
+  );
 }
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Error') } } });
@@ -54,6 +64,26 @@ const errors = (codes: Record<number, string>) => Object.fromEntries(Object.entr
 const authErrors = { 401: 'Missing, invalid or expired access token (see WWW-Authenticate)', 503: 'Token signing keys unavailable' };
 const jobIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Job') } } });
+const bodyLimit = `Body over ${MAX_BODY_BYTES / 1024} KB`;
+
+/** Cancel and retry take no parameters: what readEmptyBody (lib/http/body.ts) accepts and refuses. */
+const emptyBody = {
+  required: false,
+  content: { 'application/json': { schema: { type: 'object', maxProperties: 0, description: 'No body, an empty body, or `{}`' } } },
+};
+const emptyBodyErrors = { 413: bodyLimit, 415: 'A non-empty body whose Content-Type is not application/json' };
+const notEmptyBody = 'a non-empty body that is not `{}` (invalid JSON, not an object, or with fields, each named in fields)';
+
+/** One poller tick; Vercel Cron sends GET, and POST does the same. */
+const pollOperation = (method: 'get' | 'post') => ({
+  operationId: method === 'get' ? 'poll' : 'pollPost',
+  summary: 'One poller tick (Vercel Cron)',
+  security: [{ cronSecret: [] }],
+  responses: {
+    200: { description: 'What the tick did', content: { 'application/json': { schema: { type: 'object' } } } },
+    ...errors({ 401: 'Wrong or missing CRON_SECRET', 503: 'CRON_SECRET is not set in production: the poller refuses to run open' }),
+  },
+});
 
 function queryParameters(schema: z.ZodObject): Json[] {
   return Object.entries(schema.shape).map(([name, field]) => ({
@@ -86,12 +116,17 @@ export function openApiDocument(config: Config): Json {
           requestBody: { required: true, content: { 'application/json': { schema: ref('GenerateRequest') } } },
           responses: {
             202: { description: 'Job created', headers: { Location: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref('GenerateResponse') } } },
-            200: { description: 'An earlier job returned: the escalation already had an active job, or an Idempotency-Key replay', content: { 'application/json': { schema: ref('GenerateResponse') } } },
+            200: {
+              description: 'An earlier job returned: the escalation already had an active job, or an Idempotency-Key replay',
+              headers: { Location: { schema: { type: 'string' } } },
+              content: { 'application/json': { schema: ref('GenerateResponse') } },
+            },
             ...errors({
-              400: 'Invalid body or Idempotency-Key (fields names each)',
+              400: "Invalid body or Idempotency-Key, a field the job's kind would ignore, or a professorId other than the escalation's (fields names each)",
               403: 'professorId names another professor',
-              404: 'Unknown escalationId',
-              413: 'Body over 64 KB',
+              404: 'Unknown escalationId or sourceJobId (or not yours)',
+              409: 'The sourceJobId job has no finished video yet (source_not_ready), or a request with this Idempotency-Key is still being processed',
+              413: bodyLimit,
               415: 'Content-Type is not application/json',
               422: 'Idempotency-Key already used with another body',
               429: 'Quota exceeded (see Retry-After)',
@@ -124,9 +159,16 @@ export function openApiDocument(config: Config): Json {
           operationId: 'cancelJob',
           summary: 'Stop a job; unfinished scenes become canceled. Idempotent.',
           parameters: [jobIdParam],
+          requestBody: emptyBody,
           responses: {
             200: jobResponse('The canceled job'),
-            ...errors({ 400: 'id is not a UUID, or a body was sent', 404: 'No such job (or not yours)', 409: 'The job already completed or failed', ...authErrors }),
+            ...errors({
+              400: `id is not a UUID, or ${notEmptyBody}`,
+              404: 'No such job (or not yours)',
+              409: 'The job already completed or failed',
+              ...emptyBodyErrors,
+              ...authErrors,
+            }),
           },
         },
       },
@@ -135,26 +177,21 @@ export function openApiDocument(config: Config): Json {
           operationId: 'retryJob',
           summary: 'Re-queue the failed (or timed-out) scenes of a finished job',
           parameters: [jobIdParam],
+          requestBody: emptyBody,
           responses: {
             202: jobResponse('The job, queued again'),
             ...errors({
-              400: 'id is not a UUID, or a body was sent',
+              400: `id is not a UUID, or ${notEmptyBody}`,
               404: 'No such job (or not yours)',
               409: 'Nothing failed, the job is still running, was canceled, or was superseded',
+              ...emptyBodyErrors,
               429: 'Too many active jobs (see Retry-After)',
               ...authErrors,
             }),
           },
         },
       },
-      '/api/video/poll': {
-        get: {
-          operationId: 'poll',
-          summary: 'One poller tick (Vercel Cron)',
-          security: [{ cronSecret: [] }],
-          responses: { 200: { description: 'What the tick did', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors({ 401: 'Wrong or missing CRON_SECRET' }) },
-        },
-      },
+      '/api/video/poll': { get: pollOperation('get'), post: pollOperation('post') },
       '/api/openapi.json': {
         get: { operationId: 'openapi', summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
       },

@@ -13,6 +13,7 @@ import { errorBodySchema } from '../lib/http/schemas.js';
 import { encodeCursor } from '../lib/jobs/list.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { dbFingerprint } from './support/api-helpers.js';
+import { testClock, tickUntilFinal } from './support/ticks.js';
 
 let app: TestApp;
 let jobId: string;
@@ -136,5 +137,53 @@ describe('generate: bad Idempotency-Key or webhookUrl → 400 naming it', () => 
     expect(rows[0]).toEqual({ webhook_url: urls[7]![1], response });
     const job = await app.call(getJob, 'GET', `/api/video/jobs/${res.json.jobId}?id=${res.json.jobId}`);
     expect(job.json.request.response).toBe(response);
+  });
+});
+
+describe('generate: a field the job kind would ignore → 400 naming it; defaults still apply', () => {
+  let sourceJobId: string;
+  beforeAll(async () => {
+    const source = await app.call(generate, 'POST', '/api/video/generate', { body: { response: 'A finished one-scene job to make variations of.', durationSeconds: 4, maxScenes: 1 } });
+    sourceJobId = source.json.jobId;
+    await tickUntilFinal(app.services, sourceJobId, testClock());
+  });
+  const response = 'Variations and stills take only some of the fields.';
+
+  it('the variations request of the report → 400 naming each video-only field, nothing recorded', async () => {
+    const body = { response: 'x', kind: 'variations', sourceJobId, variations: 2, aspectRatio: '9:16', durationSeconds: 4, maxScenes: 3, style: 'fun', negativePrompt: 'x' };
+    const before = await dbFingerprint(app.database.db);
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.json.error.fields).sort()).toEqual(['aspectRatio', 'durationSeconds', 'maxScenes', 'negativePrompt', 'style']);
+    expect(res.json.error.fields.aspectRatio).toMatch(/kind is 'variations'/);
+    expect(await dbFingerprint(app.database.db)).toEqual(before);
+  });
+
+  // Sent with its default value too: the field would still mean nothing for this job.
+  const variationsRefuse: Array<[string, unknown]> = [
+    ['style', 'calm'], ['aspectRatio', '16:9'], ['durationSeconds', 8], ['negativePrompt', 'blur'], ['maxScenes', 1], ['storyboard', 'model'], ['keyframes', true],
+  ];
+  for (const [field, value] of variationsRefuse) {
+    it(`kind 'variations' with ${field} → 400 naming it`, () =>
+      expectRefused(generate, 'POST', '/api/video/generate', { body: { response, kind: 'variations', sourceJobId, [field]: value } }, 400, field));
+  }
+  const imageRefuse: Array<[string, unknown]> = [['durationSeconds', 4], ['negativePrompt', 'blur'], ['variations', 2], ['variationSeed', 7], ['sourceJobId', '0f0e0d0c-0b0a-4998-8776-655443322110'], ['keyframes', true]];
+  for (const [field, value] of imageRefuse) {
+    it(`kind 'image' with ${field} → 400 naming it`, () => expectRefused(generate, 'POST', '/api/video/generate', { body: { response, kind: 'image', [field]: value } }, 400, field));
+  }
+
+  it("what a variations job uses is accepted, and the fields it ignores still get their defaults", async () => {
+    const body = { response, question: 'Why vary?', kind: 'variations', sourceJobId, variations: 2, variationSeed: 9 };
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body });
+    expect(res.status).toBe(202);
+    expect(res.json.scenes).toBe(2);
+    const job = await app.call(getJob, 'GET', `/api/video/jobs/${res.json.jobId}?id=${res.json.jobId}`);
+    expect(job.json.request).toMatchObject({ ...body, style: 'calm', aspectRatio: '16:9', storyboard: 'splitter', keyframes: false });
+  });
+
+  it('what an image job uses is accepted', async () => {
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response, kind: 'image', style: 'fun', aspectRatio: '9:16', maxScenes: 1, storyboard: 'splitter' } });
+    expect(res.status).toBe(202);
+    expect(res.json.scenes).toBe(1);
   });
 });

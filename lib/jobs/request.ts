@@ -11,13 +11,31 @@ export const STYLES = ['fun', 'calm', 'background'] as const;
 export const ASPECT_RATIOS = ['16:9', '9:16'] as const;
 export const JOB_KINDS = ['video', 'image', 'variations'] as const;
 
-/** Fields that only make sense for some kinds of job, each refused by name otherwise. */
-function jobKindRules(r: { kind: string; keyframes: boolean; variations?: number | undefined; sourceJobId?: string | undefined }, ctx: z.RefinementCtx): void {
+type JobKind = (typeof JOB_KINDS)[number];
+
+/**
+ * The fields each kind of job would ignore (lib/jobs/plan.ts): a variations job only cuts another
+ * job's finished video, so nothing about scenes applies; an image job makes stills, which have no
+ * length, no negative prompt and no variations. Sent anyway, such a field is refused by name
+ * rather than recorded on a job it does not describe.
+ */
+export const IGNORED_BY_KIND: Record<JobKind, readonly string[]> = {
+  video: ['sourceJobId'],
+  image: ['sourceJobId', 'variations', 'variationSeed', 'durationSeconds', 'negativePrompt'],
+  variations: ['style', 'aspectRatio', 'durationSeconds', 'negativePrompt', 'maxScenes', 'storyboard'],
+};
+
+/**
+ * Runs before defaults are filled in (see generateRequestSchema), so a field is "given" exactly
+ * when the caller sent it; `keyframes` keeps its schema default and is refused only when true.
+ */
+function jobKindRules(r: { kind: JobKind; keyframes: boolean; sourceJobId?: string | undefined } & Record<string, unknown>, ctx: z.RefinementCtx): void {
   const refuse = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
   if (r.kind === 'variations' && !r.sourceJobId) refuse('sourceJobId', "is required when kind is 'variations'");
-  if (r.kind !== 'variations' && r.sourceJobId) refuse('sourceJobId', "is only allowed when kind is 'variations'");
   if (r.kind !== 'video' && r.keyframes) refuse('keyframes', "is only allowed when kind is 'video'");
-  if (r.kind === 'image' && r.variations !== undefined) refuse('variations', "is not allowed when kind is 'image'");
+  for (const field of IGNORED_BY_KIND[r.kind]) {
+    if (r[field] !== undefined) refuse(field, `is not allowed when kind is '${r.kind}': such a job would ignore it`);
+  }
 }
 
 /** Text fields refuse NUL and other C0 controls (Postgres cannot store NUL; the rest is noise). */
@@ -29,37 +47,55 @@ const text = (max: number) =>
 
 export function generateRequestSchema(config: Config) {
   const durations = allowedDurations(config.VEO_MODEL);
-  const defaultDuration = Math.max(...durations);
-  return z.strictObject({
-    response: text(8000).refine((s) => s.trim().length > 0, 'must not be empty'),
-    question: text(4000).optional(),
-    escalationId: z.uuid('must be a UUID').optional(),
-    /** Service role only: the professor the job is created for. */
-    professorId: z.uuid('must be a UUID').optional(),
-    style: z.enum(STYLES).default('calm'),
-    aspectRatio: z.enum(ASPECT_RATIOS).default('16:9'),
-    durationSeconds: z
-      .number()
-      .int()
-      .refine((n) => durations.includes(n), `must be one of ${durations.join(', ')} for ${config.VEO_MODEL}`)
-      .default(defaultDuration),
-    negativePrompt: text(1000).optional(),
-    maxScenes: z.number().int().min(1).max(config.MAX_SCENES).default(Math.min(config.MAX_SCENES, 5)),
-    /** What the job makes: a stitched video, stills only, or variations of a finished video (lib/jobs/plan.ts). */
-    kind: z.enum(JOB_KINDS).default('video'),
-    /** Video jobs: a still per scene that becomes the scene's first frame. */
-    keyframes: z.boolean().default(false),
-    /** How many variations: of `sourceJobId` (kind 'variations'), or of this video's final cut. */
-    variations: z.number().int().min(1).max(config.MAX_VARIATIONS).optional(),
-    /** Kind 'variations': the caller's completed job whose final video is varied. */
-    sourceJobId: z.uuid('must be a UUID').optional(),
-    /** Makes a set of variations reproducible; random when omitted. */
-    variationSeed: z.number().int().min(0).max(0xffffffff).optional(),
-    /** 'model': a Gemini text model writes the storyboard (with a Google key), else the splitter. */
-    storyboard: z.enum(['splitter', 'model']).default('splitter'),
-    /** Where to POST the job on a terminal state (lib/webhooks). */
-    webhookUrl: webhookUrlSchema(config).optional(),
-  }).superRefine(jobKindRules);
+  // Some kinds refuse these fields, so they stay absent until jobKindRules has seen what was
+  // sent, then take these values; the document still shows each default.
+  const defaults = {
+    style: 'calm',
+    aspectRatio: '16:9',
+    durationSeconds: Math.max(...durations),
+    maxScenes: Math.min(config.MAX_SCENES, 5),
+    storyboard: 'splitter',
+  } as const;
+  return z
+    .strictObject({
+      response: text(8000).refine((s) => s.trim().length > 0, 'must not be empty'),
+      question: text(4000).optional(),
+      escalationId: z.uuid('must be a UUID').optional(),
+      /** Service role only: the professor the job is created for. */
+      professorId: z.uuid('must be a UUID').optional(),
+      style: z.enum(STYLES).optional().meta({ default: defaults.style }),
+      aspectRatio: z.enum(ASPECT_RATIOS).optional().meta({ default: defaults.aspectRatio }),
+      /** A literal set rather than a refine, so the OpenAPI document lists the very values accepted. */
+      durationSeconds: z
+        .literal(durations, { error: `must be one of ${durations.join(', ')} for ${config.VEO_MODEL}` })
+        .optional()
+        .meta({ default: defaults.durationSeconds, description: `Seconds per scene; ${config.VEO_MODEL} makes ${durations.join(', ')}.` }),
+      negativePrompt: text(1000).optional(),
+      maxScenes: z.number().int().min(1).max(config.MAX_SCENES).optional().meta({ default: defaults.maxScenes }),
+      /** What the job makes: a stitched video, stills only, or variations of a finished video (lib/jobs/plan.ts). */
+      kind: z.enum(JOB_KINDS).default('video'),
+      /** Video jobs: a still per scene that becomes the scene's first frame. */
+      keyframes: z.boolean().default(false),
+      /** How many variations: of `sourceJobId` (kind 'variations'), or of this video's final cut. */
+      variations: z.number().int().min(1).max(config.MAX_VARIATIONS).optional(),
+      /** Kind 'variations': the caller's completed job whose final video is varied. */
+      sourceJobId: z.uuid('must be a UUID').optional(),
+      /** Makes a set of variations reproducible; random when omitted. */
+      variationSeed: z.number().int().min(0).max(0xffffffff).optional(),
+      /** 'model': a Gemini text model writes the storyboard (with a Google key), else the splitter. */
+      storyboard: z.enum(['splitter', 'model']).optional().meta({ default: defaults.storyboard }),
+      /** Where to POST the job on a terminal state (lib/webhooks). */
+      webhookUrl: webhookUrlSchema(config).optional(),
+    })
+    .superRefine(jobKindRules)
+    .transform(({ style = defaults.style, aspectRatio = defaults.aspectRatio, durationSeconds = defaults.durationSeconds, maxScenes = defaults.maxScenes, storyboard = defaults.storyboard, ...rest }) => ({
+      ...rest,
+      style,
+      aspectRatio,
+      durationSeconds,
+      maxScenes,
+      storyboard,
+    }));
 }
 
 export type GenerateRequest = z.infer<ReturnType<typeof generateRequestSchema>>;

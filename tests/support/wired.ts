@@ -100,7 +100,9 @@ export async function startWired(
       return services;
     },
     async generateJob(body = {}) {
-      const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: SAMPLE_ANSWER, durationSeconds: 4, ...body } });
+      // A clip length is a video job's field; other kinds refuse it.
+      const video = body.kind === undefined || body.kind === 'video';
+      const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: SAMPLE_ANSWER, ...(video ? { durationSeconds: 4 } : {}), ...body } });
       expect(res.status).toBe(202);
       return res.json as { jobId: string; escalationId: string; scenes: number };
     },
