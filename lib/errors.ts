@@ -48,7 +48,9 @@ export function isRetryable(thrown: unknown): boolean {
   const err = coerceError(thrown);
   const status = statusOf(err);
   if (status !== undefined) return status === 408 || status === 429 || status >= 500;
-  // No HTTP status: a network failure, an abort or a timeout.
+  // Data that fails its schema fails it again: a stored task input this code cannot read.
+  if (err.name === 'ZodError') return false;
+  // No HTTP status: a network failure, an abort, a timeout, a dropped database connection.
   return true;
 }
 
