@@ -149,6 +149,31 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     expect(sceneObjects()[0]!.writes).toBe(1);
   });
 
+  it('a tick killed after the upload but before recording it: the next tick finishes the scene from the stored video', async () => {
+    const [victim] = await seedJobs(w.services, 1, { scenes: 1 });
+    await tick(); // create + the immediate first poll: not done yet
+    clock.advance(61_000);
+    // This tick's process dies while the video's URL is signed: the upload has landed, the outcome is never written.
+    const mortal = mortalDb(w.app.database.db);
+    const doomed = w.reconfigure({}, mortal.db);
+    const store = doomed.store;
+    const dying = runTick(
+      { ...doomed, store: { ...store, url: (path, ttl) => (mortal.kill(), store.url(path, ttl)) } },
+      { now: clock.now, random: () => 0.5, linger: false, tickId: 'dead-after-upload' },
+    );
+    await dying.catch(() => undefined);
+    w.reconfigure();
+    expect((await tasksOf(victim!))[0]).toMatchObject({ status: 'processing', locked_by: 'dead-after-upload', attempts: 0, transfer_started: true });
+    expect(sceneObjects().map((o) => o.writes)).toEqual([1]);
+
+    clock.advance(61_000); // past LEASE_SECONDS
+    await tick();
+    const [done] = await tasksOf(victim!);
+    expect(done).toMatchObject({ status: 'completed', locked_by: null, transfer_started: false });
+    expect(done.output).toMatchObject({ resumed: true, objectPath: expect.stringMatching(/scene-01\.mp4$/) });
+    expect(sceneObjects().map((o) => o.writes)).toEqual([1]);
+  });
+
   it('a tick aborted through its signal while a create is on the wire still records that operation', async () => {
     const [job] = await seedJobs(w.services, 1, { scenes: 1 });
     w.veo.setBehavior({ script: [{ route: 'create', delayMs: 250 }] });

@@ -2,7 +2,7 @@
  * Cancels a job: the job becomes `canceled`, every unfinished task `canceled`, the escalation
  * follows, and the job's webhook (if any) is enqueued, all in one transaction under the job row
  * lock. A tick working on one of its tasks at that moment loses: applyOutcome only writes tasks
- * that are still active, and the Veo scene step asks `jobIsActive` while its download opens and
+ * that are still active, and the Veo scene step asks `beginTransfer` while its download opens and
  * before anything is uploaded, so nothing more is stored. Canceling a canceled job changes nothing and succeeds.
  */
 import { withTransaction, type Db, type Queryable } from '../db/pool.js';
@@ -18,10 +18,21 @@ export interface CancelResult {
   alreadyCanceled: boolean;
 }
 
-/** Whether the job may still do work: the last check before anything is uploaded. */
-export async function jobIsActive(db: Queryable, jobId: string): Promise<boolean> {
-  const { rows } = await db.query<{ status: Status }>(`select status from video_jobs where id = $1`, [jobId]);
-  return rows[0] !== undefined && ACTIVE_STATUSES.includes(rows[0].status);
+/**
+ * The last check before a scene's video is uploaded, in one round trip: whether its job may still
+ * store anything, and whether an earlier attempt began this transfer and never recorded how it
+ * ended (`cutOff`: its upload may have landed). Marks the transfer as begun; applyOutcome clears it.
+ */
+export async function beginTransfer(db: Queryable, taskId: string): Promise<{ active: boolean; cutOff: boolean }> {
+  const { rows } = await db.query<{ status: Status; cut_off: boolean }>(
+    `update video_tasks t set transfer_started = true
+       from video_jobs j, (select transfer_started from video_tasks where id = $1) prior
+      where t.id = $1 and j.id = t.job_id
+     returning j.status, prior.transfer_started as cut_off`,
+    [taskId],
+  );
+  const row = rows[0];
+  return { active: row !== undefined && ACTIVE_STATUSES.includes(row.status), cutOff: row?.cut_off ?? false };
 }
 
 export async function cancelJob(db: Db, jobId: string, now: Date): Promise<CancelResult> {

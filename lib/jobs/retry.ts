@@ -43,7 +43,8 @@ export async function requeueForRetry(client: DbClient, jobId: string, now: Date
      update video_tasks
         set status = 'pending', provider = null, operation_name = null, attempts = 0, polls = 0,
             next_check_at = $2, locked_until = null, locked_by = null, output = null,
-            error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null
+            error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null,
+            transfer_started = false
       where id in (select id from rerun) and status <> 'pending'`,
     [jobId, now, RERUN_AFTER_RETRY],
   );

@@ -76,7 +76,7 @@ export async function applyOutcome(db: Db, task: TaskRow, outcome: TaskOutcome, 
     const job = await lockJob(client, task.job_id);
     const { rowCount } = await client.query(
       `update video_tasks
-          set ${patch.sql}, locked_until = null, locked_by = null
+          set ${patch.sql}, locked_until = null, locked_by = null, transfer_started = false
         where id = $1 and locked_by = $2 and status in ('pending', 'processing')`,
       [task.id, options.tickId, ...patch.values],
     );

@@ -5,7 +5,7 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { AppError, coerceError, isRetryable } from '../errors.js';
-import { jobIsActive } from '../jobs/cancel.js';
+import { beginTransfer } from '../jobs/cancel.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
 import { TASK_KIND } from '../jobs/states.js';
 import { guardVideoStream } from '../media/video-guard.js';
@@ -66,13 +66,12 @@ async function store(task: TaskRow, download: VideoDownload, ctx: TaskContext): 
 }
 
 /**
- * A retry can follow an attempt that stored the video but never recorded it (its tick was killed
- * or cut short after the upload). Finishing from the stored object then beats fetching the video
- * again, or giving up on a scene whose video is in fact stored. Uploads are all-or-nothing, so an
- * object at the scene's path is a whole video that passed the guard.
+ * An attempt can store the video and never record it (its tick was killed, ran out of time, or
+ * failed to write the outcome after the upload). Finishing from the stored object then beats
+ * fetching the video again, or giving up on a scene whose video is in fact stored. Uploads are
+ * all-or-nothing, so an object at the scene's path is a whole video that passed the guard.
  */
-async function storedEarlier(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome | undefined> {
-  if (task.attempts === 0) return undefined;
+async function finishFromStore(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome | undefined> {
   const { store: objects } = ctx.services;
   const path = sceneObjectPath(task.job_id, veoSceneInputSchema.parse(task.input).scene ?? task.position);
   if (!(await objects.exists(path))) return undefined;
@@ -81,7 +80,8 @@ async function storedEarlier(task: TaskRow, ctx: TaskContext): Promise<TaskOutco
 
 async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   if (!task.operation_name || !task.provider) return start(task, ctx);
-  const stored = await storedEarlier(task, ctx);
+  // A retry after a failed attempt looks in storage before asking Veo at all.
+  const stored = task.attempts > 0 ? await finishFromStore(task, ctx) : undefined;
   if (stored) return stored;
   const state = await ctx.services.providerFor(task.provider).getVideoOperation(task.operation_name, ctx.signal);
   if (!state.done) return { type: 'waiting' };
@@ -98,14 +98,21 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   opening.catch(() => undefined); // a failed open is handled where it is awaited, after the job check
   // Waited for, so a step never leaves a request running after it returns.
   const drop = () => opening.then((download) => void download.body.destroy(), () => undefined);
-  let active: boolean;
+  let transfer: Awaited<ReturnType<typeof beginTransfer>>;
   try {
-    active = await jobIsActive(ctx.services.db, task.job_id);
+    transfer = await beginTransfer(ctx.services.db, task.id);
+    if (transfer.active && transfer.cutOff && task.attempts === 0) {
+      const resumed = await finishFromStore(task, ctx);
+      if (resumed) {
+        await drop();
+        return resumed;
+      }
+    }
   } catch (thrown) {
     await drop();
     throw thrown;
   }
-  if (!active) {
+  if (!transfer.active) {
     await drop();
     return { type: 'failed', code: 'canceled', message: 'The job was canceled; the video was not stored' };
   }
