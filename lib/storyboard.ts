@@ -40,8 +40,23 @@ const CONTINUITY: Record<Style, string> = {
   background: 'Keep the same soft gradient palette and abstract shapes in every scene',
 };
 
+/**
+ * Markdown's marks are for a reader's eyes, not a video model's: headings, emphasis, inline code
+ * and links keep their words and lose their syntax. A fenced code block stays one piece (its blank
+ * lines do not split it) without its fences.
+ */
+function plainText(text: string): string {
+  return text
+    .replace(/^[ \t]*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n[ \t]*\1[ \t]*$/gm, (_, _fence: string, body: string) => body.replace(/\n[ \t]*\n/g, '\n'))
+    .replace(/^[ \t]*#{1,6}[ \t]+/gm, '')
+    .replace(/!?\[([^\]\n]+)\]\([^)\s]+\)/g, '$1')
+    .replace(/(\*\*|__)(?=\S)([^\n]*?\S)\1/g, '$2')
+    .replace(/(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g, '$1')
+    .replace(/`([^`\n]+)`/g, '$1');
+}
+
 function normalise(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[ \t\u00a0]+/g, ' ').trim();
+  return plainText(text.replace(/\r\n?/g, '\n')).replace(/[ \t\u00a0]+/g, ' ').trim();
 }
 
 /** A line opening with a bullet (`-`, `*`, `•`) or a list number (`1.`, `2)`). */
@@ -52,23 +67,56 @@ function paragraphs(text: string): string[] {
     // Each item of a list is a paragraph of its own, even without blank lines between items.
     .replace(LIST_ITEM, '\n\n')
     .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s*\n\s*/g, ' ').replace(/^[-*•\d.)\s]+(?=\S)/, '').trim())
+    // Only a real marker (a bullet or a list number, then a space): "2x + 3" and "1905 was" keep their numbers.
+    .map((p) => p.replace(/\s*\n\s*/g, ' ').replace(/^\s*(?:[-*•]|\d{1,3}[.)])\s+(?=\S)/, '').trim())
     .filter((p) => /[\p{L}\p{N}]/u.test(p));
 }
 
-/** Sentence ends in Latin and CJK/Devanagari/Arabic scripts. */
+/**
+ * Sentence ends: a full stop, question or exclamation mark (closing quotes and brackets kept with
+ * it) followed by a space, so "3.14", "i.e." and URLs stay whole; CJK marks need no space after.
+ */
 function sentences(text: string): string[] {
-  const parts = text.match(/[^.!?。！？।؟]+(?:[.!?。！？।؟]+|$)/gu) ?? [text];
+  const parts = text.split(/(?<=[.!?।؟]["'”’)\]]*)\s+|(?<=[。！？])/u);
   return parts.map((s) => s.trim()).filter((s) => /[\p{L}\p{N}]/u.test(s));
 }
 
-/** Splits on whitespace near `size`, or hard at `size` for scripts written without spaces. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const words = new Intl.Segmenter(undefined, { granularity: 'word' });
+
+/** The end of the last segment of `text` that ends at or before `max`. */
+function lastBoundary(segmenter: Intl.Segmenter, text: string, max: number): number {
+  let end = 0;
+  // A little context past `max` is all the boundary rules look at.
+  for (const { index, segment } of segmenter.segment(text.slice(0, max + 32))) {
+    if (index + segment.length > max) break;
+    end = index + segment.length;
+  }
+  return end;
+}
+
+/**
+ * Where to cut `text` so the first part holds at most `max` UTF-16 units: at a space in its
+ * second half, else at a word boundary (Thai, CJK), else between two characters. Never inside a
+ * surrogate pair, an accented letter or an emoji sequence: half a character is not text, and
+ * PostgreSQL refuses it in JSON.
+ */
+function cutPoint(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  const space = text.lastIndexOf(' ', max);
+  if (space > max / 2) return space;
+  const word = lastBoundary(words, text, max);
+  if (word > max / 2) return word;
+  // One character longer than `max` (absurd, but possible) is kept whole rather than split.
+  return lastBoundary(graphemes, text, max) || (graphemes.segment(text)[Symbol.iterator]().next().value?.segment.length ?? text.length);
+}
+
+/** Splits text into pieces of at most `size` units, at the best cut near each limit. */
 function chunks(text: string, size: number): string[] {
   const out: string[] = [];
   let rest = text;
   while (rest.length > size) {
-    const cut = rest.lastIndexOf(' ', size);
-    const at = cut > size / 2 ? cut : size;
+    const at = cutPoint(rest, size);
     out.push(rest.slice(0, at).trim());
     rest = rest.slice(at).trim();
   }
@@ -80,6 +128,7 @@ function chunks(text: string, size: number): string[] {
 function join(a: string, b: string): string {
   return /[。！？]$/.test(a) ? `${a}${b}` : `${a} ${b}`;
 }
+
 
 /** Merges pieces that are too short into their neighbour. */
 function mergeShort(pieces: string[]): string[] {
@@ -95,15 +144,36 @@ function mergeShort(pieces: string[]): string[] {
   return out;
 }
 
-/** Merges the shortest adjacent pair until there are at most `max` pieces. */
+/**
+ * Groups consecutive pieces into at most `max` scenes, making the longest scene as short as it
+ * can be: each scene's prompt has room for so much text, and an even split loses the least.
+ */
 function fitTo(pieces: string[], max: number): string[] {
-  const out = [...pieces];
-  while (out.length > max) {
-    let best = 0;
-    for (let i = 1; i < out.length - 1; i++) {
-      if (out[i]!.length + out[i + 1]!.length < out[best]!.length + out[best + 1]!.length) best = i;
+  const n = pieces.length;
+  if (n <= max) return pieces;
+  // cost[k][i]: the longest scene when the first i pieces make k scenes; from[k][i]: where the last starts.
+  const before = [0];
+  for (const piece of pieces) before.push(before.at(-1)! + piece.length + 1);
+  const span = (start: number, end: number) => before[end]! - before[start]! - 1;
+  const cost = Array.from({ length: max + 1 }, () => new Array<number>(n + 1).fill(Infinity));
+  const from = Array.from({ length: max + 1 }, () => new Array<number>(n + 1).fill(0));
+  cost[0]![0] = 0;
+  for (let k = 1; k <= max; k++) {
+    for (let i = k; i <= n; i++) {
+      for (let j = k - 1; j < i; j++) {
+        const c = Math.max(cost[k - 1]![j]!, span(j, i));
+        if (c < cost[k]![i]!) {
+          cost[k]![i] = c;
+          from[k]![i] = j;
+        }
+      }
     }
-    out.splice(best, 2, join(out[best]!, out[best + 1]!));
+  }
+  const out: string[] = [];
+  for (let k = max, i = n; k > 0; k--) {
+    const j = from[k]![i]!;
+    out.unshift(pieces.slice(j, i).reduce(join));
+    i = j;
   }
   return out;
 }
@@ -119,16 +189,33 @@ export function splitText(text: string, maxScenes: number): string[] {
   return fitTo(mergeShort(pieces), Math.max(1, maxScenes));
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+/** `text` shortened to at most `max` units at a word or character boundary, marked with "…". */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, cutPoint(text, max - 1)).trimEnd()}…`;
 }
 
-export function scenePrompt(text: string, index: number, total: number, options: StoryboardOptions): string {
-  // Subject first: Veo weighs the opening of a prompt most.
-  const topic = options.question ? ` The topic: ${clip(options.question.trim(), 200)}.` : '';
+function promptParts(index: number, total: number, options: StoryboardOptions, lead: string) {
+  const question = options.question?.trim();
+  // "Why do apples fall?" needs no full stop after it.
+  const topic = question ? ` The topic: ${clip(question, 200)}${/[.!?。！？]$/u.test(question) ? '' : '.'}` : '';
+  const head = `${lead ? `${lead}. ` : ''}Visualise: `;
   const tail = ` ${STYLE_LEAD[options.style]}. Scene ${index + 1} of ${total}.${topic} ${CONTINUITY[options.style]}.`;
-  const room = MAX_PROMPT_CHARS - tail.length - 'Visualise: '.length;
-  return `Visualise: ${clip(text, room)}${tail}`;
+  return { head, tail, room: MAX_PROMPT_CHARS - head.length - tail.length };
+}
+
+/**
+ * The prompt for one scene: its subject first (Veo weighs the opening most), then the style and
+ * continuity cues, which are never cut; a `lead` (a still's "one image, no motion") goes in front.
+ * Only the subject is shortened when the whole would not fit.
+ */
+export function scenePrompt(text: string, index: number, total: number, options: StoryboardOptions, lead = ''): string {
+  const { head, tail, room } = promptParts(index, total, options, lead);
+  return `${head}${clip(text, room)}${tail}`;
+}
+
+/** How much of a scene's text its prompt leaves out (0 when it fits). */
+export function promptShortfall(text: string, index: number, total: number, options: StoryboardOptions): number {
+  return Math.max(0, text.length - promptParts(index, total, options, '').room);
 }
 
 /** The storyboard for `text`; always at least one scene. */

@@ -11,7 +11,7 @@ import { tableCounts } from './support/db.js';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await createTestApp('generate');
+  app = await createTestApp('generate', { QUOTA_JOBS_PER_HOUR: '0', QUOTA_ACTIVE_JOBS: '0' });
 });
 afterAll(() => app.close());
 
@@ -64,6 +64,25 @@ describe('POST /api/video/generate refuses bad input and writes nothing', () => 
     expect(list.status).toBe(400);
     expect(Object.keys(list.json.error.fields).sort()).toEqual(['__proto__', 'toString']);
     expect(list.json.error.fields.toString).toBe('is not a known field');
+  });
+
+  it('an answer of emoji with no spaces is stored whole-charactered (202), half a character is a 400 naming response', async () => {
+    const moon = await app.call(generate, 'POST', '/api/video/generate', { body: { response: `x${'🌕'.repeat(400)} is the full moon`, maxScenes: 1 } });
+    expect(moon.status).toBe(202);
+    const half = await app.call(generate, 'POST', '/api/video/generate', { raw: '{"response":"the moon \\ud83c is bright"}', headers: { 'content-type': 'application/json' } });
+    expect(half.status).toBe(400);
+    expect(half.json.error.fields.response).toMatch(/half of a character/);
+  });
+
+  it('an answer longer than its scenes can carry says so in storyboardNote', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} explains one more idea about the water cycle in plenty of words.`).join('\n\n');
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: long, maxScenes: 1 } });
+    expect(res.status).toBe(202);
+    const { rows } = await app.database.db.query('select storyboard_note from video_jobs where id = $1', [res.json.jobId]);
+    expect(rows[0].storyboard_note).toMatch(/^The answer is longer than 1 clip prompt can hold: about \d+ of its \d+ characters reach no prompt/);
+    const short = await app.call(generate, 'POST', '/api/video/generate', { body: good });
+    const { rows: none } = await app.database.db.query('select storyboard_note from video_jobs where id = $1', [short.json.jobId]);
+    expect(none[0].storyboard_note).toBeNull();
   });
 
   it('a body over 64 KB → 413, nothing written', async () => {

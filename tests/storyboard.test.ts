@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildStoryboard, MAX_PROMPT_CHARS, splitText } from '../lib/storyboard.js';
+import { buildStoryboard, MAX_PROMPT_CHARS, promptShortfall, splitText } from '../lib/storyboard.js';
 
 const opts = { style: 'calm' as const, maxScenes: 5, durationSeconds: 8 };
 
@@ -125,5 +125,66 @@ describe('storyboard edge cases', () => {
     expect(scenes).toHaveLength(3);
     for (const s of scenes) expect(s.prompt.length).toBeLessThanOrEqual(MAX_PROMPT_CHARS);
     expect(scenes[2]!.prompt).toContain('Scene 3 of 3');
+  });
+});
+
+describe('storyboard text fidelity', () => {
+  const wellFormed = (s: string) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+
+  it('never cuts a character in half: emoji, rare CJK and accents survive hard cuts and clipping', () => {
+    for (const text of ['x' + '🌕'.repeat(400) + ' is the full moon', '𠀀𠀁'.repeat(500), 'x' + 'cafe\u0301'.repeat(150)]) {
+      const pieces = splitText(text, 10);
+      expect(pieces.every(wellFormed)).toBe(true);
+      expect(pieces.some((p) => /^\p{M}/u.test(p))).toBe(false);
+      for (const scene of buildStoryboard(text, { ...opts, maxScenes: 1 })) expect(wellFormed(scene.prompt)).toBe(true);
+    }
+  });
+
+  it('keeps numbers, signs and emphasis at the start of a paragraph; strips only real list markers', () => {
+    const text = '2x + 3 = 11 is the equation we solve today.\n\n1905 was the year of four great papers.\n\n-40 degrees is where both scales meet.\n\n1. Heat the water until it boils.';
+    expect(splitText(text, 5)).toEqual([
+      '2x + 3 = 11 is the equation we solve today.',
+      '1905 was the year of four great papers.',
+      '-40 degrees is where both scales meet.',
+      'Heat the water until it boils.',
+    ]);
+  });
+
+  it('splits sentences only at a full stop and a space: decimals, i.e. and URLs stay whole', () => {
+    const text = 'Pi is 3.14159, i.e. a little more than three. See https://en.wikipedia.org/wiki/Pi for more. "Is that all?" she asked.';
+    const pieces = splitText(text, 5);
+    expect(pieces.join(' ')).toBe(text);
+    expect(pieces.some((p) => p.includes('See https://en.wikipedia.org/wiki/Pi for more.'))).toBe(true);
+  });
+
+  it('Markdown marks go, their words stay; a fenced code block stays one scene', () => {
+    const text = '## Why the sky is blue\n\nLight is **scattered** by the *air*, see [this page](https://example.com/sky) and `rayleigh()`.\n\n```python\ndef fact(n):\n\n    return 1 if n <= 1 else n * fact(n - 1)\n```';
+    const pieces = splitText(text, 5);
+    expect(pieces[0]).toBe('Why the sky is blue Light is scattered by the air, see this page and rayleigh().');
+    expect(pieces.filter((p) => p.includes('def fact'))).toHaveLength(1);
+    expect(pieces.find((p) => p.includes('def fact'))).toContain('return 1 if n <= 1');
+  });
+
+  it('groups pieces evenly into the scenes allowed, keeping every word', () => {
+    const text = Array.from({ length: 28 }, (_, i) => `Paragraph ${i} explains one more idea in about as many words as the others do here.`).join('\n\n');
+    const pieces = splitText(text, 5);
+    expect(pieces).toHaveLength(5);
+    const lengths = pieces.map((p) => p.length);
+    expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThan(200);
+    for (let i = 0; i < 28; i++) expect(pieces.join(' ')).toContain(`Paragraph ${i} `);
+  });
+
+  it('a clipped prompt ends at a word, keeps its style cues, and says so through promptShortfall', () => {
+    const text = 'word '.repeat(600).trim();
+    const [scene] = buildStoryboard(text, { ...opts, maxScenes: 1 });
+    expect(scene!.prompt).toMatch(/word…/);
+    expect(scene!.prompt).toContain('Scene 1 of 1.');
+    expect(promptShortfall(scene!.text, 0, 1, { ...opts, maxScenes: 1 })).toBeGreaterThan(0);
+    expect(promptShortfall('short', 0, 1, opts)).toBe(0);
+  });
+
+  it('a question ending in a question mark gets no extra full stop', () => {
+    const [scene] = buildStoryboard('Gravity pulls the apple toward the centre of the earth.', { ...opts, question: 'Why do apples fall?' });
+    expect(scene!.prompt).toContain('The topic: Why do apples fall? ');
   });
 });

@@ -17,8 +17,7 @@ import { coerceError } from '../errors.js';
 import { httpError } from '../http/respond.js';
 import { log } from '../log.js';
 import { writeModelStoryboard } from '../providers/storyboard-model.js';
-import { allowedDurations } from '../providers/veo.js';
-import { buildStoryboard, MAX_PROMPT_CHARS, scenePrompt, type Scene } from '../storyboard.js';
+import { buildStoryboard, promptShortfall, scenePrompt, type Scene, type StoryboardOptions } from '../storyboard.js';
 import type { GenerateRequest } from './request.js';
 import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from './states.js';
 import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.js';
@@ -55,42 +54,54 @@ export const UNIT_COUNT_SQL = `(select count(*) from video_tasks t where t.job_i
   when '${JOB_KIND.image}' then '${TASK_KIND.imagenStill}' when '${JOB_KIND.variations}' then '${TASK_KIND.variation}'
   else '${TASK_KIND.veoScene}' end)::int`;
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+interface Board extends Pick<JobPlan, 'storyboard' | 'storyboardSource' | 'storyboardNote'> {
+  /** What each scene shows (its text, or the model's visual prompt): stills are prompted from it too. */
+  visuals: string[];
+  options: StoryboardOptions;
 }
 
-async function storyboardFor(request: GenerateRequest, config: Config): Promise<Pick<JobPlan, 'storyboard' | 'storyboardSource' | 'storyboardNote'>> {
-  const options = {
+/** Said on the job when the answer is longer than its scenes' prompts hold, rather than cut silently. */
+function shortfallNote(storyboard: Scene[], options: StoryboardOptions): string | null {
+  const lost = storyboard.reduce((n, s) => n + promptShortfall(s.text, s.index, storyboard.length, options), 0);
+  if (lost === 0) return null;
+  const total = storyboard.reduce((n, s) => n + s.text.length, 0);
+  return `The answer is longer than ${storyboard.length} clip prompt${storyboard.length === 1 ? '' : 's'} can hold: about ${lost} of its ${total} characters reach no prompt (more maxScenes, or a shorter answer, keeps them)`;
+}
+
+async function storyboardFor(request: GenerateRequest, config: Config): Promise<Board> {
+  const options: StoryboardOptions = {
     style: request.style,
     maxScenes: request.maxScenes,
     durationSeconds: request.durationSeconds,
     ...(request.question ? { question: request.question } : {}),
   };
-  const split = () => buildStoryboard(request.response, options);
-  if (request.storyboard !== 'model') return { storyboard: split(), storyboardSource: 'splitter', storyboardNote: null };
-  if (config.provider !== 'veo') {
-    const note = 'A model storyboard needs a Google key (and MOCK_MODE off); the deterministic splitter wrote this one';
-    return { storyboard: split(), storyboardSource: 'splitter', storyboardNote: note };
-  }
+  const split = (note: string | null = null): Board => {
+    const storyboard = buildStoryboard(request.response, options);
+    const said = [note, shortfallNote(storyboard, options)].filter(Boolean).join('. ');
+    return { storyboard, storyboardSource: 'splitter', storyboardNote: said || null, visuals: storyboard.map((s) => s.text), options };
+  };
+  if (request.storyboard !== 'model') return split();
+  if (config.provider !== 'veo') return split('A model storyboard needs a Google key (and MOCK_MODE off); the deterministic splitter wrote this one');
   try {
     const scenes = await writeModelStoryboard(config, {
       response: request.response,
       ...(request.question ? { question: request.question } : {}),
       style: request.style,
       maxScenes: request.maxScenes,
-      durations: allowedDurations(config.VEO_MODEL),
+      // The clip length is the caller's (or its default), not the model's to choose: it is what Veo bills.
+      durations: [request.durationSeconds],
     });
     const storyboard = scenes.map((s, index) => ({
       index,
       text: s.text,
       prompt: scenePrompt(s.visualPrompt, index, scenes.length, options),
-      durationSeconds: s.seconds,
+      durationSeconds: request.durationSeconds,
     }));
-    return { storyboard, storyboardSource: 'model', storyboardNote: null };
+    return { storyboard, storyboardSource: 'model', storyboardNote: null, visuals: scenes.map((s) => s.visualPrompt), options };
   } catch (thrown) {
     const reason = coerceError(thrown).message;
     log('storyboard_model_fallback', { error: reason });
-    return { storyboard: split(), storyboardSource: 'splitter', storyboardNote: `The model storyboard failed (${reason}); the deterministic splitter wrote this one` };
+    return split(`The model storyboard failed (${reason}); the deterministic splitter wrote this one`);
   }
 }
 
@@ -116,10 +127,11 @@ function variationTasks(count: number, seed: number, from: { sourceJobId: string
   });
 }
 
-function stillTask(scene: Scene, request: GenerateRequest, purpose: 'still' | 'keyframe'): PlannedTask {
-  const lead = purpose === 'keyframe' ? 'The opening frame of this scene, as one still image' : 'One still illustration, no motion';
+function stillTask(scene: Scene, board: Board, request: GenerateRequest, purpose: 'still' | 'keyframe'): PlannedTask {
+  const lead = purpose === 'keyframe' ? 'The opening frame of this scene, as one still image' : 'One still illustration';
   const input: ImagenStillInput = {
-    prompt: clip(`${lead}. ${scene.prompt}`, MAX_PROMPT_CHARS),
+    // The lead and the style cues are kept whole; only what the scene shows is shortened to fit.
+    prompt: scenePrompt(board.visuals[scene.index] ?? scene.text, scene.index, board.storyboard.length, board.options, lead),
     text: scene.text,
     aspectRatio: request.aspectRatio,
     scene: scene.index,
@@ -137,13 +149,14 @@ export async function planJob(request: GenerateRequest, config: Config, context:
     return { kind: JOB_KIND.variations, storyboard: [], tasks, scenes: count, storyboardSource: 'splitter', storyboardNote: null };
   }
 
-  const board = await storyboardFor(request, config);
+  const full = await storyboardFor(request, config);
+  const board = { storyboard: full.storyboard, storyboardSource: full.storyboardSource, storyboardNote: full.storyboardNote };
   const scenes = board.storyboard;
   if (request.kind === JOB_KIND.image) {
-    return { kind: JOB_KIND.image, ...board, tasks: scenes.map((s) => stillTask(s, request, 'still')), scenes: scenes.length };
+    return { kind: JOB_KIND.image, ...board, tasks: scenes.map((s) => stillTask(s, full, request, 'still')), scenes: scenes.length };
   }
 
-  const tasks: PlannedTask[] = request.keyframes ? scenes.map((s) => stillTask(s, request, 'keyframe')) : [];
+  const tasks: PlannedTask[] = request.keyframes ? scenes.map((s) => stillTask(s, full, request, 'keyframe')) : [];
   const firstScene = tasks.length;
   for (const scene of scenes) {
     const keyframe = request.keyframes ? { image: { position: scene.index }, waitsFor: [scene.index] } : {};

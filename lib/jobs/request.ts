@@ -43,7 +43,9 @@ const text = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(s), 'must not contain control characters');
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(s), 'must not contain control characters')
+    // JSON may spell half of a character ("\ud83c"); PostgreSQL refuses to store it in JSON.
+    .refine((s) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s), 'must not contain half of a character (an unpaired surrogate)');
 
 export function generateRequestSchema(config: Config) {
   const durations = allowedDurations(config.VEO_MODEL);
