@@ -6,12 +6,14 @@ import { errorResponse, json } from '../lib/http/respond.js';
 import { openApiDocument } from '../lib/openapi.js';
 import { services } from '../lib/services.js';
 
-let cached: { config: object; body: Record<string, unknown> } | undefined;
+let cached: { config: object; origin: string; body: Record<string, unknown> } | undefined;
 
-export async function GET(): Promise<Response> {
+export async function GET(request: Request): Promise<Response> {
   try {
     const { config } = services();
-    if (cached?.config !== config) cached = { config, body: openApiDocument(config) };
+    // The deployment's own address, not the local default: Vercel serves it under its domain.
+    const origin = new URL(request.url).origin;
+    if (cached?.config !== config || cached.origin !== origin) cached = { config, origin, body: openApiDocument(config, origin) };
     return json(cached.body, 200, { 'cache-control': 'public, max-age=300' });
   } catch (err) {
     return errorResponse(err);

@@ -130,6 +130,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Production runs on the real services or not at all. The local stand-ins would make fake videos
+ * and write to a folder a Vercel function cannot keep, so a missing variable there is an error
+ * naming it, never a quiet fallback.
+ */
+function assertProductionServices(e: Env, hasGoogle: boolean): void {
+  const missing: Array<[string, string]> = [];
+  if (!e.DATABASE_URL) missing.push(['DATABASE_URL', "Supabase's pooled connection string"]);
+  if (!e.SUPABASE_URL) missing.push(['SUPABASE_URL', 'Supabase Storage and Auth']);
+  if (!hasGoogle) missing.push(['GEMINI_API_KEY', 'Google Veo (or GOOGLE_API_KEY, or the Vertex AI variables)']);
+  if (e.MOCK_MODE) missing.push(['MOCK_MODE', 'must be false: the local stand-in makes placeholder videos']);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing.map(([name]) => name),
+      `Production (VERCEL_ENV=production) needs the real services: ${missing.map(([name, what]) => `${name} (${what})`).join('; ')}`,
+    );
+  }
+}
+
 /** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -161,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(['REQUEST_TIMEOUT_MS'], 'REQUEST_TIMEOUT_MS: must be at most half of TICK_MAX_DURATION_SECONDS');
   }
   const production = e.VERCEL_ENV === 'production';
+  if (production) assertProductionServices(e, hasGoogle);
   return {
     ...e,
     provider: hasGoogle && !e.MOCK_MODE ? 'veo' : 'local',

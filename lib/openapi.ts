@@ -94,7 +94,8 @@ function queryParameters(schema: z.ZodObject): Json[] {
   }));
 }
 
-export function openApiDocument(config: Config): Json {
+/** `origin`: where the document was fetched from; PUBLIC_BASE_URL, when set, wins. */
+export function openApiDocument(config: Config, origin = config.publicBaseUrl): Json {
   return {
     openapi: '3.1.0',
     info: {
@@ -105,7 +106,7 @@ export function openApiDocument(config: Config): Json {
         '`Authorization: Bearer <Supabase access token>`; a professor sees and acts on their own jobs only, the service role on anyone\'s. ' +
         'Errors always have the shape `{ error: { code, message, fields? } }`.',
     },
-    servers: [{ url: config.publicBaseUrl }],
+    servers: [{ url: config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? origin }],
     security: [{ supabaseAuth: [] }],
     paths: {
       '/api/video/generate': {

@@ -340,10 +340,12 @@ describe('local development keys (ES256 key file in a real temporary directory)'
     const keys = await getDevKeys(local);
     await expect(keys.mintToken({})).rejects.toThrow(/userId/);
     await expect(keys.mintToken({ userId: 'nope' })).rejects.toThrow(/UUID/);
-    await expect(openDevKeys(loadConfig({ VERCEL_ENV: 'production', AUTH_DEV_KEYS_DIR: dir }))).rejects.toBeInstanceOf(ConfigError);
+    // Production without Supabase does not even load: auth is never off, and never the dev keys.
+    expect(() => loadConfig({ VERCEL_ENV: 'production', AUTH_DEV_KEYS_DIR: dir })).toThrow(ConfigError);
     await expect(openDevKeys(supabaseConfig('http://127.0.0.1:9'))).rejects.toBeInstanceOf(ConfigError);
-    // In production without Supabase the verifier fails loudly as misconfigured; auth is never off.
-    const prod = createVerifier(loadConfig({ VERCEL_ENV: 'production', AUTH_DEV_KEYS_DIR: dir }));
+    await expect(openDevKeys({ ...local, production: true })).rejects.toBeInstanceOf(ConfigError);
+    // A production config that somehow lacks Supabase fails loudly as misconfigured.
+    const prod = createVerifier({ ...local, production: true });
     const response = errorResponse(await prod.verify(await keys.mintToken({ userId: USER })).catch((e: unknown) => e));
     expect(response.status).toBe(500);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('misconfigured');

@@ -55,6 +55,19 @@ describe('GET /api/openapi.json', () => {
     expect(doc.webhooks.jobFinished.post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/Job');
   });
 
+  it("names the server it was fetched from (a deployment's own domain), unless PUBLIC_BASE_URL says otherwise", async () => {
+    app.reconfigure({ PUBLIC_BASE_URL: '' });
+    try {
+      const deployed = await openapi(new Request('https://explainers.example.edu/api/openapi.json'));
+      expect(((await deployed.json()) as { servers: unknown }).servers).toEqual([{ url: 'https://explainers.example.edu' }]);
+      app.reconfigure({ PUBLIC_BASE_URL: 'https://api.example.edu/' });
+      const pinned = await openapi(new Request('https://explainers.example.edu/api/openapi.json'));
+      expect(((await pinned.json()) as { servers: unknown }).servers).toEqual([{ url: 'https://api.example.edu' }]);
+    } finally {
+      app.reconfigure();
+    }
+  });
+
   it('describes the request exactly as the handler validates it (strict, with the new fields)', async () => {
     const { components, paths } = (await app.call(openapi, 'GET', '/api/openapi.json')).json;
     const request = components.schemas.GenerateRequest;

@@ -4,6 +4,9 @@
  * and Realtime set them, inside transactions that are rolled back.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEMO_PROFESSOR_ID } from '../lib/auth/dev-keys.js';
 import { readMigrations } from '../lib/db/migrate.js';
 import type { DbClient } from '../lib/db/pool.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
@@ -99,6 +102,18 @@ describe('row level security (real PostgreSQL, migrated schema, authenticated/an
       (await c.query('select count(*)::int as n from video_tasks where job_id = $1', [seeded[BOB]!.job])).rows[0].n,
     );
     expect(byId).toBe(0);
+  });
+
+  it("supabase/seed.sql's escalation is the demo professor's, so a dashboard signed in as them sees it", async () => {
+    const seedSql = await readFile(path.join(import.meta.dirname, '..', 'supabase', 'seed.sql'), 'utf8');
+    const ids = await as('service_role', { role: 'service_role' }, async (c) => {
+      await c.query(seedSql);
+      // Then, in the same (rolled back) transaction, the demo professor's view of it.
+      await c.query('set local role authenticated');
+      await c.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(user(DEMO_PROFESSOR_ID))]);
+      return (await c.query<{ id: string }>('select id from escalations')).rows.map((r) => r.id);
+    });
+    expect(ids).toContain('00000000-0000-4000-8000-000000000001');
   });
 
   it('a signed-in role without a sub sees nothing', async () => {

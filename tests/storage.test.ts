@@ -299,6 +299,19 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     expect(await pattern(5)).toBe(first);
   });
 
+  it('the first upload into a project without the bucket creates it, private, and uploads go on into it', async () => {
+    const fresh = await startStorageWire({});
+    try {
+      const store = createSupabaseStore(configFor(fresh));
+      await store.put('jobs/j11/a.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
+      await store.put('jobs/j11/b.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
+      expect(fresh.buckets.get(BUCKET)).toMatchObject({ public: false });
+      expect([...fresh.objects.keys()].sort()).toEqual([`${BUCKET}/jobs/j11/a.mp4`, `${BUCKET}/jobs/j11/b.mp4`]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('ensureBucket creates a missing bucket (private unless STORAGE_PUBLIC_BUCKET) and is idempotent', async () => {
     const fresh = await startStorageWire();
     try {

@@ -52,3 +52,12 @@ describe('Vercel layout', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('Supabase layout', () => {
+  it("the bucket in supabase/config.toml accepts every content type the service stores", async () => {
+    const toml = await readFile(path.join(root, 'supabase', 'config.toml'), 'utf8');
+    const allowed = JSON.parse(/^allowed_mime_types = (\[.*\])$/m.exec(toml)![1]!) as string[];
+    // Clips, cuts and variations; posters; stills (lib/tasks/imagen-still.ts); manifests (lib/tasks/manifest.ts).
+    for (const type of ['video/mp4', 'image/jpeg', 'image/png', 'image/webp', 'application/json']) expect(allowed).toContain(type);
+  });
+});

@@ -145,6 +145,12 @@ const loaded = new Map<string, Promise<DevKeys>>();
 
 /** The development keys for this config, read once per process. */
 export function getDevKeys(config: Config): Promise<DevKeys> {
+  // Checked on every call, not only on the first load: the cache is keyed by folder alone.
+  try {
+    assertLocalMode(config);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const cacheKey = path.resolve(config.AUTH_DEV_KEYS_DIR);
   let keys = loaded.get(cacheKey);
   if (!keys) {

@@ -44,6 +44,13 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
   let opened: Promise<Bucket> | undefined;
   const open = () => (opened ??= createStorageClient(config, options).then((storage) => storage.from(config.SUPABASE_STORAGE_BUCKET)));
   const timeoutMs = config.REQUEST_TIMEOUT_MS;
+  // A fresh project has no bucket and `supabase db push` does not make one: the first upload of
+  // each instance makes sure it exists (one request per cold start; "already there" is success).
+  let ensured: Promise<unknown> | undefined;
+  const ensure = () => (ensured ??= ensureBucket(config, options).catch((err: unknown) => {
+    ensured = undefined;
+    throw err;
+  }));
 
   return {
     name: 'supabase',
@@ -51,6 +58,7 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
     async put(path, body, putOptions) {
       const bucket = await open();
       const key = objectKey(path);
+      await ensure();
       const started = Date.now();
       const bytes = await upload(bucket, key, body, putOptions, timeoutMs);
       log('storage_put', { store: 'supabase', path: key, bytes, ms: Date.now() - started });

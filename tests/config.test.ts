@@ -1,0 +1,45 @@
+/** The environment as loadConfig reads it: production runs on the real services or refuses to start, naming what is missing. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../lib/config.js';
+
+const PRODUCTION = {
+  VERCEL_ENV: 'production',
+  DATABASE_URL: 'postgres://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres',
+  SUPABASE_URL: 'https://ref.supabase.co',
+  SUPABASE_SERVICE_ROLE_KEY: 'service-role-key',
+  GEMINI_API_KEY: 'AIza-key',
+};
+
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig in production', () => {
+  it('with the real services named, runs on them', () => {
+    expect(loadConfig(PRODUCTION)).toMatchObject({ production: true, provider: 'veo', storage: 'supabase' });
+    const { GEMINI_API_KEY: _key, ...vertex } = PRODUCTION;
+    expect(loadConfig({ ...vertex, GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_CLOUD_PROJECT: 'p' })).toMatchObject({ provider: 'veo' });
+  });
+
+  it('never falls back to the local stand-ins: each missing service is named', () => {
+    for (const name of ['DATABASE_URL', 'GEMINI_API_KEY'] as const) {
+      const { [name]: _gone, ...env } = PRODUCTION;
+      expect(refusal(env).variables).toEqual([name]);
+    }
+    const { SUPABASE_URL: _u, SUPABASE_SERVICE_ROLE_KEY: _k, ...noSupabase } = PRODUCTION;
+    expect(refusal(noSupabase).variables).toEqual(['SUPABASE_URL']);
+    expect(refusal({ ...PRODUCTION, MOCK_MODE: 'true' }).variables).toEqual(['MOCK_MODE']);
+    expect(refusal({ VERCEL_ENV: 'production' }).message).toMatch(/DATABASE_URL .*SUPABASE_URL .*GEMINI_API_KEY/);
+  });
+
+  it('outside production the stand-ins are the default', () => {
+    expect(loadConfig({})).toMatchObject({ production: false, provider: 'local', storage: 'local' });
+    expect(loadConfig({ VERCEL_ENV: 'preview' })).toMatchObject({ production: false });
+  });
+});
