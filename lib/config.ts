@@ -55,7 +55,8 @@ export const envSchema = z.object({
   GEMINI_IMAGE_MODEL: z.string().default('gemini-2.5-flash-image'),
   /** The text model that may write a storyboard (`storyboard: 'model'`), and how long the request waits for it. */
   STORYBOARD_MODEL: z.string().default('gemini-2.5-flash'),
-  STORYBOARD_TIMEOUT_MS: int(8000, 500, 30_000),
+  // The model storyboard runs inside the generate request, whose maxDuration (vercel.json) is 15 s.
+  STORYBOARD_TIMEOUT_MS: int(8000, 500, 12_000),
   MAX_VARIATIONS: int(6, 1, 20),
   MOCK_MODE: bool(false),
   VIDEO_GENERATION_ENABLED: bool(true),
@@ -120,6 +121,11 @@ export interface Config extends Env {
   storage: 'supabase' | 'local';
   publicBaseUrl: string;
   googleApiKey?: string;
+  /**
+   * Deployed on Vercel, production or preview: real services only, and the strict rules (a cron
+   * secret, public webhook receivers, Supabase Auth). A preview has a public URL and the same
+   * read-only filesystem, so it gets no looser rules than production.
+   */
   production: boolean;
 }
 
@@ -144,7 +150,7 @@ function assertProductionServices(e: Env, hasGoogle: boolean): void {
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map(([name]) => name),
-      `Production (VERCEL_ENV=production) needs the real services: ${missing.map(([name, what]) => `${name} (${what})`).join('; ')}`,
+      `A Vercel deployment (VERCEL_ENV=${e.VERCEL_ENV}) needs the real services: ${missing.map(([name, what]) => `${name} (${what})`).join('; ')}`,
     );
   }
 }
@@ -179,7 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.REQUEST_TIMEOUT_MS > e.TICK_MAX_DURATION_SECONDS * 500) {
     throw new ConfigError(['REQUEST_TIMEOUT_MS'], 'REQUEST_TIMEOUT_MS: must be at most half of TICK_MAX_DURATION_SECONDS');
   }
-  const production = e.VERCEL_ENV === 'production';
+  const production = e.VERCEL_ENV === 'production' || e.VERCEL_ENV === 'preview';
   if (production) assertProductionServices(e, hasGoogle);
   return {
     ...e,

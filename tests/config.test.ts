@@ -1,4 +1,6 @@
 /** The environment as loadConfig reads it: production runs on the real services or refuses to start, naming what is missing. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../lib/config.js';
 
@@ -38,8 +40,17 @@ describe('loadConfig in production', () => {
     expect(refusal({ VERCEL_ENV: 'production' }).message).toMatch(/DATABASE_URL .*SUPABASE_URL .*GEMINI_API_KEY/);
   });
 
-  it('outside production the stand-ins are the default', () => {
+  it('a preview deployment is held to the same rules; `vercel dev` and no VERCEL_ENV run the stand-ins', () => {
+    expect(refusal({ VERCEL_ENV: 'preview' }).variables).toEqual(['DATABASE_URL', 'SUPABASE_URL', 'GEMINI_API_KEY']);
+    expect(loadConfig({ ...PRODUCTION, VERCEL_ENV: 'preview' })).toMatchObject({ production: true });
+    expect(loadConfig({ VERCEL_ENV: 'development' })).toMatchObject({ production: false, provider: 'local', storage: 'local' });
     expect(loadConfig({})).toMatchObject({ production: false, provider: 'local', storage: 'local' });
-    expect(loadConfig({ VERCEL_ENV: 'preview' })).toMatchObject({ production: false });
+  });
+
+  it('the model storyboard cannot be given longer than the generate function may run', async () => {
+    const vercel = JSON.parse(await readFile(path.join(import.meta.dirname, '..', 'vercel.json'), 'utf8')) as { functions: Record<string, { maxDuration: number }> };
+    const generateMs = vercel.functions['api/video/generate.ts']!.maxDuration * 1000;
+    expect(refusal({ STORYBOARD_TIMEOUT_MS: String(generateMs) }).variables).toEqual(['STORYBOARD_TIMEOUT_MS']);
+    expect(loadConfig({ STORYBOARD_TIMEOUT_MS: String(generateMs - 3000) }).STORYBOARD_TIMEOUT_MS).toBe(generateMs - 3000);
   });
 });

@@ -79,6 +79,15 @@ describe('migrations', () => {
     expect(rows.map((r) => r.constraint)).toEqual([]);
   });
 
+  it("every function in public fixes its search_path (Supabase's linter: function_search_path_mutable)", async () => {
+    const { rows } = await db.query<{ fn: string }>(`
+      select p.proname as fn from pg_proc p
+       where p.pronamespace = 'public'::regnamespace
+         and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) c where c like 'search_path=%')
+       order by 1`);
+    expect(rows.map((r) => r.fn)).toEqual([]);
+  });
+
   it('state columns only accept the states the code knows', async () => {
     await expect(db.query(`insert into escalations (response, video_generation_status) values ('x', 'weird')`)).rejects.toThrow(/check constraint/);
   });
