@@ -165,6 +165,31 @@ describe('row level security (real PostgreSQL, migrated schema, authenticated/an
     expect(all.tasks).toBe(6);
   });
 
+  it("where Supabase Storage exists, a professor may read (and so sign) their own jobs' files and no one else's", async () => {
+    const policy = (await readMigrations()).find((m) => m.name === 'storage_read_own_files')!;
+    const client = await t.db.connect();
+    try {
+      await client.query('begin');
+      // Supabase's storage.objects, reduced to what the policy reads; RLS on, as Supabase has it.
+      await client.query(`create schema storage; create table storage.objects (id serial primary key, bucket_id text not null, name text not null);
+        alter table storage.objects enable row level security; grant usage on schema storage to authenticated; grant select on storage.objects to authenticated`);
+      await client.query(policy.sql);
+      await client.query(policy.sql);
+      const files = [`${seeded[ALICE]!.job}/final.mp4`, `${seeded[ALICE]!.job}/scene-01.mp4`, `${seeded[BOB]!.job}/final.mp4`, 'not-a-job/x.mp4', 'loose.txt'];
+      await client.query(`insert into storage.objects (bucket_id, name) select 'explainer-videos', unnest($1::text[])`, [files]);
+      await client.query('set local role authenticated');
+      const seen = async (sub: string) => {
+        await client.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify(user(sub))]);
+        return (await client.query<{ name: string }>('select name from storage.objects order by name')).rows.map((r) => r.name);
+      };
+      expect(await seen(ALICE)).toEqual([files[0], files[1]].sort());
+      expect(await seen(BOB)).toEqual([files[2]]);
+    } finally {
+      await client.query('rollback').catch(() => {});
+      client.release();
+    }
+  });
+
   it('adds the watched tables to supabase_realtime when that publication exists, idempotently', async () => {
     const rls = (await readMigrations()).find((m) => m.name === 'row_level_security')!;
     const published = async () =>
