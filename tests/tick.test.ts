@@ -7,6 +7,7 @@ import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beginTransfer } from '../lib/jobs/cancel.js';
 import { releaseLeases } from '../lib/tasks/apply.js';
 import { claimDue } from '../lib/tasks/claim.js';
 import { TASK_COLUMNS } from '../lib/tasks/types.js';
@@ -149,29 +150,63 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     expect(sceneObjects()[0]!.writes).toBe(1);
   });
 
-  it('a tick killed after the upload but before recording it: the next tick finishes the scene from the stored video', async () => {
+  /** A scene whose tick dies after its upload landed, while the URL is signed: the outcome is never written. */
+  async function killAfterUpload(): Promise<string> {
     const [victim] = await seedJobs(w.services, 1, { scenes: 1 });
     await tick(); // create + the immediate first poll: not done yet
     clock.advance(61_000);
-    // This tick's process dies while the video's URL is signed: the upload has landed, the outcome is never written.
     const mortal = mortalDb(w.app.database.db);
     const doomed = w.reconfigure({}, mortal.db);
     const store = doomed.store;
-    const dying = runTick(
+    await runTick(
       { ...doomed, store: { ...store, url: (path, ttl) => (mortal.kill(), store.url(path, ttl)) } },
       { now: clock.now, random: () => 0.5, linger: false, tickId: 'dead-after-upload' },
-    );
-    await dying.catch(() => undefined);
+    ).catch(() => undefined);
     w.reconfigure();
     expect((await tasksOf(victim!))[0]).toMatchObject({ status: 'processing', locked_by: 'dead-after-upload', attempts: 0, transfer_started: true });
     expect(sceneObjects().map((o) => o.writes)).toEqual([1]);
-
     clock.advance(61_000); // past LEASE_SECONDS
+    return victim!;
+  }
+
+  it('a tick killed after the upload but before recording it: the next tick finishes the scene from the stored video', async () => {
+    const victim = await killAfterUpload();
     await tick();
-    const [done] = await tasksOf(victim!);
+    const [done] = await tasksOf(victim);
     expect(done).toMatchObject({ status: 'completed', locked_by: null, transfer_started: false });
     expect(done.output).toMatchObject({ resumed: true, objectPath: expect.stringMatching(/scene-01\.mp4$/) });
     expect(sceneObjects().map((o) => o.writes)).toEqual([1]);
+  });
+
+  it('…and when Veo has forgotten the operation by then (404), the stored video still finishes the scene', async () => {
+    const victim = await killAfterUpload();
+    w.veo.setBehavior({ script: [{ route: 'poll', status: 404 }] });
+    await tick();
+    const [done] = await tasksOf(victim);
+    expect(done).toMatchObject({ status: 'completed', transfer_started: false });
+    expect(done.output).toMatchObject({ resumed: true });
+    expect(sceneObjects().map((o) => o.writes)).toEqual([1]);
+  });
+
+  it('a cancel committing while the scene marks its transfer wins: nothing is reported active', async () => {
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    const db = w.services.db;
+    const [task] = await tasksOf(job!);
+    await db.query(`update video_tasks set status = 'processing', locked_by = 'marking', locked_until = now() + interval '1 minute' where id = $1`, [task.id]);
+    const canceler = await db.connect();
+    try {
+      await canceler.query('begin');
+      await canceler.query('select 1 from video_jobs where id = $1 for update', [job]);
+      await canceler.query(`update video_tasks set status = 'canceled', locked_by = null, locked_until = null where job_id = $1`, [job]);
+      await canceler.query(`update video_jobs set status = 'canceled' where id = $1`, [job]);
+      const marking = beginTransfer(db, task.id, 'marking');
+      await new Promise((r) => setTimeout(r, 100));
+      await canceler.query('commit');
+      expect(await marking).toEqual({ active: false, cutOff: false });
+    } finally {
+      canceler.release();
+    }
+    expect((await tasksOf(job!))[0]).toMatchObject({ status: 'canceled', transfer_started: false });
   });
 
   it('a tick aborted through its signal while a create is on the wire still records that operation', async () => {

@@ -5,11 +5,11 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { AppError, coerceError, isRetryable } from '../errors.js';
-import { beginTransfer } from '../jobs/cancel.js';
+import { beginTransfer, transferWasCutOff } from '../jobs/cancel.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
 import { TASK_KIND } from '../jobs/states.js';
 import { guardVideoStream } from '../media/video-guard.js';
-import type { VideoDownload } from '../providers/types.js';
+import type { VideoDownload, VideoProvider } from '../providers/types.js';
 import { sceneFrames } from './scene-frames.js';
 import { TooLateToStart, type TaskContext, type TaskKind, type TaskOutcome, type TaskRow } from './types.js';
 
@@ -83,7 +83,18 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   // A retry after a failed attempt looks in storage before asking Veo at all.
   const stored = task.attempts > 0 ? await finishFromStore(task, ctx) : undefined;
   if (stored) return stored;
-  const state = await ctx.services.providerFor(task.provider).getVideoOperation(task.operation_name, ctx.signal);
+  let state: Awaited<ReturnType<VideoProvider['getVideoOperation']>>;
+  try {
+    state = await ctx.services.providerFor(task.provider).getVideoOperation(task.operation_name, ctx.signal);
+  } catch (thrown) {
+    // Veo forgets an operation after two days. If an earlier attempt stored its video before
+    // being cut off, that video is the scene's; otherwise the error stands.
+    if (!isRetryable(thrown) && task.attempts === 0 && (await transferWasCutOff(ctx.services.db, task.id))) {
+      const stored = await finishFromStore(task, ctx);
+      if (stored) return stored;
+    }
+    throw thrown;
+  }
   if (!state.done) return { type: 'waiting' };
   if ('failure' in state) return { type: 'failed', code: state.failure.code, message: state.failure.message };
   // A job canceled while this step ran gets nothing more stored (applyOutcome would discard it
@@ -100,7 +111,7 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const drop = () => opening.then((download) => void download.body.destroy(), () => undefined);
   let transfer: Awaited<ReturnType<typeof beginTransfer>>;
   try {
-    transfer = await beginTransfer(ctx.services.db, task.id);
+    transfer = await beginTransfer(ctx.services.db, task.id, task.locked_by ?? '');
     if (transfer.active && transfer.cutOff && task.attempts === 0) {
       const resumed = await finishFromStore(task, ctx);
       if (resumed) {
