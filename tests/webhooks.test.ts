@@ -262,7 +262,24 @@ describe('delivery from the tick', () => {
     await deliverWebhooks(app.services, { tickId: 'after-retry', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
     const [delivery] = await deliveries(blocked);
     expect(received.filter((r) => r.headers['x-webhook-id'] === delivery.id)).toEqual([]);
-    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'failed', last_error: expect.stringMatching(/^superseded: the job is (pending|processing) now/) }]);
+    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'failed', last_error: expect.stringMatching(/^superseded: the job was retried/) }]);
+  });
+
+  it('a job.failed superseded by a retry stays unsent even when the job fails again: only the new event goes out', async () => {
+    const blocked = await createWithHook('This too is [[blocked]] by the stand-in.');
+    const clock = testClock();
+    await tickUntilFinal(app.services, blocked, clock);
+    replies = [500];
+    await deliverWebhooks(app.services, { tickId: 'first-failure', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+    expect((await app.call(retry, 'POST', `/api/video/jobs/${blocked}/retry?id=${blocked}`)).status).toBe(202);
+    await tickUntilFinal(app.services, blocked, clock);
+    received.length = 0;
+    clock.advance(3_600_000);
+    await deliverWebhooks(app.services, { tickId: 'after-second-failure', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+    const [old, fresh] = await deliveries(blocked);
+    expect(old).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/^superseded/) });
+    expect(fresh).toMatchObject({ event: 'job.failed', status: 'delivered' });
+    expect(received.filter((r) => [old.id, fresh.id].includes(r.headers['x-webhook-id'])).map((r) => r.headers['x-webhook-id'])).toEqual([fresh.id]);
   });
 
   it('a hanging receiver costs one timeout and never holds up task work in the same tick', async () => {

@@ -75,6 +75,13 @@ export async function retryJob(db: Db, config: Config, caller: Caller, jobId: st
       `update video_jobs set deadline_at = greatest(deadline_at, $2), completed_at = null where id = $1`,
       [jobId, addMinutes(now, config.JOB_DEADLINE_MINUTES)],
     );
+    // An event of the outcome being retried that is still waiting to go out would describe a job
+    // that is running again; the job announces its new ending when it has one.
+    await client.query(
+      `update webhook_deliveries set status = 'failed', last_error = 'superseded: the job was retried before this was delivered'
+        where job_id = $1 and status = 'pending' and (locked_until is null or locked_until < $2)`,
+      [jobId, now],
+    );
     const status = await syncJob(client, jobId, now);
     return { status, requeued };
   });
