@@ -40,23 +40,28 @@ const CONTINUITY: Record<Style, string> = {
   background: 'Keep the same soft gradient palette and abstract shapes in every scene',
 };
 
+/** A fenced code block set aside while the rest is cleaned: NUL never occurs in an answer (refused). */
+const CODE_SLOT = /\u0000(\d+)\u0000/g;
+
 /**
  * Markdown's marks are for a reader's eyes, not a video model's: headings, emphasis, inline code
- * and links keep their words and lose their syntax. A fenced code block stays one piece (its blank
- * lines do not split it) without its fences.
+ * and links keep their words and lose their syntax. A fenced code block is set aside first (its
+ * `#`, `-` and `**` are code, not Markdown) and comes back as one piece, without its fences.
  */
-function plainText(text: string): string {
-  return text
-    .replace(/^[ \t]*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n[ \t]*\1[ \t]*$/gm, (_, _fence: string, body: string) => body.replace(/\n[ \t]*\n/g, '\n'))
+function plainText(text: string): { text: string; code: string[] } {
+  const code: string[] = [];
+  const marked = text.replace(/^[ \t]*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n[ \t]*\1[ \t]*$/gm, (_, _fence: string, body: string) => {
+    code.push(body.replace(/\s+/g, ' ').trim());
+    return `\u0000${code.length - 1}\u0000`;
+  });
+  const plain = marked
     .replace(/^[ \t]*#{1,6}[ \t]+/gm, '')
     .replace(/!?\[([^\]\n]+)\]\([^)\s]+\)/g, '$1')
-    .replace(/(\*\*|__)(?=\S)([^\n]*?\S)\1/g, '$2')
+    // Not inside a word: "x**2 + y**2" is arithmetic, not bold.
+    .replace(/(?<![\w*])(\*\*|__)(?=\S)([^\n]*?\S)\1(?![\w*])/g, '$2')
     .replace(/(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g, '$1')
     .replace(/`([^`\n]+)`/g, '$1');
-}
-
-function normalise(text: string): string {
-  return plainText(text.replace(/\r\n?/g, '\n')).replace(/[ \t\u00a0]+/g, ' ').trim();
+  return { text: plain, code };
 }
 
 /** A line opening with a bullet (`-`, `*`, `•`) or a list number (`1.`, `2)`). */
@@ -107,8 +112,10 @@ function cutPoint(text: string, max: number): number {
   if (space > max / 2) return space;
   const word = lastBoundary(words, text, max);
   if (word > max / 2) return word;
-  // One character longer than `max` (absurd, but possible) is kept whole rather than split.
-  return lastBoundary(graphemes, text, max) || (graphemes.segment(text)[Symbol.iterator]().next().value?.segment.length ?? text.length);
+  const grapheme = lastBoundary(graphemes, text, max);
+  if (grapheme > 0) return grapheme;
+  // One "character" longer than `max` (a letter with thousands of accents): cut between code points.
+  return /[\udc00-\udfff]/.test(text[max] ?? '') ? max - 1 : max;
 }
 
 /** Splits text into pieces of at most `size` units, at the best cut near each limit. */
@@ -135,12 +142,12 @@ function mergeShort(pieces: string[]): string[] {
   const out: string[] = [];
   for (const piece of pieces) {
     const last = out.at(-1);
-    if (last !== undefined && (last.length < MIN_PIECE_CHARS || piece.length < MIN_PIECE_CHARS) && last.length + piece.length < MAX_PIECE_CHARS) {
-      out[out.length - 1] = join(last, piece);
-    } else {
-      out.push(piece);
-    }
+    // Only until the piece is long enough: growing it further is fitTo's call, made evenly.
+    if (last !== undefined && last.length < MIN_PIECE_CHARS && last.length + piece.length < MAX_PIECE_CHARS) out[out.length - 1] = join(last, piece);
+    else out.push(piece);
   }
+  const tail = out.at(-1);
+  if (out.length > 1 && tail!.length < MIN_PIECE_CHARS && out.at(-2)!.length + tail!.length < MAX_PIECE_CHARS) out.splice(-2, 2, join(out.at(-2)!, tail!));
   return out;
 }
 
@@ -180,10 +187,13 @@ function fitTo(pieces: string[], max: number): string[] {
 
 /** Splits text into at most `maxScenes` non-empty pieces, trying coarse cuts first. */
 export function splitText(text: string, maxScenes: number): string[] {
-  const clean = normalise(text);
-  if (!/[\p{L}\p{N}]/u.test(clean)) return [];
+  const { text: plain, code } = plainText(text.replace(/\r\n?/g, '\n'));
+  const clean = plain.replace(/[ \t\u00a0]+/g, ' ').trim();
+  const restore = (piece: string) => piece.replace(CODE_SLOT, (_, i: string) => code[Number(i)] ?? '');
+  if (!/[\p{L}\p{N}]/u.test(restore(clean))) return [];
   let pieces = paragraphs(clean);
   if (pieces.length < 2) pieces = sentences(clean);
+  pieces = pieces.map(restore).filter((p) => /[\p{L}\p{N}]/u.test(p));
   pieces = pieces.flatMap((p) => (p.length > MAX_PIECE_CHARS ? sentences(p) : [p]));
   pieces = pieces.flatMap((p) => (p.length > MAX_PIECE_CHARS ? chunks(p, MAX_PIECE_CHARS) : [p]));
   return fitTo(mergeShort(pieces), Math.max(1, maxScenes));

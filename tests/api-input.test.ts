@@ -172,13 +172,14 @@ describe('generate: a field the job kind would ignore → 400 naming it; default
     it(`kind 'image' with ${field} → 400 naming it`, () => expectRefused(generate, 'POST', '/api/video/generate', { body: { response, kind: 'image', [field]: value } }, 400, field));
   }
 
-  it("what a variations job uses is accepted, and the fields it ignores still get their defaults", async () => {
+  it("what a variations job uses is accepted, and its recorded request holds only those", async () => {
     const body = { response, question: 'Why vary?', kind: 'variations', sourceJobId, variations: 2, variationSeed: 9 };
     const res = await app.call(generate, 'POST', '/api/video/generate', { body });
     expect(res.status).toBe(202);
     expect(res.json.scenes).toBe(2);
     const job = await app.call(getJob, 'GET', `/api/video/jobs/${res.json.jobId}?id=${res.json.jobId}`);
-    expect(job.json.request).toMatchObject({ ...body, style: 'calm', aspectRatio: '16:9', storyboard: 'splitter', keyframes: false });
+    expect(job.json.request).toMatchObject({ ...body, keyframes: false });
+    for (const ignored of ['style', 'aspectRatio', 'durationSeconds', 'maxScenes', 'storyboard']) expect(job.json.request).not.toHaveProperty(ignored);
   });
 
   it('what an image job uses is accepted', async () => {

@@ -74,12 +74,24 @@ describe('POST /api/video/generate refuses bad input and writes nothing', () => 
     expect(half.json.error.fields.response).toMatch(/half of a character/);
   });
 
+  it("a job records its request without the defaults of fields its kind does not use", async () => {
+    const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: good.response, kind: 'image' } });
+    expect(res.status).toBe(202);
+    const { rows } = await app.database.db.query('select request from video_jobs where id = $1', [res.json.jobId]);
+    expect(rows[0].request).toMatchObject({ kind: 'image', aspectRatio: '16:9', style: 'calm' });
+    expect(rows[0].request).not.toHaveProperty('durationSeconds');
+  });
+
   it('an answer longer than its scenes can carry says so in storyboardNote', async () => {
     const long = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} explains one more idea about the water cycle in plenty of words.`).join('\n\n');
     const res = await app.call(generate, 'POST', '/api/video/generate', { body: { response: long, maxScenes: 1 } });
     expect(res.status).toBe(202);
     const { rows } = await app.database.db.query('select storyboard_note from video_jobs where id = $1', [res.json.jobId]);
     expect(rows[0].storyboard_note).toMatch(/^The answer is longer than 1 clip prompt can hold: about \d+ of its \d+ characters reach no prompt/);
+    const emoji = await app.call(generate, 'POST', '/api/video/generate', { body: { response: '🌑🌒🌓🌔🌕', question: 'Why does the moon change?' } });
+    const { rows: moon } = await app.database.db.query('select storyboard_note, storyboard from video_jobs where id = $1', [emoji.json.jobId]);
+    expect(moon[0].storyboard_note).toBe('The answer has no words or numbers to show, so the scene shows the question');
+    expect(moon[0].storyboard[0].text).toBe('Why does the moon change?');
     const short = await app.call(generate, 'POST', '/api/video/generate', { body: good });
     const { rows: none } = await app.database.db.query('select storyboard_note from video_jobs where id = $1', [short.json.jobId]);
     expect(none[0].storyboard_note).toBeNull();
@@ -147,9 +159,15 @@ describe('POST /api/video/generate records the job', () => {
     expect(rows[0].owner_id).toBe(esc[0].professor_id);
     expect(rows[0].owner_id).not.toBeNull();
 
-    // Naming another professor for it is refused, naming the field; nothing is written.
-    await app.database.db.query(`update video_jobs set status = 'failed' where id = $1`, [started.json.jobId]);
+    // Naming another professor for it is refused, naming the field, whether or not a job runs; nothing is written.
     const before = await tableCounts(app.database.db);
+    const whileRunning = await app.call(generate, 'POST', '/api/video/generate', {
+      body: { ...good, escalationId: mine.json.escalationId, professorId: '5b0c2d1e-7f3a-4c6b-9d8e-1a2b3c4d5e6f' },
+      as: null,
+      headers: service,
+    });
+    expect(whileRunning.status).toBe(400);
+    await app.database.db.query(`update video_jobs set status = 'failed' where id = $1`, [started.json.jobId]);
     const other = await app.call(generate, 'POST', '/api/video/generate', {
       body: { ...good, escalationId: mine.json.escalationId, professorId: '5b0c2d1e-7f3a-4c6b-9d8e-1a2b3c4d5e6f' },
       as: null,

@@ -165,6 +165,25 @@ describe('storyboard text fidelity', () => {
     expect(pieces.find((p) => p.includes('def fact'))).toContain('return 1 if n <= 1');
   });
 
+  it('code and arithmetic are not Markdown: x**2 stays, a code block keeps its # and - lines and stays one scene', () => {
+    const text = 'The circle is x**2 + y**2 = r**2 in the plane.\n\n```\n# the first step\n- subtract one\n1. repeat\n```\n\nThat is all there is to it, really.';
+    const pieces = splitText(text, 5);
+    expect(pieces[0]).toBe('The circle is x**2 + y**2 = r**2 in the plane.');
+    expect(pieces.filter((p) => p.includes('the first step'))).toEqual(['# the first step - subtract one 1. repeat']);
+  });
+
+  it('many short sentences are grouped evenly, not piled into the first scenes', () => {
+    const pieces = splitText('The moon is bright. '.repeat(40), 5);
+    expect(pieces).toHaveLength(5);
+    const lengths = pieces.map((p) => p.length);
+    expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(40);
+  });
+
+  it('one absurdly long character (a letter with thousands of accents) still gives a prompt within the limit', () => {
+    const [scene] = buildStoryboard(`a${'\u0301'.repeat(7999)}`, { ...opts, maxScenes: 1 });
+    expect(scene!.prompt.length).toBeLessThanOrEqual(MAX_PROMPT_CHARS);
+  });
+
   it('groups pieces evenly into the scenes allowed, keeping every word', () => {
     const text = Array.from({ length: 28 }, (_, i) => `Paragraph ${i} explains one more idea in about as many words as the others do here.`).join('\n\n');
     const pieces = splitText(text, 5);

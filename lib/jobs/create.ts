@@ -13,7 +13,7 @@ import { httpError } from '../http/respond.js';
 import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './idempotency.js';
 import { planJob, UNIT_COUNT_SQL, type PlannedTask } from './plan.js';
 import { assertQuota } from './quota.js';
-import type { GenerateRequest } from './request.js';
+import { recordedRequest, type GenerateRequest } from './request.js';
 import { ACTIVE_STATUSES, STATUS, type Status } from './states.js';
 
 export interface CreatedJob {
@@ -103,13 +103,14 @@ export async function createJob(
     if (escalationId) {
       // The row lock serialises two generates for one escalation (a double click).
       const escalationOwner = await lockEscalation(client, escalationId, caller);
+      // Before the running job is handed back: naming the wrong professor is wrong either way.
+      ownerId = ownerOnEscalation(escalationOwner, ownerId);
       const active = await activeJobOf(client, escalationId);
       if (active) {
         // The escalation keeps the answer that job is making: this request changes nothing.
         if (claim) await bindIdempotencyKey(client, claim, active.jobId);
         return active;
       }
-      ownerId = ownerOnEscalation(escalationOwner, ownerId);
       await client.query(`update escalations set response = $2, question = coalesce($3, question) where id = $1`, [
         escalationId,
         request.response,
@@ -128,7 +129,7 @@ export async function createJob(
     const { rows } = await client.query<{ id: string }>(
       `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
-      [escalationId, ownerId, plan.kind, JSON.stringify(request), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote],
+      [escalationId, ownerId, plan.kind, JSON.stringify(recordedRequest(request)), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote],
     );
     const jobId = rows[0]!.id;
     await insertTasks(client, jobId, plan.tasks);

@@ -17,7 +17,7 @@ import { coerceError } from '../errors.js';
 import { httpError } from '../http/respond.js';
 import { log } from '../log.js';
 import { writeModelStoryboard } from '../providers/storyboard-model.js';
-import { buildStoryboard, promptShortfall, scenePrompt, type Scene, type StoryboardOptions } from '../storyboard.js';
+import { buildStoryboard, promptShortfall, scenePrompt, splitText, type Scene, type StoryboardOptions } from '../storyboard.js';
 import type { GenerateRequest } from './request.js';
 import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from './states.js';
 import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.js';
@@ -77,7 +77,11 @@ async function storyboardFor(request: GenerateRequest, config: Config): Promise<
   };
   const split = (note: string | null = null): Board => {
     const storyboard = buildStoryboard(request.response, options);
-    const said = [note, shortfallNote(storyboard, options)].filter(Boolean).join('. ');
+    // Emoji or punctuation alone give the splitter nothing to film: say what was filmed instead.
+    const empty = splitText(request.response, options.maxScenes).length === 0
+      ? `The answer has no words or numbers to show, so the scene shows ${request.question?.trim() ? 'the question' : 'a general introduction'}`
+      : null;
+    const said = [note, empty, shortfallNote(storyboard, options)].filter(Boolean).join('. ');
     return { storyboard, storyboardSource: 'splitter', storyboardNote: said || null, visuals: storyboard.map((s) => s.text), options };
   };
   if (request.storyboard !== 'model') return split();

@@ -102,5 +102,11 @@ export function generateRequestSchema(config: Config) {
 
 export type GenerateRequest = z.infer<ReturnType<typeof generateRequestSchema>>;
 
+/** The request as a job records it: without the defaults of fields its kind does not use. */
+export function recordedRequest(request: GenerateRequest): Record<string, unknown> {
+  const ignored = new Set<string>(IGNORED_BY_KIND[request.kind]);
+  return Object.fromEntries(Object.entries(request).filter(([key]) => !ignored.has(key)));
+}
+
 /** What a veo_scene task stores as its input (all task inputs live in ./task-inputs.ts). */
 export { veoSceneInputSchema, type VeoSceneInput } from './task-inputs.js';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -18,6 +18,9 @@ const WORK_DIR_PREFIX = 'explainer-work-';
 export async function workDir(step: string, jobId: string): Promise<string> {
   const dir = path.join(os.tmpdir(), `${WORK_DIR_PREFIX}${step}-${jobId}`);
   await mkdir(dir, { recursive: true });
+  // Marked as in use now: a folder reused a day later (a retry) must not look abandoned to the sweep.
+  const now = new Date();
+  await utimes(dir, now, now);
   return dir;
 }
 

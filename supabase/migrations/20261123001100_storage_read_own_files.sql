@@ -5,9 +5,12 @@
 -- service stores lives under `<jobId>/`, so a professor may read the files of their own jobs and
 -- nothing else; writing stays with the service role.
 --
--- The job id is cast only when the first path segment has the shape of a uuid (a CASE decides it
--- first), so another bucket's odd names cannot make the policy fail, and the lookup uses the
--- primary key. A plain PostgreSQL has no storage schema: there this does nothing.
+-- Only the service's bucket (the default SUPABASE_STORAGE_BUCKET; change the name here if yours
+-- differs). The job id is cast only when the first path segment has the shape of a uuid (a CASE
+-- decides it first), so odd names cannot make the policy fail, and the lookup uses the primary key.
+-- A plain PostgreSQL has no storage schema: there this does nothing. Where the role running the
+-- migrations may not add policies to storage.objects (some hosted projects), it says so and goes
+-- on: the rest of the schema does not depend on it, and the policy can be added in the dashboard.
 -- Idempotent: the policy is dropped and created again.
 
 do $$
@@ -20,7 +23,8 @@ begin
     create policy "explainer files: owners read their jobs' files" on storage.objects
       for select to authenticated
       using (
-        exists (
+        bucket_id = 'explainer-videos'
+        and exists (
           select 1 from public.video_jobs j
            where j.owner_id = (select auth.uid())
              and j.id = case
@@ -28,4 +32,6 @@ begin
                           then split_part(name, '/', 1)::uuid
                         end));
   end if;
+exception when insufficient_privilege then
+  raise warning 'storage.objects: not allowed to add the read policy for professors (%); add it in the dashboard', sqlerrm;
 end $$;
