@@ -299,13 +299,15 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     expect(await pattern(5)).toBe(first);
   });
 
-  it('the first upload into a project without the bucket creates it, private, and uploads go on into it', async () => {
+  it('an upload into a project without the bucket creates it, private, and fails retryably; the retry stores it', async () => {
     const fresh = await startStorageWire({});
     try {
       const store = createSupabaseStore(configFor(fresh));
+      const first = await caught(store.put('jobs/j11/a.mp4', chunked(bytes(100)), { contentType: 'video/mp4' }));
+      expect(first).toMatchObject({ code: 'storage_bucket_missing', retryable: true });
+      expect(fresh.buckets.get(BUCKET)).toMatchObject({ public: false });
       await store.put('jobs/j11/a.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
       await store.put('jobs/j11/b.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
-      expect(fresh.buckets.get(BUCKET)).toMatchObject({ public: false });
       expect([...fresh.objects.keys()].sort()).toEqual([`${BUCKET}/jobs/j11/a.mp4`, `${BUCKET}/jobs/j11/b.mp4`]);
     } finally {
       await fresh.close();

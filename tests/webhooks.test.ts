@@ -252,10 +252,12 @@ describe('delivery from the tick', () => {
   it('a job.failed still undelivered when the job is retried is not posted with the running job as its body', async () => {
     const blocked = await createWithHook('All of this is [[blocked]] by the stand-in.');
     const clock = testClock();
+    // The receiver refuses everything until the retry, whichever tick first tries the delivery.
+    replies = Array.from({ length: 20 }, () => 500);
     await tickUntilFinal(app.services, blocked, clock);
-    replies = [500];
     await deliverWebhooks(app.services, { tickId: 'before-retry', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
-    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'pending', attempts: 1 }]);
+    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'pending', attempts: expect.any(Number) }]);
+    replies = [];
     expect((await app.call(retry, 'POST', `/api/video/jobs/${blocked}/retry?id=${blocked}`)).status).toBe(202);
     received.length = 0;
     clock.advance(120_000);
@@ -268,12 +270,14 @@ describe('delivery from the tick', () => {
   it('a job.failed superseded by a retry stays unsent even when the job fails again: only the new event goes out', async () => {
     const blocked = await createWithHook('This too is [[blocked]] by the stand-in.');
     const clock = testClock();
+    replies = Array.from({ length: 20 }, () => 500);
     await tickUntilFinal(app.services, blocked, clock);
-    replies = [500];
     await deliverWebhooks(app.services, { tickId: 'first-failure', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'pending' }]);
+    replies = [];
     expect((await app.call(retry, 'POST', `/api/video/jobs/${blocked}/retry?id=${blocked}`)).status).toBe(202);
-    await tickUntilFinal(app.services, blocked, clock);
     received.length = 0;
+    await tickUntilFinal(app.services, blocked, clock);
     clock.advance(3_600_000);
     await deliverWebhooks(app.services, { tickId: 'after-second-failure', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
     const [old, fresh] = await deliveries(blocked);

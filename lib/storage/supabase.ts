@@ -41,16 +41,11 @@ const bucketSchema = z.object({ id: z.string(), public: z.boolean() });
 
 export function createSupabaseStore(config: Config, options: SupabaseStoreOptions = {}): ObjectStore {
   requireCredentials(config);
+  let client: Promise<StorageClient> | undefined;
+  const storage = () => (client ??= createStorageClient(config, options));
   let opened: Promise<Bucket> | undefined;
-  const open = () => (opened ??= createStorageClient(config, options).then((storage) => storage.from(config.SUPABASE_STORAGE_BUCKET)));
+  const open = () => (opened ??= storage().then((s) => s.from(config.SUPABASE_STORAGE_BUCKET)));
   const timeoutMs = config.REQUEST_TIMEOUT_MS;
-  // A fresh project has no bucket and `supabase db push` does not make one: the first upload of
-  // each instance makes sure it exists (one request per cold start; "already there" is success).
-  let ensured: Promise<unknown> | undefined;
-  const ensure = () => (ensured ??= ensureBucket(config, options).catch((err: unknown) => {
-    ensured = undefined;
-    throw err;
-  }));
 
   return {
     name: 'supabase',
@@ -58,9 +53,22 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
     async put(path, body, putOptions) {
       const bucket = await open();
       const key = objectKey(path);
-      await ensure();
       const started = Date.now();
-      const bytes = await upload(bucket, key, body, putOptions, timeoutMs);
+      let bytes: number;
+      try {
+        bytes = await upload(bucket, key, body, putOptions, timeoutMs);
+      } catch (err) {
+        // A fresh project has no bucket, and `supabase db push` does not make one. An upload can
+        // only be refused with a 404 for that: make the bucket, and let the step's retry upload
+        // again (the body was a stream, already spent). Nothing is asked on the common path.
+        if (!(err instanceof AppError && err.status === 404)) throw err;
+        const { created } = await ensureBucketWith(await storage(), config);
+        throw new AppError('storage_bucket_missing', `Storage bucket "${config.SUPABASE_STORAGE_BUCKET}" did not exist${created ? '; it has been created, private' : ''}: upload again`, {
+          status: 503,
+          retryable: true,
+          cause: err,
+        });
+      }
       log('storage_put', { store: 'supabase', path: key, bytes, ms: Date.now() - started });
     },
 
@@ -131,7 +139,11 @@ function contentTypeOf(key: string): string {
  * Safe to run on every start and from several instances at once: "already exists" is success.
  */
 export async function ensureBucket(config: Config, options: SupabaseStoreOptions = {}): Promise<{ created: boolean }> {
-  const storage = await createStorageClient(config, options);
+  return ensureBucketWith(await createStorageClient(config, options), config);
+}
+
+/** ensureBucket on a client already made (a store's own: a second client costs memory and time). */
+async function ensureBucketWith(storage: StorageClient, config: Config): Promise<{ created: boolean }> {
   const name = config.SUPABASE_STORAGE_BUCKET;
   const wantPublic = config.STORAGE_PUBLIC_BUCKET;
   const timeoutMs = config.REQUEST_TIMEOUT_MS;
