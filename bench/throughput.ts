@@ -15,6 +15,12 @@ const SCENES = 1_000;
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const REQUESTS_PER_SCENE = 4;
 const SINGLE = 40;
+/**
+ * The 1,000-scene tick is measured this many times and the median reported, with every reading:
+ * on a small shared machine one tick's figure moves by about ±0.005 between runs, and a single
+ * reading near the target would say more about luck than about the tick.
+ */
+const REPEATS = Number(process.env.BENCH_THROUGHPUT_REPEATS ?? 3);
 const SLOW: VeoChaos = { seed: 1, routes: ['poll', 'download'], p429: 0, p500: 0, pSlow: 1, slowMs: LATENCY_MS, pHang: 0 };
 
 export interface ThroughputResult {
@@ -22,14 +28,18 @@ export interface ThroughputResult {
   concurrency: number;
   perItemMs: number;
   idealS: number;
+  /** The median reading. */
   actualS: number;
   ratio: number;
+  /** Every reading's ratio, in the order taken. */
+  ratios: number[];
+  /** Scenes completed, the fewest of any reading. */
   completed: number;
   /** One scene at a time through the same path: the real per-item latency, overheads included. */
   singleItemMs: number;
   /** ideal computed from singleItemMs instead of the injected latency alone. */
   ratioMeasured: number;
-  /** What the doubles served during the measured tick: one poll, download and upload per scene. */
+  /** What the doubles served during the median reading's tick: one poll, download and upload per scene. */
   served: { polls: number; downloads: number; uploads: number };
 }
 
@@ -42,16 +52,24 @@ export async function throughput(server: Server): Promise<ThroughputResult> {
   const { veo, storage } = doubles;
   try {
     const services = wiredServices(db, veo, storage, { MAX_IN_FLIGHT: '10000' });
-    await seedScenes(db, SCENES, 5);
-    await makeOperations();
-    await doubles.setBehavior({ veo: { chaos: SLOW }, storage: { latencyMs: LATENCY_MS } });
     const concurrency = services.config.TICK_CONCURRENCY;
-    const before = await doubles.counts();
-    const result = await runTick(services, { linger: false, maxDurationMs: 120_000 });
-    const served = difference(before, await doubles.counts());
     const perItemMs = LATENCY_MS * REQUESTS_PER_SCENE;
     const idealS = (SCENES / concurrency) * (perItemMs / 1000);
-    const actualS = result.durationMs / 1000;
+    const readings: Array<{ actualS: number; completed: number; served: ThroughputResult['served'] }> = [];
+    for (let i = 0; i < Math.max(1, REPEATS); i++) {
+      // Each reading starts from the same state: 1,000 scenes whose operations exist, made without latency.
+      await doubles.setBehavior({ veo: { chaos: { ...SLOW, pSlow: 0 } }, storage: { latencyMs: 0 } });
+      await db.query('delete from video_jobs');
+      await seedScenes(db, SCENES, 5);
+      await makeOperations();
+      await doubles.setBehavior({ veo: { chaos: SLOW }, storage: { latencyMs: LATENCY_MS } });
+      const before = await doubles.counts();
+      const result = await runTick(services, { linger: false, maxDurationMs: 120_000 });
+      readings.push({ actualS: result.durationMs / 1000, completed: result.completed, served: difference(before, await doubles.counts()) });
+    }
+    const median = [...readings].sort((a, b) => a.actualS - b.actualS)[Math.floor(readings.length / 2)]!;
+    const { actualS, served } = median;
+    const completed = Math.min(...readings.map((r) => r.completed));
 
     // The same path one scene at a time, for the per-item latency as it really is.
     // `chaos: undefined` would not survive the JSON of IPC; pSlow 0 turns the delay off the same way.
@@ -63,7 +81,10 @@ export async function throughput(server: Server): Promise<ThroughputResult> {
     const serial = await runTick(wiredServices(db, veo, storage, { MAX_IN_FLIGHT: '10000', TICK_CONCURRENCY: '1' }), { linger: false, maxDurationMs: 120_000 });
     const singleItemMs = serial.durationMs / SINGLE;
     const ratioMeasured = ((SCENES / concurrency) * (singleItemMs / 1000)) / actualS;
-    return { scenes: SCENES, concurrency, perItemMs, idealS, actualS, ratio: idealS / actualS, completed: result.completed, singleItemMs, ratioMeasured, served };
+    return {
+      scenes: SCENES, concurrency, perItemMs, idealS, actualS, ratio: idealS / actualS,
+      ratios: readings.map((r) => idealS / r.actualS), completed, singleItemMs, ratioMeasured, served,
+    };
 
     async function makeOperations(): Promise<void> {
       // The operations exist at Veo before the measured tick (made without latency, untimed).
