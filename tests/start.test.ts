@@ -37,14 +37,19 @@ function waitFor(proc: ChildProcess, pattern: RegExp, output: { text: string }, 
   });
 }
 
+/** Runs `scripts/<name>.ts` through tsx, as the npm scripts do, collecting stdout and stderr in `output`. */
+function runScript(name: string, env: NodeJS.ProcessEnv, output: { text: string }): ChildProcess {
+  const proc = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), `scripts/${name}.ts`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => (output.text += d));
+  proc.stderr!.on('data', (d) => (output.text += d));
+  return proc;
+}
+
 /** `npm run -s token` as a newcomer runs it: no PORT, whatever port the server listens on. */
 function runTokenScript(env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/token.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout!.on('data', (d) => (out += d));
-    proc.stderr!.on('data', (d) => (out += d));
-    proc.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`token exited ${code}: ${out}`))));
+    const out = { text: '' };
+    runScript('token', env, out).on('exit', (code) => (code === 0 ? resolve(out.text.trim()) : reject(new Error(`token exited ${code}: ${out.text}`))));
   });
 }
 
@@ -62,26 +67,21 @@ describe('npm start', () => {
     await chmod(dir, 0o755);
     const port = await freePort();
     const output = { text: '' };
-    child = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        LOCAL_POSTGRES_DIR: path.join(dir, 'postgres'),
-        LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
-        AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
-        LOCAL_SCHEDULER_SECONDS: '1',
-        LOCAL_VIDEO_DELAY_MS: '500',
-        LOG_LEVEL: '',
-        DATABASE_URL: '',
-        SUPABASE_URL: '',
-        GEMINI_API_KEY: '',
-        GOOGLE_API_KEY: '',
-        CRON_SECRET: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (output.text += d));
-    child.stderr!.on('data', (d) => (output.text += d));
+    child = runScript('start', {
+      ...process.env,
+      PORT: String(port),
+      LOCAL_POSTGRES_DIR: path.join(dir, 'postgres'),
+      LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
+      AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
+      LOCAL_SCHEDULER_SECONDS: '1',
+      LOCAL_VIDEO_DELAY_MS: '500',
+      LOG_LEVEL: '',
+      DATABASE_URL: '',
+      SUPABASE_URL: '',
+      GEMINI_API_KEY: '',
+      GOOGLE_API_KEY: '',
+      CRON_SECRET: '',
+    }, output);
 
     const [, token] = await waitFor(child, /export TOKEN=(\S+)/, output, 60_000);
     const pgPort = Number(output.text.match(/embedded PostgreSQL \(.*, port (\d+)\)/)![1]);
@@ -134,23 +134,18 @@ describe('npm start', () => {
     const secret = `cron-${port}-secret`;
     const port2 = await freePort();
     const output2 = { text: '' };
-    second = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts'], {
-      env: {
-        ...process.env,
-        PORT: String(port2),
-        CRON_SECRET: secret,
-        DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`,
-        LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
-        AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
-        LOG_LEVEL: '',
-        SUPABASE_URL: '',
-        GEMINI_API_KEY: '',
-        GOOGLE_API_KEY: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    second.stdout!.on('data', (d) => (output2.text += d));
-    second.stderr!.on('data', (d) => (output2.text += d));
+    second = runScript('start', {
+      ...process.env,
+      PORT: String(port2),
+      CRON_SECRET: secret,
+      DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`,
+      LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
+      AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
+      LOG_LEVEL: '',
+      SUPABASE_URL: '',
+      GEMINI_API_KEY: '',
+      GOOGLE_API_KEY: '',
+    }, output2);
     await waitFor(second, /export TOKEN=\S+[\s\S]*Try:[\s\S]*jobs\/<jobId>/, output2, 60_000);
     const base2 = `http://localhost:${port2}`;
     const { PORT: _port, ...withoutPort } = process.env;

@@ -249,37 +249,42 @@ describe('delivery from the tick', () => {
     expect((await deliveries(blocked)).map((d) => d.event)).toEqual(['job.failed', 'job.failed']);
   });
 
-  it('a job.failed still undelivered when the job is retried is not posted with the running job as its body', async () => {
-    const blocked = await createWithHook('All of this is [[blocked]] by the stand-in.');
+  /** Delivers what is due at `now`, as one tick's webhook step would. */
+  const deliverAt = (tickId: string, now: () => Date) =>
+    deliverWebhooks(app.services, { tickId, now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+
+  /**
+   * A job that failed, whose job.failed the receiver refused once (it is pending, backing off),
+   * and which has then been retried. The receiver refuses everything until the retry, whichever
+   * tick first tries the delivery.
+   */
+  async function retriedWithEventUndelivered(response: string): Promise<{ jobId: string; clock: ReturnType<typeof testClock> }> {
+    const jobId = await createWithHook(response);
     const clock = testClock();
-    // The receiver refuses everything until the retry, whichever tick first tries the delivery.
     replies = Array.from({ length: 20 }, () => 500);
-    await tickUntilFinal(app.services, blocked, clock);
-    await deliverWebhooks(app.services, { tickId: 'before-retry', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
-    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'pending', attempts: expect.any(Number) }]);
+    await tickUntilFinal(app.services, jobId, clock);
+    await deliverAt('before-retry', clock.now);
+    expect(await deliveries(jobId)).toMatchObject([{ event: 'job.failed', status: 'pending' }]);
     replies = [];
-    expect((await app.call(retry, 'POST', `/api/video/jobs/${blocked}/retry?id=${blocked}`)).status).toBe(202);
+    expect((await app.call(retry, 'POST', `/api/video/jobs/${jobId}/retry?id=${jobId}`)).status).toBe(202);
     received.length = 0;
+    return { jobId, clock };
+  }
+
+  it('a job.failed still undelivered when the job is retried is not posted with the running job as its body', async () => {
+    const { jobId: blocked, clock } = await retriedWithEventUndelivered('All of this is [[blocked]] by the stand-in.');
     clock.advance(120_000);
-    await deliverWebhooks(app.services, { tickId: 'after-retry', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+    await deliverAt('after-retry', clock.now);
     const [delivery] = await deliveries(blocked);
     expect(received.filter((r) => r.headers['x-webhook-id'] === delivery.id)).toEqual([]);
     expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'failed', last_error: expect.stringMatching(/^superseded: the job was retried/) }]);
   });
 
   it('a job.failed superseded by a retry stays unsent even when the job fails again: only the new event goes out', async () => {
-    const blocked = await createWithHook('This too is [[blocked]] by the stand-in.');
-    const clock = testClock();
-    replies = Array.from({ length: 20 }, () => 500);
-    await tickUntilFinal(app.services, blocked, clock);
-    await deliverWebhooks(app.services, { tickId: 'first-failure', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
-    expect(await deliveries(blocked)).toMatchObject([{ event: 'job.failed', status: 'pending' }]);
-    replies = [];
-    expect((await app.call(retry, 'POST', `/api/video/jobs/${blocked}/retry?id=${blocked}`)).status).toBe(202);
-    received.length = 0;
+    const { jobId: blocked, clock } = await retriedWithEventUndelivered('This too is [[blocked]] by the stand-in.');
     await tickUntilFinal(app.services, blocked, clock);
     clock.advance(3_600_000);
-    await deliverWebhooks(app.services, { tickId: 'after-second-failure', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal });
+    await deliverAt('after-second-failure', clock.now);
     const [old, fresh] = await deliveries(blocked);
     expect(old).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/^superseded/) });
     expect(fresh).toMatchObject({ event: 'job.failed', status: 'delivered' });
