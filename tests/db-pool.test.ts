@@ -26,9 +26,12 @@ describe('withTransaction on a real PostgreSQL', () => {
       const failed = await withTransaction(db, async (client) => {
         await client.query('insert into pool_probe values (1)');
         victim = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
-        // Another session kills this one, as a failover or the pooler would.
+        // Another session kills this one while a query is in flight, as a failover or the pooler
+        // would. The query goes out first: killed between queries, the next one is refused
+        // locally ("not queryable") and the lost connection is never seen by the transaction.
+        const inFlight = client.query('select pg_sleep(5)');
         await db.query('select pg_terminate_backend($1)', [victim]);
-        await client.query('select pg_sleep(0.2)');
+        await inFlight;
       }).then(
         () => undefined,
         (err: Error) => err,
