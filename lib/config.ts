@@ -36,6 +36,14 @@ export const envSchema = z.object({
 
   DATABASE_URL: optionalText,
   DATABASE_POOL_MAX: int(5, 1, 100),
+  /**
+   * Supabase's root certificate (PEM text, as downloaded from the dashboard): the database
+   * connection then uses TLS verified against it. Literal `\n` sequences count as line breaks, for
+   * hosts whose variables are one line.
+   */
+  DATABASE_CA_CERT: optionalText
+    .transform((v) => v?.replace(/\\n/g, '\n').trim())
+    .pipe(z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)' }).optional()),
 
   // Google: the SDK reads its own variables too; these are the ones this service looks at.
   GEMINI_API_KEY: optionalText,

@@ -37,7 +37,7 @@ export function buildServices(config: Config, overrides: ServiceOverrides = {}):
   if (!overrides.db && !config.DATABASE_URL) {
     throw new AppError('misconfigured', 'DATABASE_URL is not set', { status: 500 });
   }
-  const db = overrides.db ?? createPool(config.DATABASE_URL!, config.DATABASE_POOL_MAX);
+  const db = overrides.db ?? createPool(config.DATABASE_URL!, config.DATABASE_POOL_MAX, { ca: config.DATABASE_CA_CERT });
   const provider = overrides.provider ?? (config.provider === 'veo' ? createVeoProvider(config) : createLocalProvider(config));
   const store = overrides.store ?? (config.storage === 'supabase' ? createSupabaseStore(config) : createLocalStore(config));
   const known = new Map<string, VideoProvider>([[provider.name, provider]]);

@@ -12,7 +12,7 @@ if (!config.DATABASE_URL) {
   process.stderr.write('DATABASE_URL: required (npm start migrates its embedded database by itself)\n');
   process.exit(2);
 }
-const db = createPool(config.DATABASE_URL, 1);
+const db = createPool(config.DATABASE_URL, 1, { ca: config.DATABASE_CA_CERT });
 try {
   const applied = await migrate(db);
   process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'up to date\n');

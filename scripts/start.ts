@@ -30,7 +30,8 @@ if (!databaseUrl) {
   embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.LOCAL_POSTGRES_DIR) });
   databaseUrl = embedded.url('postgres');
 }
-const db = createPool(databaseUrl, config.DATABASE_POOL_MAX);
+// The embedded server is local and plain; a CA is for the DATABASE_URL it stands in for.
+const db = createPool(databaseUrl, config.DATABASE_POOL_MAX, embedded ? {} : { ca: config.DATABASE_CA_CERT });
 const applied = await migrate(db);
 const services = buildServices({ ...config, DATABASE_URL: databaseUrl }, { db });
 useServices(services);

