@@ -69,6 +69,21 @@ const sceneObjects = () => [...w.storage.objects.entries()].filter(([key]) => /\
 
 const createsSince = (before: number) => w.veo.creates.length - before;
 
+/** Resolves once `condition` holds, checked every few ms: a test acts on what happened, not after a guessed delay. */
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Whether some session is waiting for a lock that the session `pid` holds. */
+async function blocks(pid: number): Promise<boolean> {
+  const { rows } = await w.services.db.query(`select count(*)::int as n from pg_stat_activity where $1 = any(pg_blocking_pids(pid))`, [pid]);
+  return rows[0].n > 0;
+}
+
 type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
 
 /** Every node of an `explain (format json)` plan, flattened. */
@@ -128,8 +143,11 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     const mortal = mortalDb(w.app.database.db);
     const doomed = w.reconfigure({}, mortal.db);
     const killer = new AbortController();
+    const downloads = w.veo.requests.download;
     const dying = runTick(doomed, { now: clock.now, random: () => 0.5, linger: false, signal: killer.signal, tickId: 'dead-tick' });
-    await new Promise((r) => setTimeout(r, 100));
+    // Killed once the download is on the wire (the double holds it 300 ms), however long the
+    // tick took to get there: a fixed wait could land before the claim on a loaded machine.
+    await until(() => w.veo.requests.download > downloads, 'the download to reach Veo');
     mortal.kill();
     killer.abort(new Error('process killed'));
     await dying.catch(() => undefined);
@@ -195,12 +213,15 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     await db.query(`update video_tasks set status = 'processing', locked_by = 'marking', locked_until = now() + interval '1 minute' where id = $1`, [task.id]);
     const canceler = await db.connect();
     try {
+      const { pid } = (await canceler.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!;
       await canceler.query('begin');
       await canceler.query('select 1 from video_jobs where id = $1 for update', [job]);
       await canceler.query(`update video_tasks set status = 'canceled', locked_by = null, locked_until = null where job_id = $1`, [job]);
       await canceler.query(`update video_jobs set status = 'canceled' where id = $1`, [job]);
       const marking = beginTransfer(db, task.id, 'marking');
-      await new Promise((r) => setTimeout(r, 100));
+      // The mark is waiting for the cancel's row lock when the cancel commits (after a fixed
+      // wait it might not have reached the row yet, and would only see the commit).
+      await until(() => blocks(pid), 'the mark to wait for the cancel');
       await canceler.query('commit');
       expect(await marking).toEqual({ active: false, cutOff: false });
     } finally {
@@ -214,8 +235,13 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     w.veo.setBehavior({ script: [{ route: 'create', delayMs: 250 }] });
     const before = w.veo.creates.length;
     const abort = new AbortController();
-    setTimeout(() => abort.abort(new Error('shutdown')), 50);
-    const result = await tick({ signal: abort.signal });
+    const requested = w.veo.requests.create;
+    const ticking = tick({ signal: abort.signal });
+    // Aborted once the create is on the wire (the double holds it 250 ms), not after a fixed
+    // 50 ms the tick may not have reached it in.
+    await until(() => w.veo.requests.create > requested, 'the create to reach Veo');
+    abort.abort(new Error('shutdown'));
+    const result = await ticking;
     expect(result.stoppedBecause).toBe('aborted');
     expect(result.created).toBe(1);
     const [t] = await tasksOf(job!);
@@ -273,9 +299,14 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     w.reconfigure({ TICK_CONCURRENCY: '2', TICK_BATCH_SIZE: '2' }, slow);
     w.veo.setBehavior({ script: [{ route: 'create', delayMs: 300 }, { route: 'create', delayMs: 300 }] });
     const abort = new AbortController();
-    setTimeout(() => abort.abort(new Error('shutdown')), 150);
     const tickId = 'tick-ending-mid-claim';
-    const result = await tick({ signal: abort.signal, tickId });
+    const requested = w.veo.requests.create;
+    const ticking = tick({ signal: abort.signal, tickId });
+    // The tick ends once a late claim is held back (400 ms per claim) and a create is on the wire
+    // (300 ms), rather than after a fixed 150 ms that a loaded machine may reach neither in.
+    await until(() => lateClaims > 0 && w.veo.requests.create > requested, 'a late claim and a create in flight');
+    abort.abort(new Error('shutdown'));
+    const result = await ticking;
     expect(result.stoppedBecause).toBe('aborted');
     expect(result.created).toBeGreaterThan(0);
     // Whatever that late claim took, this tick has given back by the time it returns.
@@ -319,11 +350,14 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     // Another writer in the codebase's order: the job, then its tasks, the last one first.
     const other = await db.connect();
     try {
+      const { pid } = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!;
       await other.query('begin');
       await other.query('select 1 from video_jobs where id = $1 for update', [job]);
       await other.query('update video_tasks set polls = polls where id = $1', [second]);
       const releasing = releaseLeases(db, tickId, [first!, second!]);
-      await new Promise((r) => setTimeout(r, 150));
+      // The release is waiting on this writer before it goes on (after a fixed wait it might not
+      // have started yet, and would only run once this writer committed).
+      await until(() => blocks(pid), 'the release to wait for the other writer');
       // Had the release locked `first` and then waited for `second`, this would deadlock.
       await other.query('update video_tasks set polls = polls where id = $1', [first]);
       await other.query('commit');
@@ -341,8 +375,12 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     clock.advance(61_000);
     w.veo.setBehavior({ script: [{ route: 'download', delayMs: 400 }] });
     const abort = new AbortController();
-    setTimeout(() => abort.abort(new Error('shutdown')), 100);
-    const result = await tick({ signal: abort.signal });
+    const downloads = w.veo.requests.download;
+    const ticking = tick({ signal: abort.signal });
+    // Aborted once the download is on the wire (the double holds it 400 ms).
+    await until(() => w.veo.requests.download > downloads, 'the download to reach Veo');
+    abort.abort(new Error('shutdown'));
+    const result = await ticking;
     expect(result).toMatchObject({ stoppedBecause: 'aborted', released: 1, retried: 0, completed: 0 });
     const [t] = await tasksOf(job!);
     expect(t).toMatchObject({ status: 'processing', locked_by: null, locked_until: null, attempts: 0 });

@@ -309,6 +309,9 @@ describe('delivery from the tick', () => {
   it("a delivery in flight is leased for LEASE_SECONDS, like a task: a later tick does not post it again while it runs", async () => {
     const id = await createWithHook('Lease of a delivery.');
     await app.call(cancel, 'POST', `/api/video/jobs/${id}/cancel?id=${id}`);
+    // The first post stays in flight until the receiver hangs up below: with the file's 300 ms
+    // timeout it could end, and free the delivery, before the later tick looks on a loaded machine.
+    app.reconfigure({ WEBHOOK_TIMEOUT_MS: '5000' });
     const clock = testClock(Date.now() + 1000);
     const signal = new AbortController().signal;
     replies = ['hang'];
@@ -325,7 +328,10 @@ describe('delivery from the tick', () => {
     expect(lease!.seconds).toBeGreaterThanOrEqual(app.services.config.LEASE_SECONDS);
     // A minute on, past WEBHOOK_TIMEOUT_MS + 30 s, the first tick may still be reading the job: hands off.
     await deliverWebhooks(app.services, { tickId: 'later', now: () => new Date(clock.now().getTime() + 60_000), deadline: Date.now() + 10_000, signal });
+    // The receiver hangs up: the first post fails as its timeout would have, one attempt spent.
+    server.closeAllConnections();
     await first;
+    app.reconfigure();
     const [delivery] = await deliveries(id);
     expect(delivery).toMatchObject({ attempts: 1, locked_by: null });
     expect(received.filter((r) => r.headers['x-webhook-id'] === delivery.id)).toHaveLength(1);

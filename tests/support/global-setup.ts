@@ -3,7 +3,7 @@
  * migrates a template database with the project's own migrations once, and hands its URL to the
  * test files, which clone it (tests/support/db.ts).
  */
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -30,7 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await chmod(dir, 0o755);
     const db = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false });
     adminUrl = db.url('postgres');
-    stop = db.stop;
+    stop = async () => {
+      await db.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
   }
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
