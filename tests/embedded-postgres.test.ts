@@ -1,0 +1,31 @@
+/** The embedded PostgreSQL behind `npm start` and the tests: a server that cannot start says why. */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres } from '../lib/db/embedded.js';
+
+const cleanup: Array<() => Promise<unknown>> = [];
+afterAll(() => Promise.allSettled(cleanup.map((c) => c())));
+
+describe('startEmbeddedPostgres (real PostgreSQL from npm)', () => {
+  it('a port already taken is named in the error, with the server\'s own reason', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => blocker.close(resolve)));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'video-test-embedded-'));
+    await chmod(dir, 0o755);
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const failure = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port, persistent: false }).then(
+      async (db) => {
+        await db.stop();
+        return undefined;
+      },
+      (err: Error) => err,
+    );
+    expect(failure?.message).toContain(`did not start on port ${port}`);
+    expect(failure?.message).toMatch(/already in use|could not create any TCP\/IP sockets/i);
+  }, 60_000);
+});
