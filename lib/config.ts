@@ -75,6 +75,11 @@ export const envSchema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: optionalText,
   /** The project's legacy HS256 JWT secret; only needed while tokens signed with it are still in use. */
   SUPABASE_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /**
+   * The `iss` tokens must carry, when it is not `<SUPABASE_URL>/auth/v1`: with a custom domain as
+   * SUPABASE_URL, Supabase Auth still issues as `https://<ref>.supabase.co/auth/v1`.
+   */
+  SUPABASE_JWT_ISSUER: optionalText.pipe(z.url().optional()),
   /** Where local development keeps its ES256 signing key when there is no Supabase project. */
   AUTH_DEV_KEYS_DIR: z.string().default('.data/dev-auth'),
   SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a valid bucket name').default('explainer-videos'),

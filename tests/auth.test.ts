@@ -124,6 +124,17 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
     expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated' });
   });
 
+  it("SUPABASE_JWT_ISSUER: behind a custom domain, tokens keep the project's own issuer and are accepted only with it named", async () => {
+    // The keys still come from SUPABASE_URL (the custom domain serves the JWKS too); only `iss` differs.
+    const projectIssuer = 'https://abcdefghijklmnopqrst.supabase.co/auth/v1';
+    const token = await userToken({ issuer: projectIssuer });
+    const custom = createVerifier(supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: projectIssuer }));
+    expect(await authenticate(bearer(token), custom)).toEqual({ userId: USER, role: 'authenticated' });
+    expect((await rejection(authenticate(bearer(token), verifier))).status).toBe(401);
+    expect((await rejection(authenticate(bearer(await userToken()), custom))).status).toBe(401);
+    expect(() => supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: 'abcdefghijklmnopqrst' })).toThrow(/SUPABASE_JWT_ISSUER/);
+  });
+
   it('accepts a user token signed with the legacy HS256 secret', async () => {
     const token = await sign({ sub: USER.toUpperCase(), role: 'authenticated' }, { key: hsKey, alg: 'HS256', issuer });
     expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated' });

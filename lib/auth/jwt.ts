@@ -117,7 +117,7 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
   async function keysAndIssuer(): Promise<{ keys: JWTVerifyGetKey; issuer: string }> {
     if (config.SUPABASE_URL) {
       const base = `${config.SUPABASE_URL.replace(/\/$/, '')}/auth/v1`;
-      return { keys: options.jwks ?? remoteJwks(`${base}/.well-known/jwks.json`), issuer: base };
+      return { keys: options.jwks ?? remoteJwks(`${base}/.well-known/jwks.json`), issuer: config.SUPABASE_JWT_ISSUER ?? base };
     }
     if (options.jwks) return { keys: options.jwks, issuer: DEV_ISSUER };
     // Throws a ConfigError in production: without Supabase there is nobody to trust.
