@@ -5,6 +5,7 @@
  * `.ts` or extensionless relative import fails at runtime with ERR_MODULE_NOT_FOUND).
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -39,6 +40,42 @@ describe('Vercel layout', () => {
   it('the poll function may run a full tick, and the cron calls it every minute', () => {
     expect(vercel.functions['api/video/poll.ts']!.maxDuration).toBe(60);
     expect(vercel.crons).toEqual([{ path: '/api/video/poll', schedule: '* * * * *' }]);
+  });
+
+  it("the poll function's includeFiles ships exactly the files @ffmpeg-installer/ffmpeg loads at runtime", async () => {
+    // lib/media/ffmpeg.ts loads the installer through createRequire(import.meta.url)(…), which
+    // Vercel's file tracing does not follow, and the installer finds its binary by a computed
+    // path: without includeFiles the built function has neither and every render fails with
+    // "Cannot find module '@ffmpeg-installer/ffmpeg'". So the wrapper package (index.js,
+    // lib/verify-file.js, package.json) and the platform package (binary, package.json) must be
+    // matched by the glob, which Vercel resolves from the project root; nothing else of theirs
+    // (the wrapper's tarball also holds editor backups and a stray .env).
+    const require = createRequire(path.join(root, 'lib', 'media', 'ffmpeg.ts'));
+    const installer = require('@ffmpeg-installer/ffmpeg') as { path: string };
+    const installerDir = path.dirname(require.resolve('@ffmpeg-installer/ffmpeg/package.json'));
+    const loaded = Object.keys(require.cache).filter((f) => f.startsWith(path.dirname(installerDir) + path.sep));
+    const needed = [...loaded, installer.path].map((f) =>
+      // Vercel runs linux-x64 whatever this machine is.
+      path.relative(root, f).split(path.sep).join('/').replace(`/${process.platform}-${process.arch}/`, '/linux-x64/'),
+    );
+    for (const file of ['index.js', 'lib/verify-file.js', 'package.json']) expect(needed).toContain(`node_modules/@ffmpeg-installer/ffmpeg/${file}`);
+    expect(needed).toContain('node_modules/@ffmpeg-installer/linux-x64/ffmpeg');
+    expect(needed).toContain('node_modules/@ffmpeg-installer/linux-x64/package.json');
+    const pattern = vercel.functions['api/video/poll.ts']!.includeFiles;
+    expect(pattern).toBeDefined();
+    // path.matchesGlob: Node 20.17+ (experimental there, stable in 22), minimatch syntax like Vercel's glob.
+    const unmatched = needed.filter((f) => !path.matchesGlob(f, pattern!));
+    expect(unmatched).toEqual([]);
+    const shipped: string[] = [];
+    for (const dir of [installerDir, path.dirname(installer.path)]) {
+      for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const file = path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+        const asOnVercel = file.replace(`/${process.platform}-${process.arch}/`, '/linux-x64/');
+        if (path.matchesGlob(asOnVercel, pattern!)) shipped.push(asOnVercel);
+      }
+    }
+    expect(shipped.sort()).toEqual([...new Set(needed)].sort());
   });
 
   it('relative imports in api/, lib/ and scripts/ use .js specifiers', async () => {
