@@ -81,7 +81,7 @@ const pollOperation = (method: 'get' | 'post') => ({
   security: [{ cronSecret: [] }],
   responses: {
     200: { description: 'What the tick did', content: { 'application/json': { schema: { type: 'object' } } } },
-    ...errors({ 401: 'Wrong or missing CRON_SECRET', 503: 'CRON_SECRET is not set in production: the poller refuses to run open' }),
+    ...errors({ 401: 'Wrong or missing CRON_SECRET', 500: 'Server misconfigured, naming the variables (code `misconfigured`); in production that includes an unset CRON_SECRET, as the poller refuses to run open' }),
   },
 });
 

@@ -185,6 +185,11 @@ describe('the document matches what the handlers do', () => {
       record('/api/video/poll', method, await app.call(handler, method.toUpperCase(), '/api/video/poll', { as: null }));
       app.reconfigure({ CRON_SECRET: 'openapi-test-cron-secret' });
       record('/api/video/poll', method, await app.call(handler, method.toUpperCase(), '/api/video/poll', { as: null }));
+      // Production without CRON_SECRET refuses to run open, naming the variable (no service is reached).
+      app.reconfigure({ VERCEL_ENV: 'production', DATABASE_URL: app.database.url, SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_SERVICE_ROLE_KEY: 'unused', GEMINI_API_KEY: 'unused' });
+      const open = await app.call(handler, method.toUpperCase(), '/api/video/poll', { as: null });
+      expect(open.json).toEqual({ error: { code: 'misconfigured', message: 'Server misconfigured: CRON_SECRET' } });
+      record('/api/video/poll', method, open);
       app.reconfigure();
     }
 
@@ -193,7 +198,7 @@ describe('the document matches what the handlers do', () => {
     expect(seen).toContainEqual(['/api/video/generate', 'post', 409, 'source_not_ready']);
     expect(statuses('/api/video/generate')).toEqual(new Set([200, 202, 400, 401, 403, 404, 409, 413, 415, 422]));
     for (const action of ['cancel', 'retry']) expect([...statuses(`/api/video/jobs/{id}/${action}`)]).toEqual(expect.arrayContaining([400, 404, 409, 413, 415]));
-    expect(statuses('/api/video/poll')).toEqual(new Set([200, 401]));
+    expect(statuses('/api/video/poll')).toEqual(new Set([200, 401, 500]));
     for (const [route, method, status, code] of seen) {
       expect(Object.keys(doc.paths[route][method].responses), `${method} ${route} answered ${status} ${code}`).toContain(String(status));
     }

@@ -3,7 +3,7 @@
  * constant time. In production a missing secret refuses to run rather than running open.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { httpError } from '../http/respond.js';
 import { log } from '../log.js';
 
@@ -20,7 +20,8 @@ export function authorizeCron(request: Request, config: Config): void {
   const secret = config.CRON_SECRET;
   if (!secret) {
     if (config.production) {
-      throw httpError(503, 'cron_secret_missing', 'CRON_SECRET is not set; the poller refuses to run open in production');
+      // A configuration fault like any other: a 500 naming the variable, not a retryable 503.
+      throw new ConfigError(['CRON_SECRET'], 'CRON_SECRET: required in production; the poller refuses to run open');
     }
     if (!warnedOpen) {
       warnedOpen = true;
