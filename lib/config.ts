@@ -2,6 +2,7 @@
  * Environment, parsed once with zod. A bad or missing value fails loudly with its name;
  * nothing silently falls back. Library code receives a `Config`, it never reads process.env.
  */
+import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 
 const bool = (fallback: boolean) =>
@@ -24,6 +25,22 @@ const int = (fallback: number, min: number, max: number) =>
       return n;
     });
 
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** Why a PEM text is not one or more readable certificates, or undefined when it is. */
+function pemProblem(text: string): string | undefined {
+  const blocks = text.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) return 'must be PEM text: -----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----';
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      return `certificate ${i + 1} of ${blocks.length} cannot be read (${err instanceof Error ? err.message : String(err)})`;
+    }
+  }
+  return undefined;
+}
+
 const optionalText = z
   .string()
   .optional()
@@ -42,8 +59,14 @@ export const envSchema = z.object({
    * hosts whose variables are one line.
    */
   DATABASE_CA_CERT: optionalText
-    .transform((v) => v?.replace(/\\n/g, '\n').trim())
-    .pipe(z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)' }).optional()),
+    .transform((v) => v?.replace(/\\r/g, '').replace(/\\n/g, '\n').replace(/\r/g, '').trim())
+    .superRefine((v, ctx) => {
+      // Node's TLS skips a certificate it cannot read, and the connection then fails with an
+      // error that names no variable: each one is read here instead.
+      if (v === undefined) return;
+      const problem = pemProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 
   // Google: the SDK reads its own variables too; these are the ones this service looks at.
   GEMINI_API_KEY: optionalText,
@@ -79,7 +102,7 @@ export const envSchema = z.object({
    * The `iss` tokens must carry, when it is not `<SUPABASE_URL>/auth/v1`: with a custom domain as
    * SUPABASE_URL, Supabase Auth still issues as `https://<ref>.supabase.co/auth/v1`.
    */
-  SUPABASE_JWT_ISSUER: optionalText.pipe(z.url().optional()),
+  SUPABASE_JWT_ISSUER: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).transform((v) => v?.replace(/\/+$/, '')),
   /** Where local development keeps its ES256 signing key when there is no Supabase project. */
   AUTH_DEV_KEYS_DIR: z.string().default('.data/dev-auth'),
   SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a valid bucket name').default('explainer-videos'),
@@ -186,6 +209,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(e.SUPABASE_URL) !== Boolean(e.SUPABASE_SERVICE_ROLE_KEY)) {
     const missing = e.SUPABASE_URL ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
     throw new ConfigError([missing], `${missing}: required when the other Supabase variable is set`);
+  }
+  if (e.SUPABASE_JWT_ISSUER && !e.SUPABASE_URL) {
+    throw new ConfigError(['SUPABASE_JWT_ISSUER'], 'SUPABASE_JWT_ISSUER: only used with SUPABASE_URL, which is not set');
   }
   if (e.POLL_MIN_SECONDS > e.POLL_MAX_SECONDS) {
     throw new ConfigError(['POLL_MIN_SECONDS'], 'POLL_MIN_SECONDS: must not exceed POLL_MAX_SECONDS');

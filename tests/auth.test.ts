@@ -132,7 +132,14 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
     expect(await authenticate(bearer(token), custom)).toEqual({ userId: USER, role: 'authenticated' });
     expect((await rejection(authenticate(bearer(token), verifier))).status).toBe(401);
     expect((await rejection(authenticate(bearer(await userToken()), custom))).status).toBe(401);
-    expect(() => supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: 'abcdefghijklmnopqrst' })).toThrow(/SUPABASE_JWT_ISSUER/);
+    // Written with a trailing slash, as URLs often are, it is the same issuer.
+    const slashed = createVerifier(supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: `${projectIssuer}/` }));
+    expect(await authenticate(bearer(token), slashed)).toEqual({ userId: USER, role: 'authenticated' });
+    for (const bad of ['abcdefghijklmnopqrst', 'mailto:auth@example.com', 'ftp://abcdefghijklmnopqrst.supabase.co/auth/v1']) {
+      expect(() => supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: bad }), bad).toThrow(/SUPABASE_JWT_ISSUER/);
+    }
+    // Without SUPABASE_URL it would be ignored (development keys): refused rather than silently unused.
+    expect(() => loadConfig({ SUPABASE_JWT_ISSUER: projectIssuer })).toThrow(/SUPABASE_JWT_ISSUER: only used with SUPABASE_URL/);
   });
 
   it('accepts a user token signed with the legacy HS256 secret', async () => {

@@ -60,18 +60,30 @@ async function tlsInUse(db: Db): Promise<boolean> {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'video-test-tls-'));
   await chmod(dir, 0o755);
+  // Started plain, then TLS is turned on by reload: as root the key must belong to the `postgres`
+  // user, which the start itself creates.
+  server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false });
   await makeCa('ca');
   await makeCa('other-ca');
   await makeServerCert('server', 'ca', 'IP:127.0.0.1');
   await makeServerCert('elsewhere', 'ca', 'DNS:db.elsewhere.test');
   ca = await readFile(path.join(dir, 'ca.crt'), 'utf8');
   otherCa = await readFile(path.join(dir, 'other-ca.crt'), 'utf8');
-  server = await startEmbeddedPostgres({
-    dataDir: path.join(dir, 'data'),
-    persistent: false,
-    settings: { ssl: 'on', ssl_cert_file: path.join(dir, 'server.crt'), ssl_key_file: path.join(dir, 'server.key') },
-  });
+  const admin = pool(server.url('postgres'));
+  await admin.query(`alter system set ssl_cert_file = '${path.join(dir, 'server.crt')}'`);
+  await admin.query(`alter system set ssl_key_file = '${path.join(dir, 'server.key')}'`);
+  await admin.query('alter system set ssl = on');
+  await admin.query('select pg_reload_conf()');
+  await until(async () => (await admin.query<{ ssl: string }>('show ssl')).rows[0]!.ssl === 'on', 'TLS to be on');
 }, 60_000);
+
+/** Resolves once `condition` holds: a reload lands in the server shortly after it is asked for. */
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (const started = Date.now(); !(await condition()); ) {
+    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 afterAll(async () => {
   await Promise.allSettled(pools.map((p) => p.end()));
@@ -91,17 +103,21 @@ describe('DATABASE_CA_CERT against a PostgreSQL serving TLS (embedded server, op
     expect(await tlsInUse(pool(server.url('postgres')))).toBe(false);
   });
 
-  it('a PEM with its line breaks written as \\n (a one-line variable) is the same certificate', async () => {
-    const config = loadConfig({ DATABASE_URL: server.url('postgres'), DATABASE_CA_CERT: ca.replace(/\n/g, '\\n') });
-    expect(config.DATABASE_CA_CERT).toBe(ca.trim());
-    expect(config.DATABASE_CA_CERT).toContain('\n');
-    expect(await tlsInUse(pool(server.url('postgres'), config.DATABASE_CA_CERT))).toBe(true);
+  it('a PEM with its line breaks written as \\n or \\r\\n (a one-line variable), or with CRLF endings, is the same certificate', async () => {
+    for (const written of [ca.replace(/\n/g, '\\n'), ca.replace(/\n/g, '\\r\\n'), ca.replace(/\n/g, '\r\n')]) {
+      const config = loadConfig({ DATABASE_URL: server.url('postgres'), DATABASE_CA_CERT: written });
+      expect(config.DATABASE_CA_CERT).toBe(ca.trim());
+      expect(await tlsInUse(pool(server.url('postgres'), config.DATABASE_CA_CERT))).toBe(true);
+    }
   });
 
   it('a server the CA did not sign is refused, and so is a certificate for another host name', async () => {
-    await expect(pool(server.url('postgres'), otherCa).query('select 1')).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    // However little checking the URL asks for: the CA's verification is what applies.
+    for (const query of ['', '?ssl=no-verify', '?sslmode=no-verify', '?sslmode=prefer&uselibpqcompat=true', '?sslmode=require&uselibpqcompat=true', '?ssl=true&sslmode=verify-ca&uselibpqcompat=true']) {
+      await expect(pool(`${server.url('postgres')}${query}`, otherCa).query('select 1'), query).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    }
     // The server now presents a certificate from the same CA, made out to another host. A reload
-    // rereads the files in place (the server's command line pins their paths).
+    // rereads the files in place.
     const admin = pool(server.url('postgres'));
     const swap = async (from: string) => {
       await copyFile(path.join(dir, `${from}.crt`), path.join(dir, 'server.crt'));
@@ -139,7 +155,20 @@ describe('DATABASE_CA_CERT against a PostgreSQL serving TLS (embedded server, op
       throw new Error('expected a ConfigError');
     };
     expect(refusal({ DATABASE_CA_CERT: 'prod-ca-2021.crt' })).toMatchObject({ variables: ['DATABASE_CA_CERT'], message: expect.stringMatching(/PEM/) });
-    const off = refusal({ DATABASE_URL: `${server.url('postgres')}?sslmode=disable`, DATABASE_CA_CERT: ca }, true);
-    expect(off).toMatchObject({ variables: ['DATABASE_CA_CERT'], message: expect.stringMatching(/turns TLS off/) });
+    // Text that looks like PEM but is no certificate: Node's TLS would skip it without a word.
+    for (const broken of ['-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----', ca.slice(0, 60), `${ca}\n${ca.replace(/[A-Za-z]{8}\n/, 'AAAA\n')}`]) {
+      expect(refusal({ DATABASE_CA_CERT: broken }).variables).toEqual(['DATABASE_CA_CERT']);
+    }
+    for (const query of ['?sslmode=disable', '?sslmode=require&sslmode=disable', '?ssl=false']) {
+      const off = refusal({ DATABASE_URL: `${server.url('postgres')}${query}`, DATABASE_CA_CERT: ca }, true);
+      expect(off).toMatchObject({ variables: ['DATABASE_CA_CERT'], message: expect.stringMatching(/turns TLS off/) });
+    }
+    // Parameters with which pg would build its own TLS settings and drop the CA.
+    for (const query of ['?sslnegotiation=direct', '?sslcert=/c.crt&sslkey=/c.key']) {
+      expect(refusal({ DATABASE_URL: `${server.url('postgres')}${query}`, DATABASE_CA_CERT: ca }, true)).toMatchObject({ variables: ['DATABASE_URL'], message: expect.stringMatching(/cannot be combined/) });
+    }
+    for (const url of ['host=db.ref.supabase.co dbname=postgres', 'https://db.ref.supabase.co/postgres']) {
+      expect(refusal({ DATABASE_URL: url, DATABASE_CA_CERT: ca }, true).variables).toEqual(['DATABASE_URL']);
+    }
   });
 });

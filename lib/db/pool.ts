@@ -25,6 +25,8 @@ export interface PoolOptions {
 
 /** Query parameters that would otherwise replace the verified TLS settings (pg lets them win). */
 const SSL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'uselibpqcompat'];
+/** Parameters that make pg build TLS settings of its own (dropping the CA), refused beside one. */
+const CONFLICTING_PARAMS = ['sslcert', 'sslkey', 'sslnegotiation'];
 
 /**
  * node-postgres lets the connection string's SSL parameters override an `ssl` option, and it reads
@@ -33,14 +35,22 @@ const SSL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'uselibpqcompat'];
  */
 function connectionOptions(connectionString: string, ca: string | undefined): pg.PoolConfig {
   if (!ca) return { connectionString };
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(connectionString);
   } catch {
-    throw new ConfigError(['DATABASE_URL'], 'DATABASE_URL: must be a postgres:// URL when DATABASE_CA_CERT is set');
+    url = undefined;
   }
-  if (url.searchParams.get('sslmode') === 'disable' || url.searchParams.get('ssl') === 'false' || url.searchParams.get('ssl') === '0') {
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+    throw new ConfigError(['DATABASE_URL'], 'DATABASE_URL: must be a postgres://user:password@host:port/database URL when DATABASE_CA_CERT is set');
+  }
+  const params = url.searchParams;
+  if (params.getAll('sslmode').includes('disable') || params.getAll('ssl').some((v) => v === 'false' || v === '0')) {
     throw new ConfigError(['DATABASE_CA_CERT'], 'DATABASE_CA_CERT: set, but DATABASE_URL turns TLS off; remove one of them');
+  }
+  const conflicting = CONFLICTING_PARAMS.filter((name) => params.has(name));
+  if (conflicting.length > 0) {
+    throw new ConfigError(['DATABASE_URL'], `DATABASE_URL: ${conflicting.join(', ')} cannot be combined with DATABASE_CA_CERT`);
   }
   for (const name of SSL_PARAMS) url.searchParams.delete(name);
   return { connectionString: url.toString(), ssl: { ca, rejectUnauthorized: true } };
