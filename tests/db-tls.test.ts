@@ -155,8 +155,11 @@ describe('DATABASE_CA_CERT against a PostgreSQL serving TLS (embedded server, op
       throw new Error('expected a ConfigError');
     };
     expect(refusal({ DATABASE_CA_CERT: 'prod-ca-2021.crt' })).toMatchObject({ variables: ['DATABASE_CA_CERT'], message: expect.stringMatching(/PEM/) });
-    // Text that looks like PEM but is no certificate: Node's TLS would skip it without a word.
-    for (const broken of ['-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----', ca.slice(0, 60), `${ca}\n${ca.replace(/[A-Za-z]{8}\n/, 'AAAA\n')}`]) {
+    // Text that looks like PEM but is no certificate: Node's TLS would skip it without a word. The
+    // last is a bundle whose second certificate lost a line of its body (48 bytes of its DER).
+    const lines = ca.trim().split('\n');
+    const shortened = [...lines.slice(0, 2), ...lines.slice(3)].join('\n');
+    for (const broken of ['-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----', ca.slice(0, 60), `${ca}\n${shortened}`]) {
       expect(refusal({ DATABASE_CA_CERT: broken }).variables).toEqual(['DATABASE_CA_CERT']);
     }
     for (const query of ['?sslmode=disable', '?sslmode=require&sslmode=disable', '?ssl=false']) {
