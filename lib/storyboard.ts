@@ -136,7 +136,6 @@ function join(a: string, b: string): string {
   return /[。！？]$/.test(a) ? `${a}${b}` : `${a} ${b}`;
 }
 
-
 /** Merges pieces that are too short into their neighbour. */
 function mergeShort(pieces: string[]): string[] {
   const out: string[] = [];
@@ -200,7 +199,7 @@ export function splitText(text: string, maxScenes: number): string[] {
 }
 
 /** `text` shortened to at most `max` units at a word or character boundary, marked with "…". */
-export function clip(text: string, max: number): string {
+function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, cutPoint(text, max - 1)).trimEnd()}…`;
 }
 
@@ -230,8 +229,12 @@ export function promptShortfall(text: string, index: number, total: number, opti
 
 /** The storyboard for `text`; always at least one scene. */
 export function buildStoryboard(text: string, options: StoryboardOptions): Scene[] {
-  let pieces = splitText(text, options.maxScenes);
-  if (pieces.length === 0) pieces = [options.question?.trim() || 'An introduction to the topic'];
+  return storyboardFrom(splitText(text, options.maxScenes), options);
+}
+
+/** The storyboard for pieces splitText made; with none (nothing to film), one scene of the question. */
+export function storyboardFrom(split: string[], options: StoryboardOptions): Scene[] {
+  const pieces = split.length > 0 ? split : [options.question?.trim() || 'An introduction to the topic'];
   return pieces.map((piece, index) => ({
     index,
     text: piece,

@@ -2,19 +2,12 @@
  * Who may run the poller: Vercel Cron sends `Authorization: Bearer $CRON_SECRET`. Compared in
  * constant time. In production a missing secret refuses to run rather than running open.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConfigError, type Config } from '../config.js';
 import { httpError } from '../http/respond.js';
 import { log } from '../log.js';
+import { sameSecret } from './same-secret.js';
 
 let warnedOpen = false;
-
-function sameSecret(given: string, expected: string): boolean {
-  // Hashing first makes the comparison constant-time whatever the lengths.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 export function authorizeCron(request: Request, config: Config): void {
   const secret = config.CRON_SECRET;

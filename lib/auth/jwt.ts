@@ -8,12 +8,12 @@
  * accepted as it is, since server-side callers send it. In local mode (no SUPABASE_URL, not
  * production) the keys are the development keys of ./dev-keys.ts, used without any HTTP.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { DEV_ISSUER, getDevKeys } from './dev-keys.js';
+import { sameSecret } from './same-secret.js';
 
 export interface Caller {
   /** The Supabase user id (lower-case UUID); null for the service role, which acts for anyone. */
@@ -65,13 +65,6 @@ function remoteJwks(url: string): JWTVerifyGetKey {
     remoteKeySets.set(url, keys);
   }
   return keys;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  // Hashing first makes the comparison constant-time whatever the lengths.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** Failures of the key source (JWKS unreachable, slow or malformed) are ours, not the caller's. */

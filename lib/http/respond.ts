@@ -18,7 +18,6 @@ export function httpError(status: number, code: string, message: string, fields?
   return new AppError(code, message, { status, ...(fields ? { fields } : {}) });
 }
 
-/** `{ "response": "Too big: …" }` from a zod error, keyed by the dotted path of each bad field. */
 /**
  * An empty map for names a client chose: without a prototype, so a field called `__proto__`
  * (or `toString`) is stored and reported like any other instead of vanishing or colliding.
@@ -27,6 +26,7 @@ export function fieldMap(): Record<string, string> {
   return Object.create(null) as Record<string, string>;
 }
 
+/** `{ "response": "Too big: …" }` from a zod error, keyed by the dotted path of each bad field. */
 export function zodFields(error: z.ZodError): Record<string, string> {
   const fields = fieldMap();
   for (const issue of error.issues) {

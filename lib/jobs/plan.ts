@@ -17,7 +17,7 @@ import { coerceError } from '../errors.js';
 import { httpError } from '../http/respond.js';
 import { log } from '../log.js';
 import { writeModelStoryboard } from '../providers/storyboard-model.js';
-import { buildStoryboard, promptShortfall, scenePrompt, splitText, type Scene, type StoryboardOptions } from '../storyboard.js';
+import { promptShortfall, scenePrompt, splitText, storyboardFrom, type Scene, type StoryboardOptions } from '../storyboard.js';
 import type { GenerateRequest } from './request.js';
 import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from './states.js';
 import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.js';
@@ -76,9 +76,10 @@ async function storyboardFor(request: GenerateRequest, config: Config): Promise<
     ...(request.question ? { question: request.question } : {}),
   };
   const split = (note: string | null = null): Board => {
-    const storyboard = buildStoryboard(request.response, options);
+    const pieces = splitText(request.response, options.maxScenes);
+    const storyboard = storyboardFrom(pieces, options);
     // Emoji or punctuation alone give the splitter nothing to film: say what was filmed instead.
-    const empty = splitText(request.response, options.maxScenes).length === 0
+    const empty = pieces.length === 0
       ? `The answer has no words or numbers to show, so the scene shows ${request.question?.trim() ? 'the question' : 'a general introduction'}`
       : null;
     const said = [note, empty, shortfallNote(storyboard, options)].filter(Boolean).join('. ');

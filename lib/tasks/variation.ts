@@ -39,7 +39,6 @@ const manifestSchema = z.object({
   output: z.object({ bytes: z.number(), sha256: z.string(), durationSeconds: z.number(), width: z.number(), height: z.number() }),
 });
 
-
 async function findSource(db: Queryable, task: TaskRow, input: VariationInput): Promise<Source> {
   if (input.waitsFor) {
     const deps = await readDependencies(db, task.job_id, input.waitsFor);
