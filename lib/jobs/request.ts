@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { allowedDurations } from '../providers/veo.js';
+import { allowedDurations, VIDEO_ASPECT_RATIOS } from '../providers/model-limits.js';
 import { webhookUrlSchema } from '../webhooks/url.js';
 
 export const STYLES = ['fun', 'calm', 'background'] as const;
-export const ASPECT_RATIOS = ['16:9', '9:16'] as const;
+export const ASPECT_RATIOS = VIDEO_ASPECT_RATIOS;
 export const JOB_KINDS = ['video', 'image', 'variations'] as const;
 
 type JobKind = (typeof JOB_KINDS)[number];

@@ -16,6 +16,7 @@ import type { Config } from '../config.js';
 import { AppError, statusOf } from '../errors.js';
 import { log } from '../log.js';
 import { generateStill } from './veo-images.js';
+import { allowedDurations, supportsReferenceImages } from './model-limits.js';
 import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
 
 type Fetch = typeof fetch;
@@ -26,20 +27,7 @@ const DEFAULT_VERTEX_LOCATION = 'us-central1';
 const GEMINI_ORIGIN = 'https://generativelanguage.googleapis.com';
 const MAX_REDIRECTS = 5;
 
-/**
- * The per-scene durations (seconds) a Veo model accepts: Veo 2 takes 5–8, Veo 3.x takes 4, 6 or 8.
- * Unknown names get the Veo 3 set, the current generation.
- */
-export function allowedDurations(model: string): number[] {
-  const id = model.split('/').pop() ?? model;
-  return /^veo-2(\.|-|$)/.test(id) ? [5, 6, 7, 8] : [4, 6, 8];
-}
-
-/** Reference images (subject or style) are a Veo 3.1 and veo-2.0-generate-exp feature; others refuse them. */
-export function supportsReferenceImages(model: string): boolean {
-  const id = model.split('/').pop() ?? model;
-  return /^veo-3\.1-/.test(id) || id === 'veo-2.0-generate-exp';
-}
+export { allowedDurations, supportsReferenceImages } from './model-limits.js';
 
 // ---------------------------------------------------------------------------------------------
 // Client construction
