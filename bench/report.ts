@@ -6,6 +6,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ClaimResult } from './claim-cost.js';
 import type { ColdImportResult } from './cold-import.js';
+import type { FairShareCostResult } from './fair-share-cost.js';
 import type { MemoryResult } from './memory.js';
 import type { NoticeResult } from './notice.js';
 import type { ThroughputResult } from './throughput.js';
@@ -13,6 +14,7 @@ import type { ThroughputResult } from './throughput.js';
 export interface Results {
   throughput?: ThroughputResult;
   claim?: ClaimResult;
+  fairClaim?: FairShareCostResult;
   notice?: NoticeResult;
   memory?: MemoryResult;
   cold?: ColdImportResult;
@@ -71,6 +73,15 @@ function rows(r: Results): Row[] {
     for (const [system, perSecond] of Object.entries(r.claim.throughput)) {
       out.push({ figure: `2. Claim + complete: ${system}`, measured: `${f(perSecond, 0)} jobs/s`, target: system === 'this project' ? 'report' : 'peer', met: '' });
     }
+  }
+  if (r.fairClaim) {
+    const c = r.fairClaim;
+    out.push({
+      figure: `6. Startable claim of ${c.claimed}, ${c.waiting / 1000}k waiting scenes across ${c.professors} professors: fair share vs oldest first`,
+      measured: `fair share median ${f(c.fair.medianMs, 2)} ms (p95 ${f(c.fair.p95Ms, 2)}), oldest first ${f(c.fifo.medianMs, 2)} ms (p95 ${f(c.fifo.p95Ms, 2)}): ${f(c.fair.medianMs / c.fifo.medianMs, 2)}×`,
+      target: '≤ 1.5× the oldest-first claim',
+      met: yes(c.fair.medianMs / c.fifo.medianMs <= 1.5),
+    });
   }
   if (r.notice) {
     const n = r.notice;
@@ -163,6 +174,12 @@ const NOTES = `## How each figure is taken
    double (keepBytes false); peak RSS (sampled every 5 ms) minus RSS before the tick.
 5. **Cold import**: api/video/poll.ts bundled by esbuild with dependencies external (as a
    deployment runs compiled JavaScript), imported by 7 fresh \`node\` processes; the median.
+
+6. **Fair-share claim cost**: 100 professors × 25 jobs × 4 pending scenes (10k), nothing in
+   flight, MAX_IN_FLIGHT 20; \`claim_startable_video_tasks\` (migration 20261205001300) beside the
+   oldest-first claim it replaced (20261123000700, installed under another name), interleaved,
+   5 warm-ups then 30 runs each, leases undone after each run. The fair claim skips through the
+   index one probe per professor and reads at most 20 rows of each in that professor's order.
 
 ## Reading the figures
 

@@ -5,6 +5,7 @@
  */
 import { claimCost } from './claim-cost.js';
 import { coldImport } from './cold-import.js';
+import { fairShareCost } from './fair-share-cost.js';
 import { memory } from './memory.js';
 import { notice } from './notice.js';
 import { report } from './report.js';
@@ -23,6 +24,7 @@ try {
   if (wants('memory')) results.memory = await memory(server);
   if (wants('throughput')) results.throughput = await throughput(server);
   if (wants('claim')) results.claim = await claimCost(server);
+  if (wants('fair-claim')) results.fairClaim = await fairShareCost(server);
   if (wants('notice')) results.notice = await notice(server);
 } finally {
   await server.close();

@@ -33,7 +33,10 @@ export async function claimDue(db: Queryable, startKinds: readonly string[], o: 
 /**
  * Pending tasks that would open a paid provider operation, only as many as there is room for
  * under `maxInFlight`. The function counts the room and claims it under one advisory lock, so two
- * overlapping ticks cannot both fill the same room; the call is its own transaction.
+ * overlapping ticks cannot both fill the same room; the call is its own transaction. The room is
+ * shared round-robin across professors, then by priority and age within each
+ * (supabase/migrations/20261205001300_fair_share_claim.sql): anything that starts scenes, the tick
+ * or a generate starting its job at once, claims through here so no job jumps the fair order.
  */
 export async function claimStartable(db: Queryable, providerKinds: readonly string[], maxInFlight: number, o: ClaimOptions): Promise<TaskRow[]> {
   if (providerKinds.length === 0 || o.limit <= 0) return [];
