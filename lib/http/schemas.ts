@@ -66,6 +66,16 @@ export const jobViewSchema = z
     storyboard: z.array(z.object({ index: z.number().int(), text: z.string(), prompt: z.string(), durationSeconds: z.number() })),
     storyboardSource: z.enum(['splitter', 'model']),
     storyboardNote: z.string().nullable().meta({ description: 'Why a requested model storyboard was not used.' }),
+    priority: z.enum(['high', 'normal', 'low']).meta({ description: "Orders this professor's own waiting scenes (fair share across professors comes first)." }),
+    queuePosition: z.number().int().min(0).nullable().meta({
+      description: 'How many startable scenes, of every professor, are ahead of this job\'s first waiting scene in the start order (round-robin across professors counting what each already runs, then priority, oldest job, scene order). Null when none of its scenes waits to start.',
+    }),
+    estimatedStartAt: isoDate.nullable().meta({
+      description: 'When the first waiting scene should start: MAX_IN_FLIGHT slots, each running one operation for D = the median duration (created → noticed done) of the last 50 completed operations (60 s before any), a running one freeing its slot D after it started; the scene with k ahead takes the (k mod cap)-th slot to free, floor(k / cap) operations later. Null when nothing waits.',
+    }),
+    estimatedCompletedAt: isoDate.nullable().meta({
+      description: "When an active job should finish: its last operation's estimated end (as above), plus the median duration of its other active tasks (final cut, variations). Null once the job is final.",
+    }),
     scenes: z.array(sceneViewSchema),
     createdAt: isoDate,
     updatedAt: isoDate,
@@ -83,6 +93,10 @@ export const jobSummarySchema = jobViewSchema
     status: true,
     progress: true,
     currentStep: true,
+    priority: true,
+    queuePosition: true,
+    estimatedStartAt: true,
+    estimatedCompletedAt: true,
     videoUrl: true,
     error: true,
     createdAt: true,

@@ -127,9 +127,9 @@ export async function createJob(
     }
     const deadline = addMinutes(now, config.JOB_DEADLINE_MINUTES);
     const { rows } = await client.query<{ id: string }>(
-      `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
-      [escalationId, ownerId, plan.kind, JSON.stringify(recordedRequest(request)), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote],
+      `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note, priority)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+      [escalationId, ownerId, plan.kind, JSON.stringify(recordedRequest(request)), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote, request.priority],
     );
     const jobId = rows[0]!.id;
     await insertTasks(client, jobId, plan.tasks);

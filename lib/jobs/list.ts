@@ -10,7 +10,8 @@ import { fieldMap, httpError, zodFields } from '../http/respond.js';
 import type { JobList, JobSummary } from '../http/schemas.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.js';
-import { STATUS, type Status } from './states.js';
+import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
+import { isFinal, STATUS, TASK_KIND, type Status } from './states.js';
 
 export const MAX_LIST_LIMIT = 100;
 const DEFAULT_LIST_LIMIT = 20;
@@ -81,8 +82,10 @@ interface Row {
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
+  priority: 'high' | 'normal' | 'low';
   created_us: number;
-  tasks: TaskProgress[];
+  /** json_strip_nulls drops the times a task does not have. */
+  tasks: Array<TaskProgress & { id: string; startedAt?: string; lockedUntil?: string }>;
 }
 
 async function freshUrl(store: ObjectStore, row: Row): Promise<string | null> {
@@ -90,16 +93,17 @@ async function freshUrl(store: ObjectStore, row: Row): Promise<string | null> {
   return store.url(row.video_path).catch(() => row.video_url);
 }
 
-export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller, query: ListQuery & { after?: Cursor }): Promise<JobList> {
+export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller, query: ListQuery & { after?: Cursor }, queue: QueueOptions): Promise<JobList> {
   if (caller.role !== 'service_role' && query.professorId && query.professorId.toLowerCase() !== caller.userId) {
     throw httpError(403, 'forbidden', 'Only the service role may list the jobs of another professor', { professorId: 'must be your own id or omitted' });
   }
   const owner = caller.role === 'service_role' ? (query.professorId?.toLowerCase() ?? null) : caller.userId;
   const { rows } = await db.query<Row>(
     `select j.id, j.escalation_id, j.owner_id, j.kind, j.status, j.error, j.video_path, j.video_url,
-            j.created_at, j.updated_at, j.completed_at,
+            j.created_at, j.updated_at, j.completed_at, j.priority,
             ((extract(epoch from j.created_at) * 1000000)::bigint) as created_us,
-            coalesce((select json_agg(json_strip_nulls(json_build_object('position', t.position, 'status', t.status,
+            coalesce((select json_agg(json_strip_nulls(json_build_object('id', t.id, 'position', t.position, 'status', t.status,
+                        'startedAt', t.started_at, 'lockedUntil', t.locked_until,
                         'started', t.operation_name is not null, 'polls', t.polls, 'kind', t.kind,
                         'unit', coalesce((t.input->>'scene')::int, (t.input->>'index')::int),
                         'fraction', (t.output->>'progress')::float8)) order by t.position)
@@ -114,22 +118,36 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
     [owner, query.status ?? null, query.escalationId ?? null, query.after?.c ?? null, query.after?.i ?? null, query.limit + 1],
   );
   const page = rows.slice(0, query.limit);
+  // One read of the queue for the whole page, and none when every job on it is final.
+  const activeIds = page.filter((r) => !isFinal(r.status)).map((r) => r.id);
+  const read = activeIds.length > 0 ? await readQueue(db, activeIds, queue) : undefined;
+  const standingOf = (r: Row) =>
+    read
+      ? queueFieldsOf(read, queue, !isFinal(r.status), r.tasks.map((t) => ({ id: t.id, kind: t.kind ?? TASK_KIND.veoScene, status: t.status, startedAt: t.startedAt ? new Date(t.startedAt) : null, lockedUntil: t.lockedUntil ? new Date(t.lockedUntil) : null })))
+      : undefined;
   const jobs = await Promise.all(
-    page.map(async (r): Promise<JobSummary> => ({
+    page.map(async (r): Promise<JobSummary> => {
+      const standing = standingOf(r);
+      return {
       id: r.id,
       escalationId: r.escalation_id,
       ownerId: r.owner_id,
       kind: r.kind,
       status: r.status,
       progress: progressOf(r.status, r.tasks),
-      currentStep: currentStepOf(r.status, r.tasks, r.kind),
+      currentStep: standing?.waitingStep ?? currentStepOf(r.status, r.tasks, r.kind),
+      priority: r.priority,
+      queuePosition: standing?.queuePosition ?? null,
+      estimatedStartAt: standing?.estimatedStartAt ?? null,
+      estimatedCompletedAt: standing?.estimatedCompletedAt ?? null,
       videoUrl: await freshUrl(store, r),
       error: r.error,
       scenes: r.tasks.filter((t) => t.kind === unitKindOf(r.kind)).length,
       createdAt: r.created_at.toISOString(),
       updatedAt: r.updated_at.toISOString(),
       completedAt: r.completed_at ? r.completed_at.toISOString() : null,
-    })),
+      };
+    }),
   );
   const last = page.at(-1);
   return { jobs, nextCursor: rows.length > query.limit && last ? encodeCursor({ c: last.created_us, i: last.id }) : null };

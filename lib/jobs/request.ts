@@ -10,6 +10,9 @@ import { webhookUrlSchema } from '../webhooks/url.js';
 export const STYLES = ['fun', 'calm', 'background'] as const;
 export const ASPECT_RATIOS = VIDEO_ASPECT_RATIOS;
 export const JOB_KINDS = ['video', 'image', 'variations'] as const;
+/** Orders a professor's own waiting scenes; fair share across professors decides whose turn it is. */
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
 type JobKind = (typeof JOB_KINDS)[number];
 
@@ -86,6 +89,10 @@ export function generateRequestSchema(config: Config) {
       variationSeed: z.number().int().min(0).max(0xffffffff).optional(),
       /** 'model': a Gemini text model writes the storyboard (with a Google key), else the splitter. */
       storyboard: z.enum(['splitter', 'model']).optional().meta({ default: defaults.storyboard }),
+      priority: z
+        .enum(PRIORITIES)
+        .default('normal')
+        .meta({ description: "Which of your own waiting scenes start first when slots are short; other professors' turns are not affected (fair share)." }),
       /** Where to POST the job on a terminal state (lib/webhooks). */
       webhookUrl: webhookUrlSchema(config).optional(),
     })

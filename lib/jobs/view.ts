@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
-import type { Status } from './states.js';
+import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
+import { isFinal, type Status } from './states.js';
 
 const jobRowSchema = z.object({
   id: z.string(),
@@ -23,6 +24,7 @@ const jobRowSchema = z.object({
   poster_url: z.string().nullable(),
   storyboard_source: z.enum(['splitter', 'model']),
   storyboard_note: z.string().nullable(),
+  priority: z.enum(['high', 'normal', 'low']),
   created_at: z.date(),
   updated_at: z.date(),
   started_at: z.date().nullable(),
@@ -30,6 +32,7 @@ const jobRowSchema = z.object({
 });
 
 const sceneRowSchema = z.object({
+  id: z.string(),
   position: z.number(),
   kind: z.string(),
   status: z.string(),
@@ -55,6 +58,7 @@ const sceneRowSchema = z.object({
   started_at: z.date().nullable(),
   completed_at: z.date().nullable(),
   next_check_at: z.date(),
+  locked_until: z.date().nullable(),
 });
 
 export interface SceneView {
@@ -96,6 +100,11 @@ export interface JobView {
   /** Who wrote the storyboard, and why the model did not when it was asked to. */
   storyboardSource: 'splitter' | 'model';
   storyboardNote: string | null;
+  priority: 'high' | 'normal' | 'low';
+  /** Scenes ahead of its first waiting one in the start queue (lib/jobs/eta.ts says how the estimates are made). */
+  queuePosition: number | null;
+  estimatedStartAt: string | null;
+  estimatedCompletedAt: string | null;
   scenes: SceneView[];
   createdAt: string;
   updatedAt: string;
@@ -141,17 +150,21 @@ export async function jobOwner(db: Queryable, jobId: string): Promise<{ ownerId:
   return rows[0] && { ownerId: rows[0].owner_id };
 }
 
-export async function readJob(db: Queryable, store: ObjectStore, jobId: string): Promise<JobView | undefined> {
+export async function readJob(db: Queryable, store: ObjectStore, jobId: string, queue?: QueueOptions): Promise<JobView | undefined> {
   const { rows } = await db.query(`select * from video_jobs where id = $1`, [jobId]);
   if (rows.length === 0) return undefined;
   const job = jobRowSchema.parse(rows[0]);
   const { rows: taskRows } = await db.query(
-    `select position, kind, status, operation_name, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at
+    `select id, position, kind, status, operation_name, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until
        from video_tasks where job_id = $1 order by position`,
     [jobId],
   );
   const tasks = taskRows.map((r) => sceneRowSchema.parse(r));
   const status = job.status as Status;
+  const active = !isFinal(status);
+  // Without queue options (a webhook's body, sent once the job is final) there is no standing.
+  const read = active && queue ? await readQueue(db, [jobId], queue) : undefined;
+  const standing = read && queue && queueFieldsOf(read, queue, active, tasks.map((t) => ({ id: t.id, kind: t.kind, status: t.status, startedAt: t.started_at, lockedUntil: t.locked_until })));
   const progressInput = tasks.map((t) => progressRowOf(t));
   const scenes = await Promise.all(
     tasks.map(async (t, i): Promise<SceneView> => {
@@ -183,7 +196,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string):
     kind: job.kind,
     status,
     progress: progressOf(status, progressInput),
-    currentStep: currentStepOf(status, progressInput, job.kind),
+    currentStep: standing?.waitingStep ?? currentStepOf(status, progressInput, job.kind),
     videoUrl: await freshUrl(store, job.video_path, job.video_url),
     posterUrl: await freshUrl(store, job.poster_path, job.poster_url),
     error: job.error,
@@ -191,6 +204,10 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string):
     storyboard: job.storyboard,
     storyboardSource: job.storyboard_source,
     storyboardNote: job.storyboard_note,
+    priority: job.priority,
+    queuePosition: standing?.queuePosition ?? null,
+    estimatedStartAt: standing?.estimatedStartAt ?? null,
+    estimatedCompletedAt: standing?.estimatedCompletedAt ?? null,
     scenes,
     createdAt: job.created_at.toISOString(),
     updatedAt: job.updated_at.toISOString(),

@@ -2,6 +2,8 @@
  * The task kinds the tick knows. Adding a kind: write its module, add it here, and widen the
  * `kind` CHECK in a migration.
  */
+import type { Config } from '../config.js';
+import type { QueueOptions } from '../jobs/queue.js';
 import type { TaskKindName } from '../jobs/states.js';
 import { imagenStill } from './imagen-still.js';
 import { render } from './render.js';
@@ -15,3 +17,8 @@ export const TASK_KINDS: ReadonlyMap<TaskKindName, TaskKind> = new Map(
 
 /** Kinds whose start opens a paid provider operation (quota, kill switch). */
 export const PROVIDER_KINDS: readonly string[] = [...TASK_KINDS.values()].filter((k) => k.usesProvider).map((k) => k.kind);
+
+/** What the job view and list measure queue positions against (lib/jobs/queue.ts). */
+export function startQueueOptions(config: Pick<Config, 'MAX_IN_FLIGHT'>): QueueOptions {
+  return { maxInFlight: config.MAX_IN_FLIGHT, startKinds: PROVIDER_KINDS };
+}

@@ -64,6 +64,12 @@ create index if not exists video_tasks_pending_leased_idx
   on public.video_tasks (locked_until)
   where status = 'pending';
 
+-- The job view's estimates use the median duration of each kind's recent tasks (lib/jobs/queue.ts):
+-- the newest completed ones of a kind, found without reading the finished backlog.
+create index if not exists video_tasks_recent_completed_idx
+  on public.video_tasks (kind, completed_at desc)
+  where status = 'completed';
+
 -- Every pending start waiting for room, with its place in the fair order: `round` is the tenant's
 -- turn (its tasks in flight, plus this task's rank among the tenant's waiting ones); ties go to
 -- the older job. Order by (round, queue_job_created_at, job_id, position) to get the claim order.

@@ -10,16 +10,17 @@ import { errorResponse, json } from '../../../../lib/http/respond.js';
 import { cancelJob } from '../../../../lib/jobs/cancel.js';
 import { readJob } from '../../../../lib/jobs/view.js';
 import { services } from '../../../../lib/services.js';
+import { startQueueOptions } from '../../../../lib/tasks/registry.js';
 
 export async function POST(request: Request): Promise<Response> {
   try {
-    const { db, store, verifier } = services();
+    const { db, store, verifier, config } = services();
     const caller = await authenticate(request, verifier);
     const id = jobIdParam(request);
     await readEmptyBody(request);
     await requireOwnedJob(db, caller, id);
     await cancelJob(db, id, new Date());
-    return json(await readJob(db, store, id));
+    return json(await readJob(db, store, id, startQueueOptions(config)));
   } catch (err) {
     return errorResponse(err);
   }

@@ -10,6 +10,7 @@ import { errorResponse, json } from '../../../../lib/http/respond.js';
 import { retryJob } from '../../../../lib/jobs/retry.js';
 import { readJob } from '../../../../lib/jobs/view.js';
 import { services } from '../../../../lib/services.js';
+import { startQueueOptions } from '../../../../lib/tasks/registry.js';
 
 export async function POST(request: Request): Promise<Response> {
   try {
@@ -19,7 +20,7 @@ export async function POST(request: Request): Promise<Response> {
     await readEmptyBody(request);
     await requireOwnedJob(db, caller, id);
     await retryJob(db, config, caller, id, new Date());
-    return json(await readJob(db, store, id), 202);
+    return json(await readJob(db, store, id, startQueueOptions(config)), 202);
   } catch (err) {
     return errorResponse(err);
   }
