@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Config } from './config.js';
 import {
+  batchResponseSchema,
   errorBodySchema,
   generateResponseSchema,
   jobListSchema,
@@ -16,6 +17,7 @@ import {
   statusSchema,
 } from './http/schemas.js';
 import { MAX_BODY_BYTES } from './http/body.js';
+import { MAX_BATCH_BODY_BYTES, MAX_BATCH_ITEMS } from './jobs/batch.js';
 import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.js';
 import { listQuerySchema } from './jobs/list.js';
 import { generateRequestSchema, IGNORED_BY_KIND } from './jobs/request.js';
@@ -39,6 +41,7 @@ function components(config: Config): Record<string, Json> {
   registry.add(statusSchema, { id: 'Status' });
   registry.add(errorBodySchema, { id: 'Error' });
   registry.add(generateResponseSchema, { id: 'GenerateResponse' });
+  registry.add(batchResponseSchema, { id: 'BatchResponse' });
   registry.add(sceneViewSchema, { id: 'Scene' });
   registry.add(jobViewSchema, { id: 'Job' });
   registry.add(jobSummarySchema, { id: 'JobSummary' });
@@ -47,6 +50,20 @@ function components(config: Config): Record<string, Json> {
   const schemas: Record<string, Json> = {};
   for (const [id, s] of Object.entries(out.schemas)) schemas[id] = clean(s as Json);
   schemas.GenerateRequest = { ...inputSchema(generateRequestSchema(config)), description: kindRulesText() };
+  schemas.BatchRequest = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['items'],
+    properties: {
+      items: {
+        type: 'array',
+        minItems: 1,
+        maxItems: MAX_BATCH_ITEMS,
+        items: ref('GenerateRequest'),
+        description: `1–${MAX_BATCH_ITEMS} generate requests; storyboard 'model' is refused in a batch.`,
+      },
+    },
+  };
   return schemas;
 }
 
@@ -131,6 +148,33 @@ export function openApiDocument(config: Config, origin = config.publicBaseUrl): 
               415: 'Content-Type is not application/json',
               422: 'Idempotency-Key already used with another body',
               429: 'Quota exceeded (see Retry-After)',
+              ...authErrors,
+            }),
+          },
+        },
+      },
+      '/api/video/generate/batch': {
+        post: {
+          operationId: 'generateVideoBatch',
+          summary: `Start up to ${MAX_BATCH_ITEMS} video jobs at once, all or nothing`,
+          description:
+            'Every item is validated and planned first; a refusal names the item and field (`items[3].response`) and nothing is created. ' +
+            'Quotas apply per item in order: an item that would pass a limit refuses the whole batch with a 429 naming it. ' +
+            'One Idempotency-Key covers the whole batch. All jobs are recorded in one transaction; the result lists one job per item, in order.',
+          parameters: [{ name: IDEMPOTENCY_HEADER, in: 'header', required: false, schema: inputSchema(idempotencyKeySchema) }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('BatchRequest') } } },
+          responses: {
+            202: { description: 'Jobs created (an item whose escalation already had an active job shows that job, existing: true)', content: { 'application/json': { schema: ref('BatchResponse') } } },
+            200: { description: 'Nothing new created: an Idempotency-Key replay, or every escalation already had an active job', content: { 'application/json': { schema: ref('BatchResponse') } } },
+            ...errors({
+              400: "Invalid body or Idempotency-Key, an invalid item (fields names each as items[i].field), or storyboard 'model' in an item",
+              403: 'An item names another professor',
+              404: "An item's escalationId or sourceJobId is unknown (or not yours)",
+              409: "An item's source job has no finished video yet, or a request with this Idempotency-Key is still being processed",
+              413: `Body over ${MAX_BATCH_BODY_BYTES / 1024 / 1024} MB`,
+              415: 'Content-Type is not application/json',
+              422: 'Idempotency-Key already used with another body',
+              429: 'A quota would be exceeded by the item named in fields (see Retry-After)',
               ...authErrors,
             }),
           },

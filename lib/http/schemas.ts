@@ -31,6 +31,11 @@ export const generateResponseSchema = z
     existing: z.boolean().meta({ description: 'True when an earlier job was returned (an active job on the escalation, or an Idempotency-Key replay).' }),
   });
 
+export const batchResponseSchema = z
+  .object({
+    items: z.array(generateResponseSchema).meta({ description: 'One result per request, in the order sent.' }),
+  });
+
 export const sceneViewSchema = z
   .object({
     index: z.number().int().meta({ description: 'The scene, still or variation the task works on (for a scene, its storyboard index); the task position for the final cut.' }),

@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
 import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './idempotency.js';
-import { planJob, UNIT_COUNT_SQL, type PlannedTask } from './plan.js';
+import { planJob, UNIT_COUNT_SQL, type JobPlan, type PlannedTask } from './plan.js';
 import { assertQuota } from './quota.js';
 import { recordedRequest, type GenerateRequest } from './request.js';
 import { ACTIVE_STATUSES, STATUS, type Status } from './states.js';
@@ -63,7 +63,7 @@ async function activeJobOf(client: DbClient, escalationId: string): Promise<Crea
   return row && { jobId: row.id, escalationId, status: row.status, scenes: row.scenes, existing: true };
 }
 
-async function jobSummary(client: DbClient, jobId: string): Promise<CreatedJob | undefined> {
+export async function jobSummary(client: DbClient, jobId: string): Promise<CreatedJob | undefined> {
   const { rows } = await client.query<{ escalation_id: string; status: Status; scenes: number }>(
     `select j.escalation_id, j.status, ${UNIT_COUNT_SQL} as scenes
        from video_jobs j where j.id = $1`,
@@ -81,6 +81,58 @@ async function insertTasks(client: DbClient, jobId: string, tasks: PlannedTask[]
   );
 }
 
+/**
+ * Records one planned job inside the caller's transaction: the escalation (locked, or created),
+ * the quota check, the job and its tasks. An escalation that already has an active job gets that
+ * job back instead. The single generate and each item of a batch go through here.
+ */
+export async function recordJob(
+  client: DbClient,
+  config: Config,
+  request: GenerateRequest,
+  plan: JobPlan,
+  caller: Caller,
+  now: Date,
+): Promise<CreatedJob> {
+  let ownerId = ownerFor(caller, request.professorId);
+  let escalationId = request.escalationId;
+  if (escalationId) {
+    // The row lock serialises two generates for one escalation (a double click).
+    const escalationOwner = await lockEscalation(client, escalationId, caller);
+    // Before the running job is handed back: naming the wrong professor is wrong either way.
+    ownerId = ownerOnEscalation(escalationOwner, ownerId);
+    const active = await activeJobOf(client, escalationId);
+    // The escalation keeps the answer that job is making: this request changes nothing.
+    if (active) return active;
+    await client.query(`update escalations set response = $2, question = coalesce($3, question) where id = $1`, [
+      escalationId,
+      request.response,
+      request.question ?? null,
+    ]);
+  }
+  await assertQuota(client, config, caller, ownerId, now);
+  if (!escalationId) {
+    const { rows } = await client.query<{ id: string }>(
+      `insert into escalations (professor_id, question, response) values ($1, $2, $3) returning id`,
+      [ownerId, request.question ?? null, request.response],
+    );
+    escalationId = rows[0]!.id;
+  }
+  const deadline = addMinutes(now, config.JOB_DEADLINE_MINUTES);
+  const { rows } = await client.query<{ id: string }>(
+    `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note, priority)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+    [escalationId, ownerId, plan.kind, JSON.stringify(recordedRequest(request)), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote, request.priority],
+  );
+  const jobId = rows[0]!.id;
+  await insertTasks(client, jobId, plan.tasks);
+  await client.query(
+    `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null, poster_url = null where id = $1`,
+    [escalationId, STATUS.pending, jobId],
+  );
+  return { jobId, escalationId, status: STATUS.pending, scenes: plan.scenes, existing: false };
+}
+
 export async function createJob(
   db: Db,
   config: Config,
@@ -89,7 +141,8 @@ export async function createJob(
   options: { now?: Date; idempotencyKey?: string } = {},
 ): Promise<CreatedJob> {
   const now = options.now ?? new Date();
-  let ownerId = ownerFor(caller, request.professorId);
+  // A professorId the caller may not name is refused before any planning work.
+  ownerFor(caller, request.professorId);
   const plan = await planJob(request, config, { db, caller });
   const claim = options.idempotencyKey ? idempotencyClaim(caller, options.idempotencyKey, request) : undefined;
   return withTransaction(db, async (client) => {
@@ -99,45 +152,8 @@ export async function createJob(
       const replay = replayJobId && (await jobSummary(client, replayJobId));
       if (replay) return replay;
     }
-    let escalationId = request.escalationId;
-    if (escalationId) {
-      // The row lock serialises two generates for one escalation (a double click).
-      const escalationOwner = await lockEscalation(client, escalationId, caller);
-      // Before the running job is handed back: naming the wrong professor is wrong either way.
-      ownerId = ownerOnEscalation(escalationOwner, ownerId);
-      const active = await activeJobOf(client, escalationId);
-      if (active) {
-        // The escalation keeps the answer that job is making: this request changes nothing.
-        if (claim) await bindIdempotencyKey(client, claim, active.jobId);
-        return active;
-      }
-      await client.query(`update escalations set response = $2, question = coalesce($3, question) where id = $1`, [
-        escalationId,
-        request.response,
-        request.question ?? null,
-      ]);
-    }
-    await assertQuota(client, config, caller, ownerId, now);
-    if (!escalationId) {
-      const { rows } = await client.query<{ id: string }>(
-        `insert into escalations (professor_id, question, response) values ($1, $2, $3) returning id`,
-        [ownerId, request.question ?? null, request.response],
-      );
-      escalationId = rows[0]!.id;
-    }
-    const deadline = addMinutes(now, config.JOB_DEADLINE_MINUTES);
-    const { rows } = await client.query<{ id: string }>(
-      `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note, priority)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
-      [escalationId, ownerId, plan.kind, JSON.stringify(recordedRequest(request)), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote, request.priority],
-    );
-    const jobId = rows[0]!.id;
-    await insertTasks(client, jobId, plan.tasks);
-    if (claim) await bindIdempotencyKey(client, claim, jobId);
-    await client.query(
-      `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null, poster_url = null where id = $1`,
-      [escalationId, STATUS.pending, jobId],
-    );
-    return { jobId, escalationId, status: STATUS.pending, scenes: plan.scenes, existing: false };
+    const job = await recordJob(client, config, request, plan, caller, now);
+    if (claim) await bindIdempotencyKey(client, claim, job.jobId);
+    return job;
   });
 }
