@@ -6,6 +6,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ClaimResult } from './claim-cost.js';
 import type { ColdImportResult } from './cold-import.js';
+import type { FairShareResult } from './fair-share.js';
 import type { FairShareCostResult } from './fair-share-cost.js';
 import type { MemoryResult } from './memory.js';
 import type { NoticeResult } from './notice.js';
@@ -15,6 +16,7 @@ export interface Results {
   throughput?: ThroughputResult;
   claim?: ClaimResult;
   fairClaim?: FairShareCostResult;
+  fairShare?: FairShareResult;
   notice?: NoticeResult;
   memory?: MemoryResult;
   cold?: ColdImportResult;
@@ -81,6 +83,26 @@ function rows(r: Results): Row[] {
       measured: `fair share median ${f(c.fair.medianMs, 2)} ms (p95 ${f(c.fair.p95Ms, 2)}), oldest first ${f(c.fifo.medianMs, 2)} ms (p95 ${f(c.fifo.p95Ms, 2)}): ${f(c.fair.medianMs / c.fifo.medianMs, 2)}×`,
       target: '≤ 1.5× the oldest-first claim',
       met: yes(c.fair.medianMs / c.fifo.medianMs <= 1.5),
+    });
+  }
+  if (r.fairShare) {
+    const s = r.fairShare;
+    const fair = s.fairness.find((x) => x.order === 'fair share');
+    for (const row of s.fairness) {
+      const mine = row === fair;
+      out.push({
+        figure: `7. Fairness, ${row.order}: A queues 20 jobs × 4 scenes, then B one 1-scene job; MAX_IN_FLIGHT 4, ${s.operationS} s operations`,
+        measured: `B waits ${f(row.bWaitS, 0)} s; A done after ${f(row.aTotalS, 0)} s`,
+        target: mine ? `B within one operation (≤ ${s.operationS} s)` : 'before (peer)',
+        met: mine ? yes(row.bWaitS <= s.operationS) : '',
+      });
+    }
+    const e = s.eta;
+    out.push({
+      figure: `8. ETA accuracy: estimatedCompletedAt at creation, ${e.jobs} jobs, 20–100 s operations`,
+      measured: `mean absolute error ${f(e.maeS, 1)} s (jobs take ${f(e.meanJobS, 0)} s on average; bias ${f(e.biasS, 1)} s late; worst ${f(e.maxErrorS, 0)} s)`,
+      target: 'report',
+      met: '',
     });
   }
   if (r.notice) {
@@ -180,6 +202,20 @@ const NOTES = `## How each figure is taken
    oldest-first claim it replaced (20261123000700, installed under another name), interleaved,
    5 warm-ups then 30 runs each, leases undone after each run. The fair claim skips through the
    index one probe per professor and reads at most 20 rows of each in that professor's order.
+
+7. **Fairness** and 8. **ETA accuracy** run on simulated time (bench/queue-sim.ts): the real
+   claim function with its \`now\` as a parameter, run whenever a job arrives or an operation
+   ends (as a lingering tick or a start at once would), each claimed scene marked running for its
+   given length; nothing sleeps. Fairness: A's 20 jobs × 4 scenes queued at 0 s, B's one scene at
+   1 s, MAX_IN_FLIGHT 4, every operation 60 s; B's wait is queued → started, A's total is first
+   queued → last scene done; beside it the oldest-first claim that fair share replaced. ETA: 100
+   jobs of 1–4 scenes from 10 professors, one every 25 s, MAX_IN_FLIGHT 8, operation lengths
+   uniform in 20–100 s (seeded); each job's \`estimatedCompletedAt\` is read as the job view does
+   (lib/jobs/queue.ts, lib/jobs/eta.ts) the moment it is created, and compared with when its last
+   scene ends. The estimate uses the median length per scene, while a job ends with its longest
+   scene, so multi-scene jobs finish a little later than estimated (the bias); jobs created later
+   by other professors take their fair turn ahead of waiting ones, which no estimate made earlier
+   can know.
 
 ## Reading the figures
 

@@ -5,6 +5,7 @@
  */
 import { claimCost } from './claim-cost.js';
 import { coldImport } from './cold-import.js';
+import { fairShare } from './fair-share.js';
 import { fairShareCost } from './fair-share-cost.js';
 import { memory } from './memory.js';
 import { notice } from './notice.js';
@@ -25,6 +26,7 @@ try {
   if (wants('throughput')) results.throughput = await throughput(server);
   if (wants('claim')) results.claim = await claimCost(server);
   if (wants('fair-claim')) results.fairClaim = await fairShareCost(server);
+  if (wants('fairness')) results.fairShare = await fairShare(server);
   if (wants('notice')) results.notice = await notice(server);
 } finally {
   await server.close();
