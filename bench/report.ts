@@ -202,8 +202,8 @@ const NOTES = `## How each figure is taken
    oldest-first claim it replaced (20261123000700, installed under another name), interleaved,
    5 warm-ups then 30 runs each, leases undone after each run. The fair claim skips through the
    index one probe per professor and reads at most 20 rows of each in that professor's order.
-   Both run on the same schema, so the index of leased pending starts that migration adds (for
-   counting the cap) speeds the oldest-first claim too; without it that claim took ~14 ms here.
+   Both still read every pending row once to count leased starts against the cap: an index on
+   \`locked_until\` would avoid that, but would make every lease write a non-HOT update.
 
 7. **Fairness** and 8. **ETA accuracy** run on simulated time (bench/queue-sim.ts): the real
    claim function with its \`now\` as a parameter, run whenever a job arrives or an operation

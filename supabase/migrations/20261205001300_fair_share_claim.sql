@@ -58,12 +58,6 @@ create index if not exists video_tasks_start_queue_idx
   on public.video_tasks (queue_tenant, queue_priority, queue_job_created_at, job_id, position)
   where status = 'pending';
 
--- Leased pending starts count against the cap; without this index, counting them read every
--- pending row (10k waiting scenes: the bulk of the claim's time, fair or not).
-create index if not exists video_tasks_pending_leased_idx
-  on public.video_tasks (locked_until)
-  where status = 'pending';
-
 -- The job view's estimates use the median duration of each kind's recent tasks (lib/jobs/queue.ts):
 -- the newest completed ones of a kind, found without reading the finished backlog.
 create index if not exists video_tasks_recent_completed_idx
