@@ -8,9 +8,11 @@ import { GET as openapi } from '../api/openapi.json.js';
 import { POST as generate } from '../api/video/generate.js';
 import { GET as getJob } from '../api/video/jobs/[id].js';
 import { GET as listJobs } from '../api/video/jobs/index.js';
+import type { Queryable } from '../lib/db/pool.js';
 import { jobListSchema, jobViewSchema } from '../lib/http/schemas.js';
+import { listJobs as listJobsOf, parseListQuery } from '../lib/jobs/list.js';
 import { claimStartable } from '../lib/tasks/claim.js';
-import { PROVIDER_KINDS } from '../lib/tasks/registry.js';
+import { PROVIDER_KINDS, startQueueOptions } from '../lib/tasks/registry.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { PROF_A, PROF_B } from './support/api-helpers.js';
 
@@ -98,6 +100,26 @@ describe('queue position, estimates and priority', () => {
       expect({ p: listed.queuePosition, s: listed.currentStep, prio: listed.priority }).toEqual({ p: one.queuePosition, s: one.currentStep, prio: one.priority });
       expect(Math.abs(Date.parse(listed.estimatedStartAt!) - Date.parse(one.estimatedStartAt!))).toBeLessThan(5000);
     }
+  });
+
+  it('a page of the list costs the same two queries however many active jobs it holds', async () => {
+    const counted = () => {
+      const sent: string[] = [];
+      const db: Queryable = { query: ((text: string, values?: unknown[]) => (sent.push(text), app.database.db.query(text, values))) as Queryable['query'] };
+      return { db, sent };
+    };
+    const caller = { role: 'authenticated', userId: PROF_A } as Parameters<typeof listJobsOf>[2];
+    const page = async (limit: number) => {
+      const c = counted();
+      const list = await listJobsOf(c.db, app.services.store, caller, parseListQuery(new URLSearchParams({ limit: String(limit) })), startQueueOptions(app.config));
+      return { active: list.jobs.filter((j) => j.queuePosition !== null).length, queries: c.sent.length };
+    };
+    const one = await page(1);
+    const all = await page(20);
+    expect(one.active).toBe(1);
+    expect(all.active).toBeGreaterThanOrEqual(4);
+    expect(all.queries).toBe(one.queries);
+    expect(all.queries).toBe(2);
   });
 
   it('claimed scenes leave the queue; the estimates use the recent median duration', async () => {
