@@ -47,6 +47,9 @@ describe('POST /api/video/generate/batch', () => {
       expect(byId.get(id)!.owner_id).toBe(PROF_A);
     });
     expect(res.json.items[3].statusUrl).toMatch(new RegExp(`/api/video/jobs/${ids[3]}$`));
+    // One transaction, yet the jobs keep the order sent: the start queue and the list follow it.
+    const { rows: ordered } = await app.database.db.query(`select id from video_jobs where id = any($1) order by created_at, id`, [ids]);
+    expect(ordered.map((r) => r.id)).toEqual(ids);
   });
 
   it('names every bad item and field, and creates nothing', async () => {

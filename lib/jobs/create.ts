@@ -119,9 +119,11 @@ export async function recordJob(
     escalationId = rows[0]!.id;
   }
   const deadline = addMinutes(now, config.JOB_DEADLINE_MINUTES);
+  // clock_timestamp, not the transaction's now(): the jobs of one batch keep the order they were
+  // sent in, which the start queue (oldest job first) and the list follow.
   const { rows } = await client.query<{ id: string }>(
-    `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note, priority)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id`,
+    `insert into video_jobs (escalation_id, owner_id, kind, request, storyboard, deadline_at, webhook_url, storyboard_source, storyboard_note, priority, created_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp()) returning id`,
     [escalationId, ownerId, plan.kind, JSON.stringify(recordedRequest(request)), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote, request.priority],
   );
   const jobId = rows[0]!.id;
