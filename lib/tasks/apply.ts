@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { withTransaction, type Db } from '../db/pool.js';
 import { lockJob, syncJob } from '../jobs/sync.js';
 import { nextCheckAt } from './backoff.js';
-import type { TaskOutcome, TaskRow } from './types.js';
+import type { RecordedOutcome, TaskRow } from './types.js';
 
 /** What happened, for the tick's counts. `lost` means the lease was gone and nothing was written. */
 export type Applied = 'created' | 'polled' | 'completed' | 'failed' | 'retried' | 'lost';
@@ -22,7 +22,7 @@ interface ApplyOptions {
   random?: () => number;
 }
 
-function patchFor(task: TaskRow, outcome: TaskOutcome, { now, config, random, began = now }: ApplyOptions) {
+function patchFor(task: TaskRow, outcome: RecordedOutcome, { now, config, random, began = now }: ApplyOptions) {
   const backoff = { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
   switch (outcome.type) {
     case 'started':
@@ -69,7 +69,7 @@ function patchFor(task: TaskRow, outcome: TaskOutcome, { now, config, random, be
   }
 }
 
-export async function applyOutcome(db: Db, task: TaskRow, outcome: TaskOutcome, options: ApplyOptions): Promise<Applied> {
+export async function applyOutcome(db: Db, task: TaskRow, outcome: RecordedOutcome, options: ApplyOptions): Promise<Applied> {
   const patch = patchFor(task, outcome, options);
   return withTransaction(db, async (client) => {
     // Job before task, always: the same order as cancel, so the two never deadlock.

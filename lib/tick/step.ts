@@ -3,12 +3,13 @@
  * and record that outcome (or give the task back untouched) under the run's lease.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, coerceError, isRetryable } from '../errors.js';
+import { ERRORS } from '../errors.js';
 import { log } from '../log.js';
 import type { Services } from '../services.js';
 import { applyOutcome, releaseLeases, type Applied } from '../tasks/apply.js';
 import { TASK_KINDS } from '../tasks/registry.js';
-import { TooLateToStart, type TaskOutcome, type TaskRow } from '../tasks/types.js';
+import { OUTCOMES, outcomeOfError } from '../tasks/outcome.js';
+import type { RecordedOutcome, TaskOutcome, TaskRow } from '../tasks/types.js';
 import type { Budget } from './budget.js';
 
 export type StepCounts = Record<Applied | 'uploaded' | 'released' | 'expired', number>;
@@ -27,29 +28,20 @@ export interface StepContext {
   counts: StepCounts;
 }
 
-function outcomeOf(thrown: unknown, signal: AbortSignal): TaskOutcome | 'abandoned' {
-  if (signal.aborted || thrown instanceof TooLateToStart) return 'abandoned';
-  const err = coerceError(thrown);
-  const code = err instanceof AppError ? err.code : 'provider_error';
-  if (isRetryable(thrown)) return { type: 'retry', code, message: err.message };
-  return { type: 'failed', code, message: err.message };
-}
-
-/** What advancing the task produced; 'abandoned' gives it back without using up an attempt. */
-export async function advanceTask(task: TaskRow, ctx: StepContext): Promise<TaskOutcome | 'abandoned'> {
+/** What advancing the task produced; a thrown error becomes an outcome through outcomeOfError. */
+export async function advanceTask(task: TaskRow, ctx: StepContext): Promise<TaskOutcome> {
   const { budget } = ctx;
   const kind = TASK_KINDS.get(task.kind);
-  if (!kind) return { type: 'failed', code: 'unknown_kind', message: `No module handles task kind ${task.kind}` };
-  // Too late to open a paid operation: its answer might arrive after this run is gone.
-  if (kind.usesProvider && task.status === 'pending' && !budget.mayStartPaid()) return 'abandoned';
-  let outcome: TaskOutcome | 'abandoned';
+  if (!kind) return OUTCOMES.failed(ERRORS.UnknownKind(task.kind));
+  if (kind.usesProvider && task.status === 'pending' && !budget.mayStartPaid()) return OUTCOMES.tooLateToStart();
+  let outcome: TaskOutcome;
   try {
     outcome = await kind.advance(task, { services: ctx.services, signal: budget.signal, now: ctx.now(), mayStartPaid: budget.mayStartPaid });
   } catch (thrown) {
-    outcome = outcomeOf(thrown, budget.signal);
+    return outcomeOfError(thrown, { signal: budget.signal });
   }
   // A step cut short by the abort is not the provider's fault: it must not use up an attempt.
-  if (budget.signal.aborted && outcome !== 'abandoned' && (outcome.type === 'retry' || outcome.type === 'failed')) return 'abandoned';
+  if (budget.signal.aborted && (outcome.type === 'retry' || outcome.type === 'failed')) return OUTCOMES.cutShort();
   return outcome;
 }
 
@@ -64,10 +56,10 @@ export async function stepTask(task: TaskRow, ctx: StepContext): Promise<{ recor
   const stepBegan = ctx.now();
   const outcome = await advanceTask(task, ctx);
   const fields = { tickId: ctx.tickId, jobId: task.job_id, taskId: task.id, scene: task.position + 1, kind: task.kind, attempt: task.attempts + 1, durationMs: Date.now() - began };
-  if (outcome === 'abandoned') {
+  if (outcome.type === 'released') {
     const recorded = releaseLeases(ctx.services.db, ctx.tickId, [task.id]).then(() => {
       counts.released++;
-      log('task.released', fields);
+      log('task.released', { ...fields, reason: outcome.reason });
     });
     return { recorded };
   }
@@ -79,7 +71,7 @@ export async function stepTask(task: TaskRow, ctx: StepContext): Promise<{ recor
   return { recorded };
 }
 
-async function recordOutcome(task: TaskRow, outcome: TaskOutcome, began: Date, ctx: StepContext): Promise<Applied> {
+async function recordOutcome(task: TaskRow, outcome: RecordedOutcome, began: Date, ctx: StepContext): Promise<Applied> {
   const { config, db } = ctx.services;
   // A lost write of a fresh operation name would cost a second paid operation: try hard.
   for (let attempt = 1; ; attempt++) {
