@@ -81,6 +81,9 @@ export async function applyOutcome(db: Db, task: TaskRow, outcome: RecordedOutco
       [task.id, options.tickId, ...patch.values],
     );
     if (rowCount === 0) return 'lost';
+    // Still running: no task's status or output moved, so nothing the job derives from its tasks
+    // can have changed. Skipping the sync keeps the job row (and its Realtime subscribers) quiet.
+    if (outcome.type === 'waiting') return patch.applied;
     // The job row is unchanged since it was locked above: syncJob need not read it again.
     await syncJob(client, task.job_id, options.now, job);
     return patch.applied;
