@@ -16,7 +16,7 @@ import { PROVIDER_KINDS } from '../tasks/registry.js';
 import type { TaskRow } from '../tasks/types.js';
 import { createBudget, type Budget } from './budget.js';
 import { TaskFeed } from './feed.js';
-import { emptyCounts, stepTask, type StepCounts } from './step.js';
+import { emptyCounts, outcomeRecorder, stepTask, type StepCounts } from './step.js';
 
 export interface StepRunOptions {
   budget: Budget;
@@ -38,7 +38,8 @@ export interface StepRunOptions {
 export async function runSteps(services: Services, feed: TaskFeed<TaskRow>, o: StepRunOptions): Promise<StepCounts> {
   const concurrency = o.concurrency ?? services.config.TICK_CONCURRENCY;
   const counts = o.counts ?? emptyCounts();
-  const ctx = { services, tickId: o.tickId, budget: o.budget, now: o.now, counts, ...(o.random ? { random: o.random } : {}) };
+  const recorder = outcomeRecorder(services, o.tickId, o.now, o.random);
+  const ctx = { services, tickId: o.tickId, budget: o.budget, now: o.now, counts, recorder, ...(o.random ? { random: o.random } : {}) };
   // Requests in flight listen on this signal (the stream pipeline, the sleeps, each SDK call through
   // a per-call signal of its own): a few per worker at peak, not a leak; the limit has room to spare.
   setMaxListeners(concurrency * 32 + 16, o.budget.signal);

@@ -6,11 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ERRORS } from '../errors.js';
 import { log } from '../log.js';
 import type { Services } from '../services.js';
-import { applyOutcome, releaseLeases, type Applied } from '../tasks/apply.js';
+import { applyOutcome, applyOutcomes, releaseLeases, type Applied, type OutcomeToApply } from '../tasks/apply.js';
 import { TASK_KINDS } from '../tasks/registry.js';
 import { OUTCOMES, outcomeOfError } from '../tasks/outcome.js';
-import type { RecordedOutcome, TaskOutcome, TaskRow } from '../tasks/types.js';
+import type { TaskOutcome, TaskRow } from '../tasks/types.js';
 import type { Budget } from './budget.js';
+import { OutcomeRecorder } from './recorder.js';
 
 export type StepCounts = Record<Applied | 'uploaded' | 'released' | 'expired', number>;
 
@@ -26,6 +27,30 @@ export interface StepContext {
   now: () => Date;
   random?: () => number;
   counts: StepCounts;
+  /** Writes outcomes: a fresh operation alone and at once, plain ones grouped (see recorder.ts). */
+  recorder: OutcomeRecorder;
+}
+
+/** The recorder a run's steps share, writing through applyOutcome/applyOutcomes under its lease. */
+export function outcomeRecorder(services: Services, tickId: string, now: () => Date, random?: () => number): OutcomeRecorder {
+  const { config, db } = services;
+  const options = () => ({ tickId, now: now(), config, ...(random ? { random } : {}) });
+  return new OutcomeRecorder({
+    one: (item) => applyWithRetry(() => applyOutcome(db, item.task, item.outcome, { ...options(), began: item.began })),
+    many: (items) => applyOutcomes(db, items, options()),
+  });
+}
+
+/** A lost write of a fresh operation name would cost a second paid operation: try hard. */
+async function applyWithRetry<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await sleep(100 * attempt);
+    }
+  }
 }
 
 /** What advancing the task produced; a thrown error becomes an outcome through outcomeOfError. */
@@ -63,23 +88,11 @@ export async function stepTask(task: TaskRow, ctx: StepContext): Promise<{ recor
     });
     return { recorded };
   }
-  const recorded = recordOutcome(task, outcome, stepBegan, ctx).then((applied) => {
+  const item: OutcomeToApply = { task, outcome, began: stepBegan };
+  const recorded = ctx.recorder.record(item).then((applied) => {
     counts[applied]++;
     if (applied === 'completed' && outcome.type === 'completed') counts.uploaded++;
     log(`task.${applied}`, { ...fields, ...('code' in outcome ? { code: outcome.code, error: outcome.message } : {}) });
   });
   return { recorded };
-}
-
-async function recordOutcome(task: TaskRow, outcome: RecordedOutcome, began: Date, ctx: StepContext): Promise<Applied> {
-  const { config, db } = ctx.services;
-  // A lost write of a fresh operation name would cost a second paid operation: try hard.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await applyOutcome(db, task, outcome, { tickId: ctx.tickId, now: ctx.now(), began, config, ...(ctx.random ? { random: ctx.random } : {}) });
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      await sleep(100 * attempt);
-    }
-  }
 }
