@@ -82,4 +82,32 @@ describe('job rows stay quiet while nothing visible changes', () => {
     });
     expect(await writes(job!)).toBe(before + 1);
   });
+
+  it('applyOutcomes: one transaction for a batch; a task whose lease is gone is lost, the rest applied, each job written once', async () => {
+    const { applyOutcomes } = await import('../lib/tasks/apply.js');
+    const { claimDue } = await import('../lib/tasks/claim.js');
+    const [a, b] = await seedJobs(w.services, 2, { scenes: 2 });
+    await w.services.db.query(`update video_tasks set status = 'processing', provider = 'veo', operation_name = 'op-' || id where kind = 'veo_scene'`);
+    await w.services.db.query(`update video_jobs set status = 'processing', started_at = now()`);
+    const tickId = 'batch-test';
+    const claimed = (await claimDue(w.services.db, ['veo_scene'], { tickId, now: clock.now(), leaseSeconds: 60, limit: 10 })).filter((t) => t.kind === 'veo_scene');
+    expect(claimed.length).toBe(4);
+    // Someone else took the last one's lease (its lease ran out and another tick claimed it).
+    await w.services.db.query(`update video_tasks set locked_by = 'other' where id = $1`, [claimed[3]!.id]);
+    const before = { a: await writes(a!), b: await writes(b!) };
+    const done = { type: 'completed' as const, output: { objectPath: 'x.mp4', url: 'http://x/x.mp4' } };
+    const applied = await applyOutcomes(
+      w.services.db,
+      claimed.map((task, i) => ({ task, outcome: i === 0 ? { type: 'waiting' as const } : done, began: clock.now() })),
+      { tickId, now: clock.now(), config: w.services.config },
+    );
+    expect(applied).toEqual(['polled', 'completed', 'completed', 'lost']);
+    const total = (await writes(a!)) - before.a + ((await writes(b!)) - before.b);
+    // One write per job that had a scene complete, however many of its scenes moved.
+    const moved = new Set([claimed[1]!.job_id, claimed[2]!.job_id]).size;
+    expect(total).toBe(moved);
+    await expect(
+      applyOutcomes(w.services.db, [{ task: claimed[0]!, outcome: { type: 'started', provider: 'veo', operationName: 'op' }, began: clock.now() }], { tickId, now: clock.now(), config: w.services.config }),
+    ).rejects.toThrow(/commits alone/);
+  });
 });
