@@ -72,6 +72,43 @@ function patchFor(task: TaskRow, outcome: RecordedOutcome, { now, config, random
 
 type Patch = ReturnType<typeof patchFor>;
 
+/**
+ * The two outcomes nearly every step ends in (a poll that found the operation running, a stored
+ * video), each kind written for the whole batch in one statement: the same columns as patchFor
+ * sets, under the same lease fence. Returns, per outcome type it handled, the ids it wrote.
+ */
+async function writeCommonSetwise(client: DbClient, items: readonly OutcomeToApply[], options: Omit<ApplyOptions, 'began'>): Promise<Map<string, Set<string>>> {
+  const written = new Map<string, Set<string>>();
+  const { now, tickId } = options;
+  const completed = items.filter((i) => i.outcome.type === 'completed');
+  if (completed.length > 0) {
+    const { rows } = await client.query<{ id: string }>(
+      `update video_tasks t
+          set status = 'completed', output = v.output, error = null, error_code = null, completed_at = $3,
+              started_at = coalesce(t.started_at, v.began), locked_until = null, locked_by = null, transfer_started = false
+         from unnest($1::uuid[], $2::jsonb[], $4::timestamptz[]) as v(id, output, began)
+        where t.id = v.id and t.locked_by = $5 and t.status in ('pending', 'processing')
+        returning t.id`,
+      [completed.map((i) => i.task.id), completed.map((i) => JSON.stringify((i.outcome as { output: unknown }).output)), now, completed.map((i) => i.began), tickId],
+    );
+    written.set('completed', new Set(rows.map((r) => r.id)));
+  }
+  const waiting = items.filter((i) => i.outcome.type === 'waiting');
+  if (waiting.length > 0) {
+    const next = waiting.map((i) => patchFor(i.task, i.outcome, { ...options, began: i.began }).values[0]);
+    const { rows } = await client.query<{ id: string }>(
+      `update video_tasks t
+          set polls = t.polls + 1, attempts = 0, next_check_at = v.next, locked_until = null, locked_by = null, transfer_started = false
+         from unnest($1::uuid[], $2::timestamptz[]) as v(id, next)
+        where t.id = v.id and t.locked_by = $3 and t.status in ('pending', 'processing')
+        returning t.id`,
+      [waiting.map((i) => i.task.id), next, tickId],
+    );
+    written.set('waiting', new Set(rows.map((r) => r.id)));
+  }
+  return written;
+}
+
 /** The task's write, fenced by the lease; false when the lease was gone and nothing changed. */
 async function writeTask(client: DbClient, task: TaskRow, patch: Patch, tickId: string): Promise<boolean> {
   const { rowCount } = await client.query(
@@ -121,11 +158,13 @@ export async function applyOutcomes(db: Db, items: readonly OutcomeToApply[], op
       [jobIds],
     );
     const jobs = new Map(rows.map((r) => [r.id, r]));
+    const written = await writeCommonSetwise(client, items, options);
     const applied: Applied[] = [];
     const moved = new Set<string>();
     for (const { task, outcome, began } of items) {
       const patch = patchFor(task, outcome, { ...options, began });
-      if (!(await writeTask(client, task, patch, options.tickId))) {
+      const ok = written.has(outcome.type) ? written.get(outcome.type)!.has(task.id) : await writeTask(client, task, patch, options.tickId);
+      if (!ok) {
         applied.push('lost');
         continue;
       }

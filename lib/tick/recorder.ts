@@ -22,24 +22,26 @@ interface Waiting {
 
 export class OutcomeRecorder {
   private readonly waiting: Waiting[] = [];
-  private flushing = false;
+  private flushing = 0;
 
   constructor(
     private readonly writes: RecorderWrites,
     /** Most outcomes in one transaction, so one commit's locks stay short. */
     private readonly maxBatch = 100,
+    /** Transactions writing at once; outcomes arriving while all are busy wait and go together. */
+    private readonly maxFlushes = 1,
   ) {}
 
   record(item: OutcomeToApply): Promise<Applied> {
     if (item.outcome.type === 'started') return this.writes.one(item);
     return new Promise<Applied>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing < this.maxFlushes) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
+    this.flushing++;
     try {
       while (this.waiting.length > 0) {
         const batch = this.waiting.splice(0, this.maxBatch);
@@ -57,7 +59,7 @@ export class OutcomeRecorder {
         }
       }
     } finally {
-      this.flushing = false;
+      this.flushing--;
     }
   }
 }

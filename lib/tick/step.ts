@@ -38,7 +38,9 @@ export function outcomeRecorder(services: Services, tickId: string, now: () => D
   return new OutcomeRecorder({
     one: (item) => applyWithRetry(() => applyOutcome(db, item.task, item.outcome, { ...options(), began: item.began })),
     many: (items) => applyOutcomes(db, items, options()),
-  });
+    // Up to half the workers' outcomes committing at once: one flusher alone left the pool idle
+    // (measured in bench: 4 flushers ~1.1-1.2x one write per outcome, 1 flusher ~0.9x).
+  }, 100, Math.max(1, Math.ceil(config.TICK_CONCURRENCY / 2)));
 }
 
 /** A lost write of a fresh operation name would cost a second paid operation: try hard. */
