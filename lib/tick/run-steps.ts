@@ -39,7 +39,7 @@ export async function runSteps(services: Services, feed: TaskFeed<TaskRow>, o: S
   const concurrency = o.concurrency ?? services.config.TICK_CONCURRENCY;
   const counts = o.counts ?? emptyCounts();
   const recorder = outcomeRecorder(services, o.tickId, o.now, o.random);
-  const ctx = { services, tickId: o.tickId, budget: o.budget, now: o.now, counts, recorder, ...(o.random ? { random: o.random } : {}) };
+  const ctx = { services, tickId: o.tickId, budget: o.budget, now: o.now, counts, recorder };
   // Requests in flight listen on this signal (the stream pipeline, the sleeps, each SDK call through
   // a per-call signal of its own): a few per worker at peak, not a leak; the limit has room to spare.
   setMaxListeners(concurrency * 32 + 16, o.budget.signal);

@@ -25,7 +25,6 @@ export interface StepContext {
   tickId: string;
   budget: Budget;
   now: () => Date;
-  random?: () => number;
   counts: StepCounts;
   /** Writes outcomes: a fresh operation alone and at once, plain ones grouped (see recorder.ts). */
   recorder: OutcomeRecorder;
