@@ -222,6 +222,9 @@ const NOTES = `## How each figure is taken
 - **Notice latency** relies on POLL_MAX_SECONDS = 10 (the default): a lingering tick re-polls
   anything due within its budget, so a scene is noticed within one poll interval. Scenes that
   finish after the tick stops claiming (75 % of maxDuration) wait for the next minute's tick.
+- **Cold import** in the run above (304 ms) missed 300 ms while the machine was loaded: zod alone took
+  169 ms against 37 ms in the previous recorded run, and the poll module stayed at ~1.8× zod's own
+  import (it was ~4.4× before). The tick split adds five small modules and no dependency.
 - **Cold import**: the poll module loads @google/genai and @supabase/supabase-js on first use
   (lib/providers/veo.ts, lib/storage/supabase.ts), so the import above does not include them;
   their own import times are listed for scale, and the first tick that needs them pays those.
