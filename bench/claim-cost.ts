@@ -16,8 +16,8 @@ import { PgBoss } from 'pg-boss';
 import { runMigrations } from 'graphile-worker';
 import type { Db, DbClient } from '../lib/db/pool.js';
 import { loadConfig } from '../lib/config.js';
-import { applyOutcome } from '../lib/tasks/apply.js';
 import { claimDue } from '../lib/tasks/claim.js';
+import { outcomeRecorder } from '../lib/tick/step.js';
 import { median, percentile, seedScenes, type Server } from './support.js';
 
 export const SIZES = [10_000, 100_000, 1_000_000];
@@ -36,6 +36,9 @@ export interface ClaimRow {
 export interface ClaimResult {
   claims: ClaimRow[];
   throughput: Record<string, number>;
+  /** video_jobs row updates per poll that found the operation still running (counted by a trigger). */
+  jobWritesPerUnchangedPoll: number;
+  unchangedPolls: number;
 }
 
 /** One system under test: its claim, how to undo it, how to add finished rows, its throughput. */
@@ -46,6 +49,8 @@ interface System {
   claim: () => Promise<number>;
   reset: () => Promise<void>;
   throughput: () => Promise<number>;
+  /** This project only: job-row writes per unchanged poll. */
+  quietPolls?: () => Promise<{ writes: number; polls: number }>;
 }
 
 /**
@@ -89,31 +94,60 @@ async function ours(db: Db): Promise<System> {
     },
     claim: async () => (await claimDue(db, ['veo_scene'], { tickId: 'bench', now: now(), leaseSeconds: 60, limit: BATCH })).length,
     reset: async () => void (await db.query(`update video_tasks set locked_until = null, locked_by = null where locked_by = 'bench'`)),
-    // Claim + complete: each completion is one transaction with the job's bookkeeping (syncJob).
+    // Claim + complete through the tick's own recorder: 8 workers (the tick's concurrency) hand
+    // it outcomes; the first commits at once, those arriving meanwhile commit together after it.
     async throughput() {
-      await db.query(`delete from video_tasks where position >= 1000`);
-      await db.query(`delete from video_jobs`);
-      await seedScenes(db, THROUGHPUT_JOBS, 5);
-      await db.query(`update video_tasks set status = 'processing', provider = 'veo', operation_name = 'op-' || id`);
-      await db.query('vacuum analyze video_tasks');
+      await reseed();
       const config = loadConfig({ LOG_LEVEL: 'silent' });
+      const recorder = outcomeRecorder({ config, db } as Parameters<typeof outcomeRecorder>[0], 'bench', now);
       const t = performance.now();
       let done = 0;
       for (;;) {
         const claimed = await claimDue(db, ['veo_scene'], { tickId: 'bench', now: now(), leaseSeconds: 60, limit: BATCH });
         if (claimed.length === 0) break;
-        // The tick applies outcomes from its 8 workers at once; do the same.
         const queue = [...claimed];
         await Promise.all(Array.from({ length: 8 }, async () => {
           for (let task = queue.shift(); task; task = queue.shift()) {
-            await applyOutcome(db, task, { type: 'completed', output: { objectPath: 'x', url: 'http://x' } }, { tickId: 'bench', now: now(), config });
+            await recorder.record({ task, outcome: { type: 'completed', output: { objectPath: 'x', url: 'http://x' } }, began: now() });
           }
         }));
         done += claimed.length;
       }
       return done / ((performance.now() - t) / 1000);
     },
+    // Every task polled once while its operation still runs; a trigger counts job-row updates.
+    async quietPolls() {
+      await reseed();
+      await db.query(`
+        create table if not exists bench_job_writes (job_id uuid);
+        create or replace function bench_count_job_write() returns trigger language plpgsql as $f$
+        begin insert into bench_job_writes values (new.id); return new; end $f$;
+        drop trigger if exists bench_count_job_write on video_jobs;
+        create trigger bench_count_job_write after update on video_jobs for each row execute function bench_count_job_write();
+        truncate bench_job_writes;`);
+      const config = loadConfig({ LOG_LEVEL: 'silent' });
+      const recorder = outcomeRecorder({ config, db } as Parameters<typeof outcomeRecorder>[0], 'bench', now);
+      let polls = 0;
+      for (;;) {
+        const claimed = await claimDue(db, ['veo_scene'], { tickId: 'bench', now: now(), leaseSeconds: 60, limit: BATCH });
+        if (claimed.length === 0) break;
+        const applied = await Promise.all(claimed.map((task) => recorder.record({ task, outcome: { type: 'waiting' }, began: now() })));
+        polls += applied.filter((a) => a === 'polled').length;
+        // Polled tasks come due again later than `now`: the loop ends once each was polled.
+      }
+      const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from bench_job_writes`);
+      await db.query(`drop trigger bench_count_job_write on video_jobs`);
+      return { writes: rows[0]!.n, polls };
+    },
   };
+
+  async function reseed() {
+    await db.query(`delete from video_tasks where position >= 1000`);
+    await db.query(`delete from video_jobs`);
+    await seedScenes(db, THROUGHPUT_JOBS, 5);
+    await db.query(`update video_tasks set status = 'processing', provider = 'veo', operation_name = 'op-' || id`);
+    await db.query('vacuum analyze video_tasks');
+  }
 }
 
 // ---- pg-boss ----------------------------------------------------------------------------------
@@ -246,5 +280,6 @@ export async function claimCost(server: Server): Promise<ClaimResult> {
   const labels = ['this project', 'pg-boss', 'graphile-worker'];
   for (const [k, system] of systems.entries()) throughput[labels[k]!] = await system.throughput();
   await boss.stop();
-  return { claims, throughput };
+  const quiet = await systems[0]!.quietPolls!();
+  return { claims, throughput, jobWritesPerUnchangedPoll: quiet.polls > 0 ? quiet.writes / quiet.polls : NaN, unchangedPolls: quiet.polls };
 }

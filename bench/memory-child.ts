@@ -3,7 +3,7 @@
  */
 import { createPool } from '../lib/db/pool.js';
 import { setLogSilent } from '../lib/log.js';
-import { runTick } from '../lib/tick.js';
+import { runTick } from '../lib/tick/run-tick.js';
 import { startStorageWire } from '../tests/doubles/storage-wire.js';
 import { startVeoWire } from '../tests/doubles/veo-wire.js';
 import { API_KEY, BUCKET, seedScenes, wiredServices } from './support.js';

@@ -6,7 +6,7 @@
  * code (lib/tasks/backoff.ts), ticks at whole minutes.
  */
 import { backoffMs } from '../lib/tasks/backoff.js';
-import { runTick } from '../lib/tick.js';
+import { runTick } from '../lib/tick/run-tick.js';
 import { startStorageWire } from '../tests/doubles/storage-wire.js';
 import { startVeoWire } from '../tests/doubles/veo-wire.js';
 import { API_KEY, BUCKET, percentile, seedScenes, wiredServices, type Server } from './support.js';

@@ -6,7 +6,7 @@
  * process of their own (bench/doubles-process.ts): production's Veo and Supabase are remote, so
  * their request handling never takes the tick's CPU or event loop.
  */
-import { runTick } from '../lib/tick.js';
+import { runTick } from '../lib/tick/run-tick.js';
 import type { VeoChaos } from '../tests/doubles/veo-wire.js';
 import { startDoublesProcess, type DoublesCounts } from './doubles-process.js';
 import { API_KEY, BUCKET, seedScenes, wiredServices, type Server } from './support.js';

@@ -47,12 +47,34 @@ export function isRetryable(thrown: unknown): boolean {
   if (thrown instanceof AppError) return thrown.retryable;
   const err = coerceError(thrown);
   const status = statusOf(err);
-  if (status !== undefined) return status === 408 || status === 429 || status >= 500;
+  if (status !== undefined) return isRetryableStatus(status);
   // Data that fails its schema fails it again: a stored task input this code cannot read.
   if (err.name === 'ZodError') return false;
   // No HTTP status: a network failure, an abort, a timeout, a dropped database connection.
   return true;
 }
+
+/** The one rule for an HTTP status worth another try: a timeout, a rate limit, a server fault. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * Error codes a step's outcome carries when no module named one, and the few factories that make
+ * them (as supabase/storage's `ERRORS`): a code is never a loose string at the place that sets it.
+ */
+export const ERROR_CODE = {
+  /** A thrown error that carried no code of its own. */
+  stepFailed: 'step_failed',
+  unknownKind: 'unknown_kind',
+  canceled: 'canceled',
+} as const;
+export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
+
+export const ERRORS = {
+  UnknownKind: (kind: string) => new AppError(ERROR_CODE.unknownKind, `No module handles task kind ${kind}`, { retryable: false }),
+  Canceled: (what: string) => new AppError(ERROR_CODE.canceled, `The job was canceled; ${what}`, { status: 409, retryable: false }),
+};
 
 /** The HTTP status an SDK error carries, if any (`@google/genai` ApiError, supabase StorageApiError, …). */
 export function statusOf(err: unknown): number | undefined {

@@ -16,7 +16,7 @@ import type { VideoProvider } from '../lib/providers/types.js';
 import { createLocalStore } from '../lib/storage/local.js';
 import type { ObjectStore } from '../lib/storage/types.js';
 import { sceneObjectPath } from '../lib/tasks/veo-scene.js';
-import { runTick } from '../lib/tick.js';
+import { runTick } from '../lib/tick/run-tick.js';
 import { call, createTestApp, type TestApp } from './support/app.js';
 import { PROF_A, PROF_B, dbFingerprint } from './support/api-helpers.js';
 import { testClock, tickUntilFinal } from './support/ticks.js';

@@ -11,7 +11,7 @@ import { GET as getJob } from '../api/video/jobs/[id].js';
 import { readMp4Info } from '../lib/media/mp4.js';
 import { createLocalProvider } from '../lib/providers/local.js';
 import { serveLocalFile } from '../lib/storage/local.js';
-import { runTick } from '../lib/tick.js';
+import { runTick } from '../lib/tick/run-tick.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { testClock, tickUntilFinal } from './support/ticks.js';
 

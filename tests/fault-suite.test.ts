@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimStartable } from '../lib/tasks/claim.js';
 import { PROVIDER_KINDS } from '../lib/tasks/registry.js';
-import { runTick, type TickResult } from '../lib/tick.js';
+import { runTick, type TickResult } from '../lib/tick/run-tick.js';
 import { testClock } from './support/ticks.js';
 import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
 import { seededRandom } from '../lib/random.js';

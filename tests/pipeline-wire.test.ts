@@ -125,9 +125,9 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
     const createsBefore = veo.requests.create;
     const { jobId } = await wired.generateJob({ response: 'One scene about why the sky looks blue during the day.' });
     const clock = testClock();
-    await (await import('../lib/tick.js')).runTick(services, { now: clock.now, linger: false });
+    await (await import('../lib/tick/run-tick.js')).runTick(services, { now: clock.now, linger: false });
     clock.advance(61_000);
-    await (await import('../lib/tick.js')).runTick(services, { now: clock.now, linger: false });
+    await (await import('../lib/tick/run-tick.js')).runTick(services, { now: clock.now, linger: false });
     const mid = await wired.readJob(jobId);
     expect(mid.status).toBe('processing');
     expect(mid.scenes[0].attempts).toBeGreaterThan(0);

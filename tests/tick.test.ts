@@ -11,7 +11,7 @@ import { beginTransfer } from '../lib/jobs/cancel.js';
 import { releaseLeases } from '../lib/tasks/apply.js';
 import { claimDue } from '../lib/tasks/claim.js';
 import { TASK_COLUMNS } from '../lib/tasks/types.js';
-import { runTick, type TickOptions, type TickResult } from '../lib/tick.js';
+import { runTick, type TickOptions, type TickResult } from '../lib/tick/run-tick.js';
 import { testClock, type Clock } from './support/ticks.js';
 import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
 

@@ -12,7 +12,7 @@ import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
 import { POST as retry } from '../api/video/jobs/[id]/retry.js';
 import { loadConfig } from '../lib/config.js';
 import { jobViewSchema } from '../lib/http/schemas.js';
-import { runTick } from '../lib/tick.js';
+import { runTick } from '../lib/tick/run-tick.js';
 import { deliverWebhooks } from '../lib/webhooks/deliver.js';
 import { signWebhook, verifyWebhookSignature } from '../lib/webhooks/sign.js';
 import { postWebhook, type Resolve } from '../lib/webhooks/post.js';

@@ -5,7 +5,7 @@
 import { authorizeCron } from '../../lib/auth/cron.js';
 import { errorResponse, json } from '../../lib/http/respond.js';
 import { services } from '../../lib/services.js';
-import { runTick } from '../../lib/tick.js';
+import { runTick } from '../../lib/tick/run-tick.js';
 
 async function poll(request: Request): Promise<Response> {
   try {

@@ -82,8 +82,18 @@ async function wakeDependents(client: DbClient, jobId: string, now: Date): Promi
 /**
  * Recomputes the job from its tasks; returns the job's status afterwards. A caller that already
  * holds the job's lock passes the row lockJob gave it (`locked`), saving a second round trip.
+ *
+ * The job row is written only when what a dashboard shows changes: one of its own columns, or,
+ * with `taskChanged` (the default), a task's status or output, which moves the job's progress.
+ * Every write fires `updated_at` and a Realtime event per subscriber, which is metered.
  */
-export async function syncJob(client: DbClient, jobId: string, now: Date, locked?: Awaited<ReturnType<typeof lockJob>>): Promise<Status> {
+export async function syncJob(
+  client: DbClient,
+  jobId: string,
+  now: Date,
+  locked?: Awaited<ReturnType<typeof lockJob>>,
+  { taskChanged = true }: { taskChanged?: boolean } = {},
+): Promise<Status> {
   const job = locked ?? (await lockJob(client, jobId));
   if (!job) return STATUS.failed;
   if (job.status === STATUS.canceled) return job.status;
@@ -116,11 +126,16 @@ export async function syncJob(client: DbClient, jobId: string, now: Date, locked
               video_url = $7,
               poster_path = $8,
               poster_url = $9
-        where id = $1)
+        where id = $1
+          and ($11
+               or (status, error, video_path, video_url, poster_path, poster_url) is distinct from ($2, $5, $6, $7, $8, $9)
+               or ($2 <> 'pending' and started_at is null)
+               or ($4 and completed_at is null)
+               or (not $4 and completed_at is not null)))
      update escalations set video_generation_status = $2, video_url = $7, poster_url = $9
       where id = $10 and video_job_id = $1
         and (video_generation_status, video_url, poster_url) is distinct from ($2, $7, $9)`,
-    [jobId, status, now, final, failureSummary(tasks), result.videoPath, result.videoUrl, result.posterPath, result.posterUrl, job.escalation_id],
+    [jobId, status, now, final, failureSummary(tasks), result.videoPath, result.videoUrl, result.posterPath, result.posterUrl, job.escalation_id, taskChanged],
   );
   // Exactly once per move into a terminal state, in this transaction: the job's webhook, if any.
   if (final && !isFinal(job.status)) await enqueueWebhook(client, jobId, status, now);

@@ -13,7 +13,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { GenerateVideosOperation, GoogleGenAI, GoogleGenAIOptions, HttpOptions } from '@google/genai';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { AppError, statusOf } from '../errors.js';
+import { AppError, isRetryableStatus, statusOf } from '../errors.js';
 import { log } from '../log.js';
 import { generateStill } from './veo-images.js';
 import { allowedDurations, supportsReferenceImages } from './model-limits.js';
@@ -117,7 +117,7 @@ export function toAppError(thrown: unknown, action: string, signal?: AbortSignal
   const err = thrown instanceof Error ? thrown : new Error(String(thrown));
   const status = statusOf(err);
   if (status !== undefined) {
-    const retryable = status === 408 || status === 429 || status >= 500;
+    const retryable = isRetryableStatus(status);
     const code = status === 429 ? 'rate_limited' : status >= 500 ? 'provider_unavailable' : 'provider_rejected';
     return new AppError(code, `Veo ${action} failed (HTTP ${status}): ${readableMessage(err)}`, { status, retryable, cause: err });
   }

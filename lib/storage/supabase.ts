@@ -16,7 +16,7 @@ import type { StorageApiError, SupabaseClient, WebSocketLikeConstructor } from '
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, isRetryableStatus } from '../errors.js';
 import { log } from '../log.js';
 import type { ObjectStore, PutOptions } from './types.js';
 
@@ -328,7 +328,7 @@ function toAppError(op: string, subject: string, thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
   if (isApiError(thrown)) {
     const status = bodyStatus(thrown) ?? thrown.status;
-    const retryable = retryableStatus(thrown.status) || retryableStatus(status);
+    const retryable = isRetryableStatus(thrown.status) || isRetryableStatus(status);
     const code = thrown.code ? ` ${thrown.code}` : '';
     return new AppError(retryable ? 'storage_unavailable' : 'storage_rejected', `Storage ${op} of "${subject}" failed (${status}${code}): ${thrown.message}`, {
       status,
@@ -350,10 +350,6 @@ function isApiError(thrown: unknown): thrown is StorageApiError {
 function bodyStatus(error: StorageApiError): number | undefined {
   const n = Number(error.statusCode);
   return Number.isInteger(n) && n >= 400 && n < 600 ? n : undefined;
-}
-
-function retryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
 }
 
 function isStorageError(thrown: unknown): thrown is Error {

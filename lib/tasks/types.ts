@@ -46,17 +46,6 @@ export interface TaskContext {
   mayStartPaid: () => boolean;
 }
 
-/**
- * Thrown by a step that finds it is too late to start paid work: the tick gives the task back
- * untouched, without using up an attempt, and the next tick starts it.
- */
-export class TooLateToStart extends Error {
-  constructor() {
-    super('Too little of the tick is left to start a paid operation');
-    this.name = 'TooLateToStart';
-  }
-}
-
 export type TaskOutcome =
   /** A provider operation now exists; its name must be recorded before anything else happens. */
   | { type: 'started'; provider: string; operationName: string }
@@ -66,7 +55,15 @@ export type TaskOutcome =
   /** Final: retrying cannot help (a bad request, a safety block). */
   | { type: 'failed'; code: string; message: string }
   /** Transient (429, 5xx, network, failed upload): try again with backoff, up to MAX_ATTEMPTS. */
-  | { type: 'retry'; code: string; message: string };
+  | { type: 'retry'; code: string; message: string }
+  /**
+   * Given back untouched, without using up an attempt: too late in the run to start paid work, or
+   * the run was cut short. The lease is released and the next run takes the task again.
+   */
+  | { type: 'released'; reason: string };
+
+/** An outcome that is written to the task row (a released one only gives back the lease). */
+export type RecordedOutcome = Exclude<TaskOutcome, { type: 'released' }>;
 
 export interface TaskKind {
   kind: TaskKindName;

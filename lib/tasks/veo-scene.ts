@@ -4,14 +4,15 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import { AppError, coerceError, isRetryable } from '../errors.js';
+import { ERRORS, isRetryable } from '../errors.js';
 import { beginTransfer, transferWasCutOff } from '../jobs/cancel.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
 import { TASK_KIND } from '../jobs/states.js';
 import { guardVideoStream } from '../media/video-guard.js';
 import type { VideoDownload, VideoProvider } from '../providers/types.js';
 import { sceneFrames } from './scene-frames.js';
-import { TooLateToStart, type TaskContext, type TaskKind, type TaskOutcome, type TaskRow } from './types.js';
+import { OUTCOMES, outcomeOfError } from './outcome.js';
+import { type TaskContext, type TaskKind, type TaskOutcome, type TaskRow } from './types.js';
 
 /** Deterministic per job and scene, so a retried upload overwrites instead of duplicating. */
 export function sceneObjectPath(jobId: string, position: number): string {
@@ -24,7 +25,7 @@ async function start(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   // A keyframe still still being made: wait for it rather than start without it.
   const frames = await sceneFrames(task, input, ctx);
   if (frames === 'waiting') return { type: 'waiting' };
-  if (!ctx.mayStartPaid()) throw new TooLateToStart();
+  if (!ctx.mayStartPaid()) return OUTCOMES.tooLateToStart();
   // Deliberately not given the tick's abort signal: once the request is on the wire Veo may
   // create the operation whether or not we hang up, so an aborted tick lets the create finish
   // (bounded by REQUEST_TIMEOUT_MS) and records its name rather than paying for a second one.
@@ -125,16 +126,13 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   }
   if (!transfer.active) {
     await drop();
-    return { type: 'failed', code: 'canceled', message: 'The job was canceled; the video was not stored' };
+    return OUTCOMES.failed(ERRORS.Canceled('the video was not stored'));
   }
   try {
     return await store(task, await opening, ctx);
   } catch (thrown) {
-    const err = coerceError(thrown);
-    const code = err instanceof AppError ? err.code : 'transfer_failed';
     // Veo keeps the file for two days: a failed download or upload is worth another try.
-    if (isRetryable(thrown)) return { type: 'retry', code, message: `Could not store the video: ${err.message}` };
-    return { type: 'failed', code, message: err.message };
+    return outcomeOfError(thrown, { prefix: 'Could not store the video: ' });
   }
 }
 

@@ -5,8 +5,17 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { createPool, type Db } from '../../lib/db/pool.js';
+
+/**
+ * Whether a test of this file has failed. Registered when the file imports this module (each file
+ * gets its own copy of the module), so every clone's `drop`, whoever calls it, keeps the evidence.
+ */
+let fileFailed = false;
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') fileFailed = true;
+});
 
 export interface TestDatabase {
   db: Db;
@@ -40,6 +49,11 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     name,
     drop: async () => {
       await db.end();
+      if (fileFailed) {
+        // With TEST_DATABASE_URL the server outlives the run; an embedded one is removed with it.
+        process.stderr.write(`test database ${name} kept for inspection: a test of this file failed\n`);
+        return;
+      }
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`).finally(() => c.end());

@@ -3,7 +3,7 @@
  * so no test sleeps through Veo's backoff.
  */
 import type { Services } from '../../lib/services.js';
-import { runTick, type TickResult } from '../../lib/tick.js';
+import { runTick, type TickResult } from '../../lib/tick/run-tick.js';
 
 export interface Clock {
   now: () => Date;
