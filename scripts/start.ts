@@ -62,7 +62,7 @@ const server = createServer(async (req, res) => {
     else await sendResponse(res, errorResponse(err)).catch(() => res.destroy());
   }
 });
-await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
 
 const scheduler = startScheduler({
   intervalSeconds: config.LOCAL_SCHEDULER_SECONDS,

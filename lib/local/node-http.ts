@@ -5,6 +5,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 
+/**
+ * The request's path and query under the server's own origin. An absolute request-target
+ * (`POST http://evil.example/api/...`) keeps only its path: the host a client names is never
+ * taken for ours.
+ */
+export function requestUrl(target: string | undefined, origin: string): URL {
+  const raw = target ?? '/';
+  const parsed = new URL(raw, 'http://request-target.invalid');
+  return new URL(`${parsed.pathname}${parsed.search}`, origin);
+}
+
 export function toRequest(req: IncomingMessage, origin: string): Request {
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -17,7 +28,7 @@ export function toRequest(req: IncomingMessage, origin: string): Request {
     if (!req.complete) controller.abort();
   });
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  return new Request(new URL(req.url ?? '/', origin), {
+  return new Request(requestUrl(req.url, origin), {
     method,
     headers,
     signal: controller.signal,
