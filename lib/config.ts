@@ -115,6 +115,8 @@ export const envSchema = z.object({
    * SUPABASE_URL, Supabase Auth still issues as `https://<ref>.supabase.co/auth/v1`.
    */
   SUPABASE_JWT_ISSUER: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).transform((v) => v?.replace(/\/+$/, '')),
+  /** Supabase anonymous sign-ins (is_anonymous) may start jobs: off, since each job spends Veo money. */
+  AUTH_ALLOW_ANONYMOUS_USERS: bool(false),
   /** Where local development keeps its ES256 signing key when there is no Supabase project. */
   AUTH_DEV_KEYS_DIR: z.string().default('.data/dev-auth'),
   SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a valid bucket name').default('explainer-videos'),
