@@ -4,7 +4,6 @@
  * stand-in (unless a Google key is set), an HTTP server mounting the very same `api/` handlers,
  * and a scheduler in place of Vercel Cron.
  */
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys } from '../lib/auth/dev-keys.js';
@@ -12,9 +11,8 @@ import { loadConfig } from '../lib/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.js';
 import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
-import { errorResponse } from '../lib/http/respond.js';
 import { createApiRouter } from '../lib/local/router.js';
-import { sendResponse, toRequest } from '../lib/local/node-http.js';
+import { createLocalServer } from '../lib/local/server.js';
 import { startScheduler } from '../lib/local/scheduler.js';
 import { buildServices, useServices } from '../lib/services.js';
 import { serveLocalFile } from '../lib/storage/local.js';
@@ -46,21 +44,13 @@ if (config.storage === 'supabase') await ensureBucket(config);
 
 const origin = config.publicBaseUrl;
 const route = await createApiRouter(path.join(root, 'api'));
-const server = createServer(async (req, res) => {
-  try {
-    const request = toRequest(req, origin);
-    const url = new URL(request.url);
-    let response: Response | undefined;
-    if (url.pathname.startsWith('/files/')) response = await serveLocalFile(config, request);
-    else if (url.pathname === '/auth/v1/.well-known/jwks.json' && !config.SUPABASE_URL) response = await devJwksResponse(config);
-    else response = await route(request);
-    response ??= Response.json({ error: { code: 'not_found', message: `Nothing at ${url.pathname}` } }, { status: 404 });
-    await sendResponse(res, response);
-  } catch (err) {
-    // As on Vercel: the error is logged, the answer holds no internals.
-    if (res.headersSent) res.destroy();
-    else await sendResponse(res, errorResponse(err)).catch(() => res.destroy());
-  }
+const server = createLocalServer({
+  origin,
+  routes: [
+    (request) => (new URL(request.url).pathname.startsWith('/files/') ? serveLocalFile(config, request) : undefined),
+    (request) => (new URL(request.url).pathname === '/auth/v1/.well-known/jwks.json' && !config.SUPABASE_URL ? devJwksResponse(config) : undefined),
+    route,
+  ],
 });
 await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
 

@@ -32,13 +32,73 @@ export function toRequest(req: IncomingMessage, origin: string): Request {
     method,
     headers,
     signal: controller.signal,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+    ...(hasBody ? { body: bodyStream(req), duplex: 'half' } : {}),
   } as RequestInit);
 }
 
-export async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+/**
+ * The request body as a Web stream. A handler that stops reading (a 413 past 64 KB) cancels it;
+ * cancelling must not destroy the socket, as Readable.toWeb does: the client, still sending,
+ * would get a reset instead of the answer. The rest is left to sendResponse to drain.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let finished = false;
+  const done = (settle: () => void) => {
+    if (finished) return;
+    finished = true;
+    settle();
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => done(() => controller.close()));
+      req.once('error', (err) => done(() => controller.error(err)));
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      finished = true;
+      req.removeAllListeners('data');
+      req.pause();
+    },
+  }, { highWaterMark: 1 });
+}
+
+/** How much of an unread request body is read and dropped so its answer arrives, not a reset. */
+export const DRAIN_LIMIT = { bytes: 1024 * 1024, ms: 5000 } as const;
+
+/**
+ * After answering a request whose body was not read to its end: the rest is read and dropped so
+ * the client, still sending, gets the answer and can send its next request on the connection.
+ * Not `Connection: close`: node then closes the socket with the body unread, which is the reset.
+ * Past the bounds the socket is destroyed: nobody gets to stream forever.
+ */
+function drainThenClose(req: IncomingMessage): void {
+  let drained = 0;
+  // The body stream's own listener would pause the request again once its queue is full.
+  req.removeAllListeners('data');
+  const timer = setTimeout(() => req.socket.destroy(), DRAIN_LIMIT.ms);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.byteLength;
+    if (drained > DRAIN_LIMIT.bytes) req.socket.destroy();
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+export async function sendResponse(res: ServerResponse, response: Response, req?: IncomingMessage): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, key) => res.setHeader(key, value));
+  if (req && !req.complete && req.method !== 'GET' && req.method !== 'HEAD') {
+    drainThenClose(req);
+  }
   if (!response.body) {
     res.end();
     return;

@@ -1,0 +1,69 @@
+/**
+ * The local server over real HTTP: a request refused before its body is read (413 past 64 KB,
+ * 401, 415) reaches a client that sends the whole body as the JSON error, never a reset, and the
+ * keep-alive connection carries the next request.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJsonBody } from '../lib/http/body.js';
+import { errorResponse, httpError, json } from '../lib/http/respond.js';
+import { createLocalServer } from '../lib/local/server.js';
+
+let server: Server;
+let origin: string;
+beforeAll(async () => {
+  server = createLocalServer({
+    origin: 'http://127.0.0.1',
+    routes: [
+      async (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === '/unauthorized') return errorResponse(httpError(401, 'unauthorized', 'No token'));
+        if (path === '/read') {
+          try {
+            return json({ ok: await readJsonBody(req) });
+          } catch (err) {
+            return errorResponse(err);
+          }
+        }
+        return undefined;
+      },
+    ],
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('a refused request with a body', () => {
+  it('always reaches the client as the JSON error, and the connection carries the next request', { timeout: 120_000 }, async () => {
+    const big = JSON.stringify({ response: 'a'.repeat(300_000) });
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ['/read', { 'content-type': 'application/json' }, 413],
+      ['/unauthorized', { 'content-type': 'application/json' }, 401],
+      ['/read', { 'content-type': 'text/plain' }, 415],
+    ];
+    try {
+      for (let i = 0; i < 40; i++) {
+        const [path, headers, status] = cases[i % cases.length]!;
+        // Chunked, so no Content-Length lets the handler refuse before the body arrives.
+        const bytes = new TextEncoder().encode(big);
+        let at = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (at >= bytes.length) return controller.close();
+            controller.enqueue(bytes.subarray(at, (at += 16_384)));
+          },
+        });
+        const res = await fetch(`${origin}${path}`, { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+        expect(res.status, `try ${i}`).toBe(status);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBeTruthy();
+        const next = await fetch(`${origin}/read`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+        expect(next.status, `next after try ${i}`).toBe(200);
+        await next.json();
+      }
+    } finally {
+      // nothing to close: the global dispatcher's keep-alive pool is what is under test
+    }
+  });
+});
