@@ -12,6 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded
 import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
 import { createApiRouter } from '../lib/local/router.js';
+import { createBackgroundWork } from '../lib/local/background.js';
 import { createLocalServer } from '../lib/local/server.js';
 import { startScheduler } from '../lib/local/scheduler.js';
 import { buildServices, useServices } from '../lib/services.js';
@@ -44,8 +45,10 @@ if (config.storage === 'supabase') await ensureBucket(config);
 
 const origin = config.publicBaseUrl;
 const route = await createApiRouter(path.join(root, 'api'));
+const background = createBackgroundWork();
 const server = createLocalServer({
   origin,
+  background,
   routes: [
     (request) => (new URL(request.url).pathname.startsWith('/files/') ? serveLocalFile(config, request) : undefined),
     (request) => (new URL(request.url).pathname === '/auth/v1/.well-known/jwks.json' && !config.SUPABASE_URL ? devJwksResponse(config) : undefined),
@@ -94,8 +97,10 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stdout.write(`\n${signal}: stopping…\n`);
-  await scheduler.stop();
+  // Stop accepting, then stop and await every tick (scheduled or over HTTP) so its leases go back
+  // and a Veo create already sent is recorded; only then close the pool, then PostgreSQL.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.all([scheduler.stop(), background.shutdown()]);
   server.closeAllConnections();
   await closed;
   await db.end();

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonBody } from '../lib/http/body.js';
 import { errorResponse, httpError, json } from '../lib/http/respond.js';
+import { createBackgroundWork } from '../lib/local/background.js';
 import { createLocalServer } from '../lib/local/server.js';
 
 let server: Server;
@@ -64,6 +65,40 @@ describe('a refused request with a body', () => {
       }
     } finally {
       // nothing to close: the global dispatcher's keep-alive pool is what is under test
+    }
+  });
+});
+
+describe('shutdown with a GET in flight (a poll over HTTP)', () => {
+  it("aborts the handler's signal, waits for its answer, and only then resolves", { timeout: 30_000 }, async () => {
+    const background = createBackgroundWork();
+    const steps: string[] = [];
+    const slow = createLocalServer({
+      origin: 'http://127.0.0.1',
+      background,
+      routes: [
+        async (req) => {
+          steps.push('tick started');
+          await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => resolve()));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          steps.push('leases released');
+          return json({ aborted: true });
+        },
+      ],
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const answer = fetch(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/api/video/poll`);
+      while (!steps.includes('tick started')) await new Promise((resolve) => setTimeout(resolve, 10));
+      await background.shutdown();
+      steps.push('pool may close');
+      const res = await answer;
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ aborted: true });
+      expect(steps).toEqual(['tick started', 'leases released', 'pool may close']);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
     }
   });
 });

@@ -16,7 +16,8 @@ export function requestUrl(target: string | undefined, origin: string): URL {
   return new URL(`${parsed.pathname}${parsed.search}`, origin);
 }
 
-export function toRequest(req: IncomingMessage, origin: string): Request {
+/** `stop` aborts the request's signal too: a GET is "complete" once its headers arrive, so only shutdown can stop its work. */
+export function toRequest(req: IncomingMessage, origin: string, stop?: AbortSignal): Request {
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) value.forEach((v) => headers.append(key, v));
@@ -31,7 +32,7 @@ export function toRequest(req: IncomingMessage, origin: string): Request {
   return new Request(requestUrl(req.url, origin), {
     method,
     headers,
-    signal: controller.signal,
+    signal: stop ? AbortSignal.any([controller.signal, stop]) : controller.signal,
     ...(hasBody ? { body: bodyStream(req), duplex: 'half' } : {}),
   } as RequestInit);
 }

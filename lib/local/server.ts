@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorResponse } from '../http/respond.js';
+import type { BackgroundWork } from './background.js';
 import { sendResponse, toRequest } from './node-http.js';
 
 export type LocalRoute = (request: Request) => Promise<Response | undefined> | Response | undefined;
@@ -13,6 +14,8 @@ export interface LocalServerOptions {
   /** The listen origin every request URL is built under (config.publicBaseUrl). */
   origin: string;
   routes: LocalRoute[];
+  /** Each request runs as background work: shutdown aborts its signal and waits for its answer. */
+  background?: BackgroundWork;
 }
 
 function notFound(pathname: string): Response {
@@ -20,9 +23,9 @@ function notFound(pathname: string): Response {
 }
 
 export function createLocalServer(options: LocalServerOptions): Server {
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, stop?: AbortSignal) => {
     try {
-      const request = toRequest(req, options.origin);
+      const request = toRequest(req, options.origin, stop);
       let response: Response | undefined;
       for (const route of options.routes) {
         response = await route(request);
@@ -35,6 +38,10 @@ export function createLocalServer(options: LocalServerOptions): Server {
       else await sendResponse(res, errorResponse(err), req).catch(() => res.destroy());
     }
   };
-  const server = createServer((req, res) => void handle(req, res));
+  const { background } = options;
+  const server = createServer((req, res) => {
+    if (background) void background.run(`${req.method} ${req.url?.slice(0, 100)}`, (signal) => handle(req, res, signal));
+    else void handle(req, res);
+  });
   return server;
 }
