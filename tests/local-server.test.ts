@@ -102,3 +102,30 @@ describe('shutdown with a GET in flight (a poll over HTTP)', () => {
     }
   });
 });
+
+describe('requests node:http refuses before any handler runs', () => {
+  async function raw(text: string): Promise<string> {
+    const { connect } = await import('node:net');
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(origin).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => (answer += d));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+      socket.write(text);
+    });
+  }
+
+  it('headers over the limit → 431 in the JSON error shape', async () => {
+    const answer = await raw(`GET /x HTTP/1.1\r\nhost: a\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'headers_too_large' } });
+  });
+
+  it('a Content-Length that lies (bytes left over that are not a request) → 400 in the JSON error shape', async () => {
+    const answer = await raw(`POST /read HTTP/1.1\r\nhost: a\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}garbage that is no request line\r\n\r\n`);
+    const last = answer.slice(answer.lastIndexOf('HTTP/1.1 '));
+    expect(last).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(last.slice(last.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'bad_request' } });
+  });
+});

@@ -3,7 +3,8 @@
  * (the first answer wins), then a JSON 404. Routes are Web-standard handlers, as on Vercel; the
  * API router, the file route and any later static route are all just entries in `routes`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errorResponse } from '../http/respond.js';
 import type { BackgroundWork } from './background.js';
 import { sendResponse, toRequest } from './node-http.js';
@@ -20,6 +21,28 @@ export interface LocalServerOptions {
 
 function notFound(pathname: string): Response {
   return Response.json({ error: { code: 'not_found', message: `Nothing at ${pathname.slice(0, 200)}` } }, { status: 404 });
+}
+
+const PARSE_ERRORS: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'The request line or headers are larger than the server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'The request did not arrive in time'],
+};
+
+/**
+ * A request node:http cannot parse (headers over its limit, a Content-Length that does not match
+ * the bytes, a malformed request line) never reaches a handler; node's own answer is a bare
+ * status line. The same JSON error shape as every other answer is written instead.
+ */
+function answerParseError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = PARSE_ERRORS[err.code ?? ''] ?? [400, 'bad_request', 'The request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function createLocalServer(options: LocalServerOptions): Server {
@@ -43,5 +66,6 @@ export function createLocalServer(options: LocalServerOptions): Server {
     if (background) void background.run(`${req.method} ${req.url?.slice(0, 100)}`, (signal) => handle(req, res, signal));
     else void handle(req, res);
   });
+  server.on('clientError', answerParseError);
   return server;
 }
