@@ -6,14 +6,14 @@ import { errorResponse, json } from '../lib/http/respond.js';
 import { openApiDocument } from '../lib/openapi.js';
 import { services } from '../lib/services.js';
 
-let cached: { config: object; origin: string; body: Record<string, unknown> } | undefined;
+let cached: { config: object; body: Record<string, unknown> } | undefined;
 
-export async function GET(request: Request): Promise<Response> {
+export async function GET(_request: Request): Promise<Response> {
   try {
     const { config } = services();
-    // The deployment's own address, not the local default: Vercel serves it under its domain.
-    const origin = new URL(request.url).origin;
-    if (cached?.config !== config || cached.origin !== origin) cached = { config, origin, body: openApiDocument(config, origin) };
+    // servers[] comes from config.publicBaseUrl, never from the request: the answer is cached
+    // publicly, and a request's Host is the client's choice.
+    if (cached?.config !== config) cached = { config, body: openApiDocument(config) };
     return json(cached.body, 200, { 'cache-control': 'public, max-age=300' });
   } catch (err) {
     return errorResponse(err);

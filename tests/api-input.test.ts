@@ -188,3 +188,21 @@ describe('generate: a field the job kind would ignore → 400 naming it; default
     expect(res.json.scenes).toBe(1);
   });
 });
+
+describe('error bodies echo what the client sent, bounded', () => {
+  it('a 12 KB query string of unknown parameters → a 400 naming the first ones, its body under 4 KB', async () => {
+    const names = Array.from({ length: 300 }, (_, i) => `unknown_${i}_${'x'.repeat(30)}`);
+    const res = await app.call(listJobs, 'GET', `/api/video/jobs?${names.map((n) => `${n}=1`).join('&')}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error.fields).toHaveProperty([names[0]!]);
+    expect(res.json.error.fields['(more)']).toMatch(/more not shown/);
+    expect(res.text.length).toBeLessThan(4096);
+  });
+
+  it('one very long unknown name is cut, not repeated whole', async () => {
+    const name = 'n'.repeat(10_000);
+    const res = await app.call(listJobs, 'GET', `/api/video/jobs?${name}=1`);
+    expect(res.status).toBe(400);
+    expect(res.text.length).toBeLessThan(1024);
+  });
+});

@@ -219,6 +219,45 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
     expect(err.message).toContain('sub');
   });
 
+  it('refuses Supabase anonymous users unless AUTH_ALLOW_ANONYMOUS_USERS opts in', async () => {
+    const token = await userToken({}, { is_anonymous: true });
+    const err = await rejection(authenticate(bearer(token), verifier));
+    expect(err.status).toBe(401);
+    expect(err.message).toMatch(/Anonymous users/);
+    expect(await authenticate(bearer(await userToken({}, { is_anonymous: false })), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+    const optIn = createVerifier(supabaseConfig(jwksServer.url, { AUTH_ALLOW_ANONYMOUS_USERS: 'true' }));
+    expect(await authenticate(bearer(token), optIn)).toEqual({ userId: USER, role: 'authenticated' });
+  });
+
+  it('refuses a token issued more than 60 s in the future, and names iat', async () => {
+    const at = (ahead: number) =>
+      new SignJWT({ sub: USER, role: 'authenticated' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'es-1' })
+        .setIssuer(issuer)
+        .setAudience('authenticated')
+        .setIssuedAt(Math.floor(Date.now() / 1000) + ahead)
+        .setExpirationTime('2h')
+        .sign(es.privateKey);
+    const err = await rejection(authenticate(bearer(await at(600)), verifier));
+    expect(err.status).toBe(401);
+    expect(err.message).toContain('iat');
+    expect(await authenticate(bearer(await at(30)), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+  });
+
+  it('refuses an unknown crit header and says so, not "algorithm"', async () => {
+    const token = await new SignJWT({ sub: USER, role: 'authenticated' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'es-1', crit: ['x-ours'], 'x-ours': 1 })
+      .setIssuer(issuer)
+      .setAudience('authenticated')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(es.privateKey, { crit: { 'x-ours': true } });
+    const err = await rejection(authenticate(bearer(token), verifier));
+    expect(err.status).toBe(401);
+    expect(err.message).toMatch(/crit header .*x-ours/);
+    expect(err.message).not.toMatch(/algorithm/);
+  });
+
   it('refuses alg "none" and HS256 when no legacy secret is configured', async () => {
     const none = `${btoa(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${btoa(JSON.stringify({ sub: USER, role: 'authenticated', aud: 'authenticated', iss: issuer, exp: 9e9 }))}.`;
     expect((await rejection(authenticate(bearer(none.replace(/=/g, '')), verifier))).status).toBe(401);

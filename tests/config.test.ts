@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { ConfigError, listensOnLoopback, loadConfig } from '../lib/config.js';
 
 const PRODUCTION = {
   VERCEL_ENV: 'production',
@@ -52,5 +52,25 @@ describe('loadConfig in production', () => {
     const generateMs = vercel.functions['api/video/generate.ts']!.maxDuration * 1000;
     expect(refusal({ STORYBOARD_TIMEOUT_MS: String(generateMs) }).variables).toEqual(['STORYBOARD_TIMEOUT_MS']);
     expect(loadConfig({ STORYBOARD_TIMEOUT_MS: String(generateMs - 3000) }).STORYBOARD_TIMEOUT_MS).toBe(generateMs - 3000);
+  });
+});
+
+describe('HOST and the public base URL', () => {
+  it('npm start listens on loopback unless HOST says otherwise; a bad HOST is named', () => {
+    expect(loadConfig({})).toMatchObject({ HOST: '127.0.0.1', publicBaseUrl: 'http://127.0.0.1:3000' });
+    expect(listensOnLoopback(loadConfig({}))).toBe(true);
+    expect(listensOnLoopback(loadConfig({ HOST: '::1' }))).toBe(true);
+    expect(listensOnLoopback(loadConfig({ HOST: 'localhost' }))).toBe(true);
+    expect(listensOnLoopback(loadConfig({ HOST: '0.0.0.0' }))).toBe(false);
+    expect(listensOnLoopback(loadConfig({ HOST: '192.168.1.20' }))).toBe(false);
+    expect(refusal({ HOST: 'evil.example' }).variables).toEqual(['HOST']);
+  });
+
+  it('absolute URLs start with PUBLIC_BASE_URL, else the Vercel deployment, else the listen origin', () => {
+    expect(loadConfig({ ...PRODUCTION, PUBLIC_BASE_URL: 'https://api.example.edu/' }).publicBaseUrl).toBe('https://api.example.edu');
+    expect(loadConfig({ ...PRODUCTION, VERCEL_URL: 'x-123.vercel.app', VERCEL_PROJECT_PRODUCTION_URL: 'explainers.example.edu' }).publicBaseUrl).toBe('https://explainers.example.edu');
+    expect(loadConfig({ ...PRODUCTION, VERCEL_ENV: 'preview', VERCEL_URL: 'x-123.vercel.app', VERCEL_PROJECT_PRODUCTION_URL: 'explainers.example.edu' }).publicBaseUrl).toBe('https://x-123.vercel.app');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicBaseUrl).toBe('http://[::1]:8080');
   });
 });

@@ -62,7 +62,7 @@ beforeAll(async () => {
   await chmod(dir, 0o755);
   // Started plain, then TLS is turned on by reload: as root the key must belong to the `postgres`
   // user, which the start itself creates.
-  server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false });
+  server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false, durable: false });
   await makeCa('ca');
   await makeCa('other-ca');
   await makeServerCert('server', 'ca', 'IP:127.0.0.1');

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../lib/db/embedded.js';
 
@@ -28,4 +29,24 @@ describe('startEmbeddedPostgres (real PostgreSQL from npm)', () => {
     expect(failure?.message).toContain(`did not start on port ${port}`);
     expect(failure?.message).toMatch(/Address already in use/);
   }, 60_000);
+
+  it('is durable unless asked not to be: fsync and synchronous_commit on by default, both off with durable: false', async () => {
+    const settings = async (durable: boolean | undefined) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'video-test-embedded-'));
+      await chmod(dir, 0o755);
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const db = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false, ...(durable === undefined ? {} : { durable }) });
+      const client = new pg.Client({ connectionString: db.url() });
+      try {
+        await client.connect();
+        const { rows } = await client.query(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit') order by name`);
+        return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
+      } finally {
+        await client.end();
+        await db.stop();
+      }
+    };
+    expect(await settings(undefined)).toEqual({ fsync: 'on', synchronous_commit: 'on' });
+    expect(await settings(false)).toEqual({ fsync: 'off', synchronous_commit: 'off' });
+  }, 120_000);
 });

@@ -129,6 +129,13 @@ describe('POST /api/video/generate records the job', () => {
     expect(tasks.rows.every((t) => t.status === 'pending' && t.kind === 'veo_scene')).toBe(true);
   });
 
+  it('statusUrl and Location come from configuration, never from the request host', async () => {
+    const res = await generate(new Request('http://evil.example/api/video/generate', { method: 'POST', headers: { ...(await app.auth()), 'content-type': 'application/json' }, body: JSON.stringify(good) }));
+    const body = (await res.json()) as { jobId: string; statusUrl: string };
+    expect(body.statusUrl).toBe(`http://localhost:3000/api/video/jobs/${body.jobId}`);
+    expect(res.headers.get('location')).toBe(body.statusUrl);
+  });
+
   it('a second generate for an escalation with an active job returns that job (double click)', async () => {
     const first = await app.call(generate, 'POST', '/api/video/generate', { body: good });
     const again = await app.call(generate, 'POST', '/api/video/generate', { body: { ...good, escalationId: first.json.escalationId } });

@@ -55,14 +55,14 @@ describe('GET /api/openapi.json', () => {
     expect(doc.webhooks.jobFinished.post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/Job');
   });
 
-  it("names the server it was fetched from (a deployment's own domain), unless PUBLIC_BASE_URL says otherwise", async () => {
-    app.reconfigure({ PUBLIC_BASE_URL: '' });
+  it("names the server from configuration, never from the request: PUBLIC_BASE_URL, else the Vercel deployment's own address", async () => {
+    const servers = async (host: string) => ((await (await openapi(new Request(`${host}/api/openapi.json`))).json()) as { servers: unknown }).servers;
+    app.reconfigure({ PUBLIC_BASE_URL: '', VERCEL_ENV: 'development', VERCEL_URL: 'explainers-git-x.vercel.app' });
     try {
-      const deployed = await openapi(new Request('https://explainers.example.edu/api/openapi.json'));
-      expect(((await deployed.json()) as { servers: unknown }).servers).toEqual([{ url: 'https://explainers.example.edu' }]);
+      // The document is cached publicly: a Host the client chose must never end up in it.
+      expect(await servers('http://evil.example')).toEqual([{ url: 'https://explainers-git-x.vercel.app' }]);
       app.reconfigure({ PUBLIC_BASE_URL: 'https://api.example.edu/' });
-      const pinned = await openapi(new Request('https://explainers.example.edu/api/openapi.json'));
-      expect(((await pinned.json()) as { servers: unknown }).servers).toEqual([{ url: 'https://api.example.edu' }]);
+      expect(await servers('http://evil.example')).toEqual([{ url: 'https://api.example.edu' }]);
     } finally {
       app.reconfigure();
     }

@@ -85,7 +85,7 @@ describe('npm start', () => {
 
     const [, token] = await waitFor(child, /export TOKEN=(\S+)/, output, 60_000);
     const pgPort = Number(output.text.match(/embedded PostgreSQL \(.*, port (\d+)\)/)![1]);
-    const base = `http://localhost:${port}`;
+    const base = `http://127.0.0.1:${port}`;
     expect(output.text).toContain(`    curl -s ${base}/api/video/poll\n`);
 
     // A malformed percent-escape in the path is the caller's 400 naming the segment, not a 500.
@@ -147,7 +147,7 @@ describe('npm start', () => {
       GOOGLE_API_KEY: '',
     }, output2);
     await waitFor(second, /export TOKEN=\S+[\s\S]*Try:[\s\S]*jobs\/<jobId>/, output2, 60_000);
-    const base2 = `http://localhost:${port2}`;
+    const base2 = `http://127.0.0.1:${port2}`;
     const { PORT: _port, ...withoutPort } = process.env;
     const minted = await runTokenScript({ ...withoutPort, AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'), SUPABASE_URL: '' });
     for (const bearer of [token!, minted]) {

@@ -23,7 +23,8 @@ export async function POST(request: Request): Promise<Response> {
     const parsed = generateRequestSchema(config).safeParse(body);
     if (!parsed.success) throw validationError(parsed.error, 'generate request');
     const job = await createJob(db, config, parsed.data, caller, idempotencyKey ? { idempotencyKey } : {});
-    const statusUrl = new URL(`/api/video/jobs/${job.jobId}`, request.url).toString();
+    // From configuration, never from the request: its Host is the client's choice.
+    const statusUrl = `${config.publicBaseUrl}/api/video/jobs/${job.jobId}`;
     const payload: z.infer<typeof generateResponseSchema> = {
       jobId: job.jobId,
       escalationId: job.escalationId,

@@ -50,7 +50,12 @@ const claimsSchema = z.object({
   role: z.string().optional(),
   aud: z.union([z.string(), z.array(z.string())]).optional(),
   exp: z.number(),
+  iat: z.number().optional(),
+  is_anonymous: z.boolean().optional(),
 });
+
+// A token issued further ahead than drift explains was minted with a wrong clock, or to outlive its exp.
+const MAX_IAT_AHEAD_SECONDS = 60;
 
 const userIdSchema = z.guid();
 
@@ -84,11 +89,16 @@ function describe(err: unknown): string {
   return 'The access token is malformed';
 }
 
-function toCaller(payload: unknown): Caller {
+function toCaller(payload: unknown, allowAnonymous: boolean): Caller {
   const parsed = claimsSchema.safeParse(payload);
   if (!parsed.success) throw new InvalidTokenError('The access token claims are malformed');
-  const { sub, role, aud } = parsed.data;
+  const { sub, role, aud, iat, is_anonymous } = parsed.data;
+  if (iat !== undefined && iat > Date.now() / 1000 + MAX_IAT_AHEAD_SECONDS) {
+    throw new InvalidTokenError("The access token's iat claim is in the future");
+  }
   if (role === 'service_role') return { userId: null, role: 'service_role' };
+  // Supabase's anonymous sign-ins are "authenticated" too; they start paid Veo jobs only by opt-in.
+  if (is_anonymous === true && !allowAnonymous) throw new InvalidTokenError('Anonymous users may not use this service');
   const audiences = typeof aud === 'string' ? [aud] : (aud ?? []);
   if (role !== 'authenticated' || !audiences.includes('authenticated')) {
     // anon keys and tokens for other audiences never act for a user here.
@@ -122,12 +132,18 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
     async verify(token) {
       if (serviceKey && sameSecret(token, serviceKey)) return { userId: null, role: 'service_role' };
       try {
-        let alg: string | undefined;
+        let header: ReturnType<typeof decodeProtectedHeader>;
         try {
-          alg = decodeProtectedHeader(token).alg;
+          header = decodeProtectedHeader(token);
         } catch (err) {
           throw new InvalidTokenError('The access token is malformed', { cause: err });
         }
+        // This service understands no extension header, so any `crit` one must be refused (RFC 7515
+        // 4.1.11), and said as such rather than as jose's "not supported", which reads like an algorithm.
+        if (header.crit !== undefined) {
+          throw new InvalidTokenError(`The access token's crit header names parameters this service does not understand: ${[header.crit].flat().map(String).join(', ').slice(0, 100)}`);
+        }
+        const alg = header.alg;
         const { keys, issuer } = await keysAndIssuer();
         const common = { issuer, requiredClaims: ['exp'], clockTolerance: CLOCK_TOLERANCE_SECONDS };
         let payload: unknown;
@@ -139,7 +155,7 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
         } else {
           throw new InvalidTokenError('The access token algorithm is not accepted');
         }
-        return toCaller(payload);
+        return toCaller(payload, config.AUTH_ALLOW_ANONYMOUS_USERS);
       } catch (err) {
         if (err instanceof ConfigError || err instanceof AppError) throw err;
         if (isKeySourceFailure(err)) {

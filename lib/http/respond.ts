@@ -47,10 +47,29 @@ export function validationError(error: z.ZodError, what = 'request'): AppError {
   return httpError(400, 'invalid_request', `Invalid ${what}: ${names}`, fields);
 }
 
+/**
+ * Error bodies repeat what the client sent (unknown field and parameter names, a bad header):
+ * bounded, so a 12 KB query string cannot buy a 24 KB answer.
+ */
+export const ECHO_LIMITS = { name: 64, text: 200, fields: 20 } as const;
+
+function clipped(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+function boundedFields(fields: Record<string, string>): Record<string, string> {
+  const bounded = fieldMap();
+  const names = Object.keys(fields);
+  for (const name of names.slice(0, ECHO_LIMITS.fields)) bounded[clipped(name, ECHO_LIMITS.name)] = clipped(fields[name]!, ECHO_LIMITS.text);
+  if (names.length > ECHO_LIMITS.fields) bounded['(more)'] = `${names.length - ECHO_LIMITS.fields} more not shown`;
+  return bounded;
+}
+
 /** Turns anything thrown in a handler into the error shape; unexpected errors become a 500 without internals. */
 export function errorResponse(thrown: unknown): Response {
   if (thrown instanceof AppError && thrown.status < 500) {
-    return json({ error: { code: thrown.code, message: thrown.message, ...(thrown.fields ? { fields: thrown.fields } : {}) } }, thrown.status, { ...thrown.headers });
+    const message = clipped(thrown.message, ECHO_LIMITS.text * 2);
+    return json({ error: { code: thrown.code, message, ...(thrown.fields ? { fields: boundedFields(thrown.fields) } : {}) } }, thrown.status, { ...thrown.headers });
   }
   if (thrown instanceof ConfigError) {
     log('config.invalid', { variables: thrown.variables, message: thrown.message });

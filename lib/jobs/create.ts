@@ -32,7 +32,8 @@ async function lockEscalation(client: DbClient, id: string, caller: Caller): Pro
     [id],
   );
   if (rows.length === 0) {
-    throw httpError(404, 'not_found', `Escalation ${id} does not exist`, { escalationId: 'no escalation with this id' });
+    // Word for word what assertOwner says of another professor's escalation: no existence oracle.
+    throw httpError(404, 'not_found', 'No escalation with this id', { escalationId: 'no escalation with this id' });
   }
   assertOwner(caller, rows[0]!.professor_id, 'escalation', 'escalationId');
   return rows[0]!.professor_id;

