@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { discontinuedSuccessor } from './providers/model-limits.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -191,6 +192,20 @@ function assertProductionServices(e: Env, hasGoogle: boolean): void {
   }
 }
 
+/**
+ * Refuses a Veo setup Google does not serve: a discontinued model (naming its successor), or
+ * Vertex's `global` location (Veo is regional; the SDK's own sample swaps it for us-central1).
+ */
+function assertVeoServed(e: Env, vertex: boolean): void {
+  const successor = discontinuedSuccessor(e.VEO_MODEL);
+  if (successor) {
+    throw new ConfigError(['VEO_MODEL'], `VEO_MODEL: ${e.VEO_MODEL} is discontinued by Google (retired 2026-06-30); use ${successor}`);
+  }
+  if (vertex && e.GOOGLE_CLOUD_LOCATION?.toLowerCase() === 'global') {
+    throw new ConfigError(['GOOGLE_CLOUD_LOCATION'], 'GOOGLE_CLOUD_LOCATION: Veo is not served at "global"; name a regional location such as us-central1');
+  }
+}
+
 /** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -206,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (vertex && !googleApiKey && !e.GOOGLE_CLOUD_PROJECT) {
     throw new ConfigError(['GOOGLE_CLOUD_PROJECT'], 'GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI unless an API key (express mode) is set');
   }
+  assertVeoServed(e, vertex);
   if (Boolean(e.SUPABASE_URL) !== Boolean(e.SUPABASE_SERVICE_ROLE_KEY)) {
     const missing = e.SUPABASE_URL ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
     throw new ConfigError([missing], `${missing}: required when the other Supabase variable is set`);

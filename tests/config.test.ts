@@ -54,3 +54,29 @@ describe('loadConfig in production', () => {
     expect(loadConfig({ STORYBOARD_TIMEOUT_MS: String(generateMs - 3000) }).STORYBOARD_TIMEOUT_MS).toBe(generateMs - 3000);
   });
 });
+
+describe('Veo setups Google does not serve are refused at start-up', () => {
+  it.each([
+    ['veo-2.0-generate-001', 'veo-3.1-generate-001'],
+    ['veo-3.0-generate-001', 'veo-3.1-generate-001'],
+    ['veo-3.0-fast-generate-001', 'veo-3.1-fast-generate-001'],
+  ])('VEO_MODEL=%s is discontinued: refused, naming %s', (VEO_MODEL, successor) => {
+    const err = refusal({ GEMINI_API_KEY: 'AIza-key', VEO_MODEL });
+    expect(err.variables).toEqual(['VEO_MODEL']);
+    expect(err.message).toContain(successor);
+  });
+
+  it('current models start', () => {
+    for (const VEO_MODEL of ['veo-3.1-generate-001', 'veo-3.1-fast-generate-001', 'veo-3.1-fast-generate-preview']) {
+      expect(loadConfig({ GEMINI_API_KEY: 'AIza-key', VEO_MODEL }).VEO_MODEL).toBe(VEO_MODEL);
+    }
+  });
+
+  it('GOOGLE_CLOUD_LOCATION=global on Vertex is refused, naming a regional location; a region starts', () => {
+    const vertex = { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_CLOUD_PROJECT: 'demo' };
+    const err = refusal({ ...vertex, GOOGLE_CLOUD_LOCATION: 'global' });
+    expect(err.variables).toEqual(['GOOGLE_CLOUD_LOCATION']);
+    expect(err.message).toMatch(/us-central1/);
+    expect(loadConfig({ ...vertex, GOOGLE_CLOUD_LOCATION: 'us-central1' }).GOOGLE_CLOUD_LOCATION).toBe('us-central1');
+  });
+});
