@@ -193,6 +193,28 @@ function assertProductionServices(e: Env, hasGoogle: boolean): void {
 }
 
 /**
+ * Why a key is not a Supabase service key, or undefined when it is. With the anon (publishable)
+ * key the server hides stored objects and refuses uploads with 403, so finished videos would look
+ * missing and be fetched from Veo again: a legacy JWT key must carry `role: service_role`, a new
+ * key must be a secret key (`sb_secret_…`).
+ */
+export function serviceKeyProblem(key: string): string | undefined {
+  if (key.startsWith('sb_secret_')) return undefined;
+  if (key.startsWith('sb_publishable_')) return 'is a publishable key; use a secret key (sb_secret_…) or the legacy service_role key';
+  const parts = key.split('.');
+  if (parts.length === 3) {
+    let role: unknown;
+    try {
+      role = (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { role?: unknown }).role;
+    } catch {
+      return 'is not a readable JWT';
+    }
+    return role === 'service_role' ? undefined : `is a JWT with role "${String(role)}", not service_role (the anon key?)`;
+  }
+  return 'must be a secret key (sb_secret_…) or the legacy service_role JWT';
+}
+
+/**
  * Refuses a Veo setup Google does not serve: a discontinued model (naming its successor), or
  * Vertex's `global` location (Veo is regional; the SDK's own sample swaps it for us-central1).
  */
@@ -222,6 +244,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(['GOOGLE_CLOUD_PROJECT'], 'GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI unless an API key (express mode) is set');
   }
   assertVeoServed(e, vertex);
+  if (e.SUPABASE_SERVICE_ROLE_KEY) {
+    const problem = serviceKeyProblem(e.SUPABASE_SERVICE_ROLE_KEY);
+    if (problem) throw new ConfigError(['SUPABASE_SERVICE_ROLE_KEY'], `SUPABASE_SERVICE_ROLE_KEY: ${problem}`);
+  }
   if (Boolean(e.SUPABASE_URL) !== Boolean(e.SUPABASE_SERVICE_ROLE_KEY)) {
     const missing = e.SUPABASE_URL ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';
     throw new ConfigError([missing], `${missing}: required when the other Supabase variable is set`);

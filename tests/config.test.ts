@@ -8,7 +8,7 @@ const PRODUCTION = {
   VERCEL_ENV: 'production',
   DATABASE_URL: 'postgres://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres',
   SUPABASE_URL: 'https://ref.supabase.co',
-  SUPABASE_SERVICE_ROLE_KEY: 'service-role-key',
+  SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_service-role-key',
   GEMINI_API_KEY: 'AIza-key',
 };
 
@@ -78,5 +78,23 @@ describe('Veo setups Google does not serve are refused at start-up', () => {
     expect(err.variables).toEqual(['GOOGLE_CLOUD_LOCATION']);
     expect(err.message).toMatch(/us-central1/);
     expect(loadConfig({ ...vertex, GOOGLE_CLOUD_LOCATION: 'us-central1' }).GOOGLE_CLOUD_LOCATION).toBe('us-central1');
+  });
+});
+
+describe('SUPABASE_SERVICE_ROLE_KEY must be a service key', () => {
+  const jwt = (payload: object) => ['{"alg":"HS256","typ":"JWT"}', JSON.stringify(payload)].map((p) => Buffer.from(p).toString('base64url')).concat('sig').join('.');
+  const env = (key: string) => ({ SUPABASE_URL: 'https://ref.supabase.co', SUPABASE_SERVICE_ROLE_KEY: key });
+  it.each([
+    ['the legacy anon JWT', jwt({ iss: 'supabase', ref: 'ref', role: 'anon' }), /role "anon"/],
+    ['a publishable key', 'sb_publishable_abcdefghijklmnop', /publishable/],
+    ['an arbitrary string', 'service-role-key', /sb_secret_/],
+  ])('%s is refused, naming the variable', (_what, key, reason) => {
+    const err = refusal(env(key));
+    expect(err.variables).toEqual(['SUPABASE_SERVICE_ROLE_KEY']);
+    expect(err.message).toMatch(reason);
+  });
+  it('a secret key and the legacy service_role JWT start', () => {
+    expect(loadConfig(env('sb_secret_abcdefghijklmnop')).storage).toBe('supabase');
+    expect(loadConfig(env(jwt({ iss: 'supabase', ref: 'ref', role: 'service_role' }))).storage).toBe('supabase');
   });
 });

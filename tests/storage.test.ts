@@ -185,7 +185,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     expect(await store.exists('jobs/j5/a.mp4')).toBe(true);
     expect(await store.exists('jobs/j5/missing.mp4')).toBe(false);
 
-    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
+    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
     expect(await caught(badKey.exists('jobs/j5/a.mp4'))).toMatchObject({ status: 401, retryable: false });
   });
 
@@ -202,7 +202,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
   });
 
   it('a wrong service key is a non-retryable AppError; a refused connection is retryable', async () => {
-    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
+    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
     const denied = await caught(badKey.put('jobs/j7/x.mp4', chunked(bytes(10)), { contentType: 'video/mp4' }));
     expect(denied).toMatchObject({ retryable: false, status: 401 });
 

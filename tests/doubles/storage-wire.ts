@@ -75,7 +75,7 @@ const bucketBodySchema = z.object({ id: z.string().optional(), name: z.string().
 const tokenSchema = z.object({ url: z.string(), exp: z.number() });
 
 export async function startStorageWire(options: StorageWireOptions = {}): Promise<StorageWire> {
-  const serviceKey = options.serviceKey ?? `test-service-role-${randomBytes(8).toString('hex')}`;
+  const serviceKey = options.serviceKey ?? `sb_secret_test-${randomBytes(8).toString('hex')}`;
   const signingSecret = randomBytes(32);
   const random = seededRandom(options.seed ?? 1);
   const behavior: StorageWireBehavior = {
