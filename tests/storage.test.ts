@@ -121,6 +121,19 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     }
   });
 
+  it('get() answers the content type the server stored (webp, json), not a guess from the key', async () => {
+    const store = createSupabaseStore(configFor(wire));
+    await store.put('jobs/j9/keyframe-1.webp', chunked(bytes(300)), { contentType: 'image/webp' });
+    await store.put('jobs/j9/storyboard.json', chunked(Buffer.from('{"a":1}')), { contentType: 'application/json' });
+    // Stored under a key whose extension says otherwise: only the server's answer can be right.
+    await store.put('jobs/j9/still.bin', chunked(bytes(50)), { contentType: 'image/png' });
+    for (const [key, type] of [['jobs/j9/keyframe-1.webp', 'image/webp'], ['jobs/j9/storyboard.json', 'application/json'], ['jobs/j9/still.bin', 'image/png']]) {
+      const got = await store.get(key!);
+      got.body.resume();
+      expect(got.contentType).toBe(type);
+    }
+  });
+
   it('sends Content-Length when the caller knows it', async () => {
     const data = bytes(100_000);
     const store = createSupabaseStore(configFor(wire));
