@@ -134,6 +134,19 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     }
   });
 
+  it.each(['jobs/j1/scène.mp4', 'jobs/j1/100%.mp4', 'jobs/j1/[1].mp4', 'jobs/j1/"a".mp4'])('refuses the key %s as the server does (400 InvalidKey), before sending it', async (key) => {
+    const store = createSupabaseStore(configFor(wire));
+    const uploads = wire.uploads;
+    await expect(store.put(key, chunked(bytes(10)), { contentType: 'video/mp4' })).rejects.toMatchObject({ code: 'invalid_storage_path', status: 400 });
+    expect(wire.uploads).toBe(uploads);
+    // The double answers it as Supabase does: HTTP 400 with the status inside the body.
+    const res = await fetch(`${wire.url}/storage/v1/object/${BUCKET}/${encodeURIComponent(key).replace(/%2F/g, '/')}`, {
+      method: 'POST', headers: { apikey: wire.serviceKey, authorization: `Bearer ${wire.serviceKey}`, 'content-type': 'video/mp4' }, body: 'x',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ statusCode: '400', error: 'InvalidKey' });
+  });
+
   it('sends Content-Length when the caller knows it', async () => {
     const data = bytes(100_000);
     const store = createSupabaseStore(configFor(wire));

@@ -387,13 +387,18 @@ function isConflict(error: Error): boolean {
  * Object keys are made by this service, so anything odd is a bug. `?` and `#` are refused
  * because storage-js builds URLs with `encodeURI`, which leaves them as URL delimiters.
  */
+/** The characters Supabase Storage accepts in a key: S3-safe ones; no `%`, `[`, `]`, `"`, `#`, non-ASCII. */
+const STORAGE_KEY = /^(\w|\/|!|-|\.|\*|'|\(|\)| |&|\$|@|=|;|:|\+|,|\?)*$/;
+
 function objectKey(path: string): string {
   const segments = path.split('/');
   const bad =
     path.length === 0 ||
     path.length > 1024 ||
     /[\u0000-\u001f\u007f\\?#]/.test(path) ||
-    segments.some((s) => s === '' || s === '.' || s === '..');
+    segments.some((s) => s === '' || s === '.' || s === '..') ||
+    // Supabase Storage's own rule (isValidKey, src/storage/limits.ts): anything else is 400 InvalidKey.
+    !STORAGE_KEY.test(path);
   if (bad) throw new AppError('invalid_storage_path', `Not a valid object path: ${JSON.stringify(path)}`, { status: 400 });
   return path;
 }

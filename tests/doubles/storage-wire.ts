@@ -124,7 +124,8 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     counters.uploads += 1;
     if (!buckets.has(bucketId)) return fail(req, res, 404, 'NoSuchBucket', 'Bucket not found');
     const path = segments.join('/');
-    if (!path) return fail(req, res, 400, 'InvalidKey', 'Invalid key');
+    // The server's isValidKey (src/storage/limits.ts): S3-safe characters only.
+    if (!path || !/^(\w|\/|!|-|\.|\*|'|\(|\)| |&|\$|@|=|;|:|\+|,|\?)*$/.test(path)) return fail(req, res, 400, 'InvalidKey', `Invalid key: ${path}`);
     const key = `${bucketId}/${path}`;
     const existing = objects.get(key);
     if (method === 'POST' && existing && req.headers['x-upsert'] !== 'true') {
