@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../lib/config.js';
 import { AppError } from '../lib/errors.js';
 import { createLocalStore, openLocalFile, serveLocalFile } from '../lib/storage/local.js';
 import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.js';
+import { readUrlTokenClaims } from '../lib/storage/signed-url-token.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
 
 const BUCKET = 'explainer-test';
@@ -179,14 +180,20 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
 
     const lifetime = (signed: string) => {
       const token = new URL(signed).searchParams.get('token') ?? '';
-      const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { exp: number };
-      return claims.exp - Math.floor(Date.now() / 1000);
+      expect(token.split('.')).toHaveLength(3);
+      const claims = readUrlTokenClaims(token);
+      expect(claims?.url).toBe(`${BUCKET}/jobs/j3/scene 1.mp4`);
+      return claims!.exp - Math.floor(Date.now() / 1000);
     };
     expect(lifetime(url)).toBeGreaterThan(890);
     expect(lifetime(await store.url('jobs/j3/scene 1.mp4', 120))).toBeLessThanOrEqual(120);
 
-    const forged = url.replace(/token=[^.]+/, 'token=e30');
-    expect((await fetch(forged)).status).toBe(400);
+    // Another object's claims under this signature: refused, as the real server refuses it.
+    const other = Buffer.from(JSON.stringify({ url: `${BUCKET}/other.mp4`, iat: 1, exp: 9_999_999_999 })).toString('base64url');
+    const forged = url.replace(/(token=[^.]+\.)[^.]+/, `$1${other}`);
+    const refused = await fetch(forged);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ statusCode: '400', error: 'InvalidJWT', message: 'invalid signature' });
   });
 
   it('public bucket: url() is the public object URL, fetchable without a key', async () => {
