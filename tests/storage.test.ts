@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../lib/config.js';
 import { AppError } from '../lib/errors.js';
 import { createLocalStore, openLocalFile, serveLocalFile } from '../lib/storage/local.js';
 import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.js';
+import { BUCKET_SETTINGS } from '../lib/storage/bucket-settings.js';
 import { readUrlTokenClaims } from '../lib/storage/signed-url-token.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
 
@@ -342,7 +343,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
       const store = createSupabaseStore(configFor(fresh));
       const first = await caught(store.put('jobs/j11/a.mp4', chunked(bytes(100)), { contentType: 'video/mp4' }));
       expect(first).toMatchObject({ code: 'storage_bucket_missing', retryable: true });
-      expect(fresh.buckets.get(BUCKET)).toMatchObject({ public: false });
+      expect(fresh.buckets.get(BUCKET)).toMatchObject({ public: false, fileSizeLimit: BUCKET_SETTINGS.fileSizeLimit, allowedMimeTypes: [...BUCKET_SETTINGS.allowedMimeTypes] });
       await store.put('jobs/j11/a.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
       await store.put('jobs/j11/b.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
       expect([...fresh.objects.keys()].sort()).toEqual([`${BUCKET}/jobs/j11/a.mp4`, `${BUCKET}/jobs/j11/b.mp4`]);
@@ -487,5 +488,15 @@ describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of opened!.stream) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).equals(data)).toBe(true);
+  });
+});
+
+describe('the bucket settings', () => {
+  it('supabase/config.toml declares the bucket with the same size limit and MIME types as BUCKET_SETTINGS', async () => {
+    const toml = await readFile(path.join(import.meta.dirname, '..', 'supabase', 'config.toml'), 'utf8');
+    const section = /\n\[storage\.buckets\.explainer-videos\]\n([\s\S]*?)(?=\n\[|$)/.exec(toml)?.[1] ?? '';
+    expect(/^file_size_limit = "([^"]+)"/m.exec(section)?.[1]).toBe(BUCKET_SETTINGS.fileSizeLimit);
+    const types = /^allowed_mime_types = \[([^\]]*)\]/m.exec(section)?.[1] ?? '';
+    expect(types.split(',').map((t) => t.trim().replace(/^"|"$/g, ''))).toEqual([...BUCKET_SETTINGS.allowedMimeTypes]);
   });
 });

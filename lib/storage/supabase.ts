@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
+import { BUCKET_SETTINGS } from './bucket-settings.js';
 import type { ObjectStore, PutOptions } from './types.js';
 
 export interface SupabaseStoreOptions {
@@ -169,7 +170,7 @@ async function ensureBucketWith(storage: StorageClient, config: Config): Promise
   }
 
   const created = await callAllowing('create bucket', name, timeoutMs, isConflict, () =>
-    storage.createBucket(name, { public: wantPublic }),
+    storage.createBucket(name, { public: wantPublic, fileSizeLimit: BUCKET_SETTINGS.fileSizeLimit, allowedMimeTypes: [...BUCKET_SETTINGS.allowedMimeTypes] }),
   );
   if (created === undefined) return { created: false };
   log('storage_bucket_created', { bucket: name, public: wantPublic });

@@ -34,6 +34,9 @@ export interface WireBucket {
   id: string;
   public: boolean;
   createdAt: Date;
+  /** As created: the size limit (storage-js sends the string, e.g. "512MiB") and MIME allow-list. */
+  fileSizeLimit?: string | number | null;
+  allowedMimeTypes?: string[] | null;
 }
 
 export interface StorageWireBehavior {
@@ -72,7 +75,8 @@ type Req = http.IncomingMessage;
 type Res = http.ServerResponse;
 
 const signBodySchema = z.object({ expiresIn: z.number().int().min(1) });
-const bucketBodySchema = z.object({ id: z.string().optional(), name: z.string().min(1), public: z.boolean().optional() });
+const bucketBodySchema = z.object({ id: z.string().optional(), name: z.string().min(1), public: z.boolean().optional(),
+  file_size_limit: z.union([z.string(), z.number()]).nullable().optional(), allowed_mime_types: z.array(z.string()).nullable().optional() });
 
 export async function startStorageWire(options: StorageWireOptions = {}): Promise<StorageWire> {
   const serviceKey = options.serviceKey ?? `sb_secret_test-${randomBytes(8).toString('hex')}`;
@@ -218,7 +222,7 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     if (!body.success) return fail(req, res, 400, 'InvalidRequest', 'body must have a name');
     const bucketId = body.data.id ?? body.data.name;
     if (buckets.has(bucketId)) return fail(req, res, 409, 'BucketAlreadyExists', 'The resource already exists');
-    buckets.set(bucketId, { id: bucketId, public: body.data.public ?? false, createdAt: new Date() });
+    buckets.set(bucketId, { id: bucketId, public: body.data.public ?? false, createdAt: new Date(), fileSizeLimit: body.data.file_size_limit ?? null, allowedMimeTypes: body.data.allowed_mime_types ?? null });
     send(res, 200, { name: bucketId });
   }
 
