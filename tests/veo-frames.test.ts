@@ -17,7 +17,8 @@ beforeAll(async () => {
 afterAll(() => wire.close());
 
 function provider(model: string) {
-  return createVeoProvider(loadConfig({ GEMINI_API_KEY: API_KEY, GOOGLE_GENAI_BASE_URL: wire.url, VEO_MODEL: model }));
+  // Set after loadConfig, which refuses discontinued models: the provider's own rule is tested here.
+  return createVeoProvider({ ...loadConfig({ GEMINI_API_KEY: API_KEY, GOOGLE_GENAI_BASE_URL: wire.url }), VEO_MODEL: model });
 }
 
 describe('Veo frames and references (real @google/genai against the Veo wire double)', () => {
