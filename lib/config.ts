@@ -5,6 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { discontinuedSuccessor } from './providers/model-limits.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -225,6 +226,42 @@ function publicBaseUrl(e: Env): string {
   return `http://${host}:${e.PORT}`;
 }
 
+/**
+ * Why a key is not a Supabase service key, or undefined when it is. With the anon (publishable)
+ * key the server hides stored objects and refuses uploads with 403, so finished videos would look
+ * missing and be fetched from Veo again: a legacy JWT key must carry `role: service_role`, a new
+ * key must be a secret key (`sb_secret_…`).
+ */
+export function serviceKeyProblem(key: string): string | undefined {
+  if (key.startsWith('sb_secret_')) return undefined;
+  if (key.startsWith('sb_publishable_')) return 'is a publishable key; use a secret key (sb_secret_…) or the legacy service_role key';
+  const parts = key.split('.');
+  if (parts.length === 3) {
+    let role: unknown;
+    try {
+      role = (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { role?: unknown }).role;
+    } catch {
+      return 'is not a readable JWT';
+    }
+    return role === 'service_role' ? undefined : `is a JWT with role "${String(role)}", not service_role (the anon key?)`;
+  }
+  return 'must be a secret key (sb_secret_…) or the legacy service_role JWT';
+}
+
+/**
+ * Refuses a Veo setup Google does not serve: a discontinued model (naming its successor), or
+ * Vertex's `global` location (Veo is regional; the SDK's own sample swaps it for us-central1).
+ */
+function assertVeoServed(e: Env, vertex: boolean): void {
+  const successor = discontinuedSuccessor(e.VEO_MODEL);
+  if (successor) {
+    throw new ConfigError(['VEO_MODEL'], `VEO_MODEL: ${e.VEO_MODEL} is discontinued by Google (retired 2026-06-30); use ${successor}`);
+  }
+  if (vertex && e.GOOGLE_CLOUD_LOCATION?.toLowerCase() === 'global') {
+    throw new ConfigError(['GOOGLE_CLOUD_LOCATION'], 'GOOGLE_CLOUD_LOCATION: Veo is not served at "global"; name a regional location such as us-central1');
+  }
+}
+
 /** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -239,6 +276,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const hasGoogle = Boolean(googleApiKey) || (vertex && Boolean(e.GOOGLE_CLOUD_PROJECT));
   if (vertex && !googleApiKey && !e.GOOGLE_CLOUD_PROJECT) {
     throw new ConfigError(['GOOGLE_CLOUD_PROJECT'], 'GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI unless an API key (express mode) is set');
+  }
+  assertVeoServed(e, vertex);
+  if (e.SUPABASE_SERVICE_ROLE_KEY) {
+    const problem = serviceKeyProblem(e.SUPABASE_SERVICE_ROLE_KEY);
+    if (problem) throw new ConfigError(['SUPABASE_SERVICE_ROLE_KEY'], `SUPABASE_SERVICE_ROLE_KEY: ${problem}`);
   }
   if (Boolean(e.SUPABASE_URL) !== Boolean(e.SUPABASE_SERVICE_ROLE_KEY)) {
     const missing = e.SUPABASE_URL ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';

@@ -18,7 +18,7 @@ import { authenticate, canAccess } from '../lib/auth/request.js';
 import { DEMO_PROFESSOR_ID, DEV_ISSUER, devJwksResponse, getDevKeys, openDevKeys } from '../lib/auth/dev-keys.js';
 
 const USER = '7d3f5a52-3f4e-4b7a-9c1e-2a9b8c7d6e5f';
-const SERVICE_KEY = 'sb-service-role-key-for-tests-0123456789';
+const SERVICE_KEY = 'sb_secret_service-role-key-for-tests-0123456789';
 const HS_SECRET = 'legacy-jwt-secret-for-tests-0123456789abcdef';
 
 interface JwksServer {

@@ -8,7 +8,7 @@ const PRODUCTION = {
   VERCEL_ENV: 'production',
   DATABASE_URL: 'postgres://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:6543/postgres',
   SUPABASE_URL: 'https://ref.supabase.co',
-  SUPABASE_SERVICE_ROLE_KEY: 'service-role-key',
+  SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_service-role-key',
   GEMINI_API_KEY: 'AIza-key',
 };
 
@@ -72,5 +72,49 @@ describe('HOST and the public base URL', () => {
     expect(loadConfig({ ...PRODUCTION, VERCEL_ENV: 'preview', VERCEL_URL: 'x-123.vercel.app', VERCEL_PROJECT_PRODUCTION_URL: 'explainers.example.edu' }).publicBaseUrl).toBe('https://x-123.vercel.app');
     expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
     expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicBaseUrl).toBe('http://[::1]:8080');
+  });
+});
+
+describe('Veo setups Google does not serve are refused at start-up', () => {
+  it.each([
+    ['veo-2.0-generate-001', 'veo-3.1-generate-001'],
+    ['veo-3.0-generate-001', 'veo-3.1-generate-001'],
+    ['veo-3.0-fast-generate-001', 'veo-3.1-fast-generate-001'],
+  ])('VEO_MODEL=%s is discontinued: refused, naming %s', (VEO_MODEL, successor) => {
+    const err = refusal({ GEMINI_API_KEY: 'AIza-key', VEO_MODEL });
+    expect(err.variables).toEqual(['VEO_MODEL']);
+    expect(err.message).toContain(successor);
+  });
+
+  it('current models start', () => {
+    for (const VEO_MODEL of ['veo-3.1-generate-001', 'veo-3.1-fast-generate-001', 'veo-3.1-fast-generate-preview']) {
+      expect(loadConfig({ GEMINI_API_KEY: 'AIza-key', VEO_MODEL }).VEO_MODEL).toBe(VEO_MODEL);
+    }
+  });
+
+  it('GOOGLE_CLOUD_LOCATION=global on Vertex is refused, naming a regional location; a region starts', () => {
+    const vertex = { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_CLOUD_PROJECT: 'demo' };
+    const err = refusal({ ...vertex, GOOGLE_CLOUD_LOCATION: 'global' });
+    expect(err.variables).toEqual(['GOOGLE_CLOUD_LOCATION']);
+    expect(err.message).toMatch(/us-central1/);
+    expect(loadConfig({ ...vertex, GOOGLE_CLOUD_LOCATION: 'us-central1' }).GOOGLE_CLOUD_LOCATION).toBe('us-central1');
+  });
+});
+
+describe('SUPABASE_SERVICE_ROLE_KEY must be a service key', () => {
+  const jwt = (payload: object) => ['{"alg":"HS256","typ":"JWT"}', JSON.stringify(payload)].map((p) => Buffer.from(p).toString('base64url')).concat('sig').join('.');
+  const env = (key: string) => ({ SUPABASE_URL: 'https://ref.supabase.co', SUPABASE_SERVICE_ROLE_KEY: key });
+  it.each([
+    ['the legacy anon JWT', jwt({ iss: 'supabase', ref: 'ref', role: 'anon' }), /role "anon"/],
+    ['a publishable key', 'sb_publishable_abcdefghijklmnop', /publishable/],
+    ['an arbitrary string', 'service-role-key', /sb_secret_/],
+  ])('%s is refused, naming the variable', (_what, key, reason) => {
+    const err = refusal(env(key));
+    expect(err.variables).toEqual(['SUPABASE_SERVICE_ROLE_KEY']);
+    expect(err.message).toMatch(reason);
+  });
+  it('a secret key and the legacy service_role JWT start', () => {
+    expect(loadConfig(env('sb_secret_abcdefghijklmnop')).storage).toBe('supabase');
+    expect(loadConfig(env(jwt({ iss: 'supabase', ref: 'ref', role: 'service_role' }))).storage).toBe('supabase');
   });
 });

@@ -186,7 +186,7 @@ describe('the document matches what the handlers do', () => {
       app.reconfigure({ CRON_SECRET: 'openapi-test-cron-secret' });
       record('/api/video/poll', method, await app.call(handler, method.toUpperCase(), '/api/video/poll', { as: null }));
       // Production without CRON_SECRET refuses to run open, naming the variable (no service is reached).
-      app.reconfigure({ VERCEL_ENV: 'production', DATABASE_URL: app.database.url, SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_SERVICE_ROLE_KEY: 'unused', GEMINI_API_KEY: 'unused' });
+      app.reconfigure({ VERCEL_ENV: 'production', DATABASE_URL: app.database.url, SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_unused', GEMINI_API_KEY: 'unused' });
       const open = await app.call(handler, method.toUpperCase(), '/api/video/poll', { as: null });
       expect(open.json).toEqual({ error: { code: 'misconfigured', message: 'Server misconfigured: CRON_SECRET' } });
       record('/api/video/poll', method, open);

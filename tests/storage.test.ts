@@ -12,6 +12,8 @@ import { loadConfig, type Config } from '../lib/config.js';
 import { AppError } from '../lib/errors.js';
 import { createLocalStore, openLocalFile, serveLocalFile } from '../lib/storage/local.js';
 import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.js';
+import { BUCKET_SETTINGS } from '../lib/storage/bucket-settings.js';
+import { readUrlTokenClaims } from '../lib/storage/signed-url-token.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
 
 const BUCKET = 'explainer-test';
@@ -121,6 +123,32 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     }
   });
 
+  it('get() answers the content type the server stored (webp, json), not a guess from the key', async () => {
+    const store = createSupabaseStore(configFor(wire));
+    await store.put('jobs/j9/keyframe-1.webp', chunked(bytes(300)), { contentType: 'image/webp' });
+    await store.put('jobs/j9/storyboard.json', chunked(Buffer.from('{"a":1}')), { contentType: 'application/json' });
+    // Stored under a key whose extension says otherwise: only the server's answer can be right.
+    await store.put('jobs/j9/still.bin', chunked(bytes(50)), { contentType: 'image/png' });
+    for (const [key, type] of [['jobs/j9/keyframe-1.webp', 'image/webp'], ['jobs/j9/storyboard.json', 'application/json'], ['jobs/j9/still.bin', 'image/png']]) {
+      const got = await store.get(key!);
+      got.body.resume();
+      expect(got.contentType).toBe(type);
+    }
+  });
+
+  it.each(['jobs/j1/scène.mp4', 'jobs/j1/100%.mp4', 'jobs/j1/[1].mp4', 'jobs/j1/"a".mp4'])('refuses the key %s as the server does (400 InvalidKey), before sending it', async (key) => {
+    const store = createSupabaseStore(configFor(wire));
+    const uploads = wire.uploads;
+    await expect(store.put(key, chunked(bytes(10)), { contentType: 'video/mp4' })).rejects.toMatchObject({ code: 'invalid_storage_path', status: 400 });
+    expect(wire.uploads).toBe(uploads);
+    // The double answers it as Supabase does: HTTP 400 with the status inside the body.
+    const res = await fetch(`${wire.url}/storage/v1/object/${BUCKET}/${encodeURIComponent(key).replace(/%2F/g, '/')}`, {
+      method: 'POST', headers: { apikey: wire.serviceKey, authorization: `Bearer ${wire.serviceKey}`, 'content-type': 'video/mp4' }, body: 'x',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ statusCode: '400', error: 'InvalidKey' });
+  });
+
   it('sends Content-Length when the caller knows it', async () => {
     const data = bytes(100_000);
     const store = createSupabaseStore(configFor(wire));
@@ -153,14 +181,20 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
 
     const lifetime = (signed: string) => {
       const token = new URL(signed).searchParams.get('token') ?? '';
-      const claims = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { exp: number };
-      return claims.exp - Math.floor(Date.now() / 1000);
+      expect(token.split('.')).toHaveLength(3);
+      const claims = readUrlTokenClaims(token);
+      expect(claims?.url).toBe(`${BUCKET}/jobs/j3/scene 1.mp4`);
+      return claims!.exp - Math.floor(Date.now() / 1000);
     };
     expect(lifetime(url)).toBeGreaterThan(890);
     expect(lifetime(await store.url('jobs/j3/scene 1.mp4', 120))).toBeLessThanOrEqual(120);
 
-    const forged = url.replace(/token=[^.]+/, 'token=e30');
-    expect((await fetch(forged)).status).toBe(400);
+    // Another object's claims under this signature: refused, as the real server refuses it.
+    const other = Buffer.from(JSON.stringify({ url: `${BUCKET}/other.mp4`, iat: 1, exp: 9_999_999_999 })).toString('base64url');
+    const forged = url.replace(/(token=[^.]+\.)[^.]+/, `$1${other}`);
+    const refused = await fetch(forged);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ statusCode: '400', error: 'InvalidJWT', message: 'invalid signature' });
   });
 
   it('public bucket: url() is the public object URL, fetchable without a key', async () => {
@@ -185,7 +219,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     expect(await store.exists('jobs/j5/a.mp4')).toBe(true);
     expect(await store.exists('jobs/j5/missing.mp4')).toBe(false);
 
-    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
+    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
     expect(await caught(badKey.exists('jobs/j5/a.mp4'))).toMatchObject({ status: 401, retryable: false });
   });
 
@@ -202,7 +236,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
   });
 
   it('a wrong service key is a non-retryable AppError; a refused connection is retryable', async () => {
-    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
+    const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_wrong', SUPABASE_STORAGE_BUCKET: BUCKET }));
     const denied = await caught(badKey.put('jobs/j7/x.mp4', chunked(bytes(10)), { contentType: 'video/mp4' }));
     expect(denied).toMatchObject({ retryable: false, status: 401 });
 
@@ -309,7 +343,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
       const store = createSupabaseStore(configFor(fresh));
       const first = await caught(store.put('jobs/j11/a.mp4', chunked(bytes(100)), { contentType: 'video/mp4' }));
       expect(first).toMatchObject({ code: 'storage_bucket_missing', retryable: true });
-      expect(fresh.buckets.get(BUCKET)).toMatchObject({ public: false });
+      expect(fresh.buckets.get(BUCKET)).toMatchObject({ public: false, fileSizeLimit: BUCKET_SETTINGS.fileSizeLimit, allowedMimeTypes: [...BUCKET_SETTINGS.allowedMimeTypes] });
       await store.put('jobs/j11/a.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
       await store.put('jobs/j11/b.mp4', chunked(bytes(100)), { contentType: 'video/mp4' });
       expect([...fresh.objects.keys()].sort()).toEqual([`${BUCKET}/jobs/j11/a.mp4`, `${BUCKET}/jobs/j11/b.mp4`]);
@@ -454,5 +488,15 @@ describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of opened!.stream) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).equals(data)).toBe(true);
+  });
+});
+
+describe('the bucket settings', () => {
+  it('supabase/config.toml declares the bucket with the same size limit and MIME types as BUCKET_SETTINGS', async () => {
+    const toml = await readFile(path.join(import.meta.dirname, '..', 'supabase', 'config.toml'), 'utf8');
+    const section = /\n\[storage\.buckets\.explainer-videos\]\n([\s\S]*?)(?=\n\[|$)/.exec(toml)?.[1] ?? '';
+    expect(/^file_size_limit = "([^"]+)"/m.exec(section)?.[1]).toBe(BUCKET_SETTINGS.fileSizeLimit);
+    const types = /^allowed_mime_types = \[([^\]]*)\]/m.exec(section)?.[1] ?? '';
+    expect(types.split(',').map((t) => t.trim().replace(/^"|"$/g, ''))).toEqual([...BUCKET_SETTINGS.allowedMimeTypes]);
   });
 });

@@ -131,12 +131,13 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
 
   test('Vertex AI with a service account: JWT login, create → poll until done → inline bytes', async () => {
     const provider = providerFor(wire, 'vertex-service-account');
-    const { operationName } = await provider.startVideo({ ...REQUEST, lastFrame: { bytesBase64: 'AAAA', mimeType: 'image/jpeg' } });
+    // Interpolation as Veo 3.1 takes it: both frames, 8 s (lib/providers/model-limits.ts).
+    const { operationName } = await provider.startVideo({ ...REQUEST, durationSeconds: 8, image: { bytesBase64: 'BBBB', mimeType: 'image/png' }, lastFrame: { bytesBase64: 'AAAA', mimeType: 'image/jpeg' } });
 
     expect(operationName).toBe(`projects/demo-project/locations/us-central1/publishers/google/models/${MODEL}/operations/op-1`);
     expect(wire.creates[0]?.body).toEqual({
-      instances: [{ prompt: REQUEST.prompt, lastFrame: { bytesBase64Encoded: 'AAAA', mimeType: 'image/jpeg' } }],
-      parameters: { sampleCount: 1, durationSeconds: 6, aspectRatio: '9:16' },
+      instances: [{ prompt: REQUEST.prompt, image: { bytesBase64Encoded: 'BBBB', mimeType: 'image/png' }, lastFrame: { bytesBase64Encoded: 'AAAA', mimeType: 'image/jpeg' } }],
+      parameters: { sampleCount: 1, durationSeconds: 8, aspectRatio: '9:16' },
     });
 
     const video = videoOf((await pollUntilDone(provider, operationName)).state);
@@ -178,6 +179,22 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
       done: true,
       failure: { code: 'safety_filtered', message: "Veo's safety filter blocked the video: The prompt could not be submitted. It may violate our policies." },
     });
+  });
+
+  test.each(['gemini', 'vertex-service-account'] as const)('safety block reported as a failed operation (%s, code 3 Responsible AI) → safety_filtered', async (backend) => {
+    wire.setBehavior({ outcome: 'safety-error', pollsUntilDone: 1 });
+    const provider = providerFor(wire, backend);
+    const { operationName } = await provider.startVideo(REQUEST);
+    const { state } = await pollUntilDone(provider, operationName);
+    expect(state).toMatchObject({ done: true, failure: { code: 'safety_filtered' } });
+    expect(state.done && 'failure' in state && state.failure.message).toMatch(/^Veo's safety filter blocked the video: .*Responsible AI practices.*Support codes: \d+/);
+  });
+
+  test('Vertex: a GA -001 model is called on v1, a preview model on the SDK default v1beta1', async () => {
+    await providerFor(wire, 'vertex-service-account', { VEO_MODEL: 'veo-3.1-fast-generate-001' }).startVideo(REQUEST);
+    expect(wire.createPaths.at(-1)).toMatch(/^\/v1\/projects\/demo-project\/locations\/us-central1\/publishers\/google\/models\/veo-3.1-fast-generate-001:predictLongRunning$/);
+    await providerFor(wire, 'vertex-service-account').startVideo(REQUEST);
+    expect(wire.createPaths.at(-1)).toMatch(/^\/v1beta1\/projects\/demo-project\//);
   });
 
   test('an operation ending in error → provider_error failure carrying Google’s message', async () => {

@@ -148,7 +148,7 @@ describe("the receiver's address, resolved at delivery (a resolver double stands
     for (const id of [named, plain]) await app.call(cancel, 'POST', `/api/video/jobs/${id}/cancel?id=${id}`);
     await app.database.db.query(`update webhook_deliveries set url = $2 where job_id = $1`, [named, `https://hooks.example.test:${port()}/hooks/video`]);
     // Production needs the real services named; none is reached here (the jobs were canceled before any output).
-    const production = app.reconfigure({ VERCEL_ENV: 'production', DATABASE_URL: app.database.url, SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_SERVICE_ROLE_KEY: 'unused', GEMINI_API_KEY: 'unused' });
+    const production = app.reconfigure({ VERCEL_ENV: 'production', DATABASE_URL: app.database.url, SUPABASE_URL: 'http://127.0.0.1:9', SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_unused', GEMINI_API_KEY: 'unused' });
     try {
       const clock = testClock(Date.now() + 1000);
       const result = await deliverWebhooks(production, { tickId: 'prod', now: clock.now, deadline: Date.now() + 10_000, signal: new AbortController().signal, resolve: resolvingTo('127.0.0.1') });
@@ -367,7 +367,7 @@ describe('delivery from the tick', () => {
     expect(unset.status).toBe(400);
     expect(unset.json.error.fields.webhookUrl).toMatch(/WEBHOOK_SECRET/);
     app.reconfigure();
-    const prod = loadConfig({ VERCEL_ENV: 'production', WEBHOOK_SECRET: SECRET, DATABASE_URL: 'postgres://db', SUPABASE_URL: 'https://p.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'k', GEMINI_API_KEY: 'k' });
+    const prod = loadConfig({ VERCEL_ENV: 'production', WEBHOOK_SECRET: SECRET, DATABASE_URL: 'postgres://db', SUPABASE_URL: 'https://p.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_k', GEMINI_API_KEY: 'k' });
     const { generateRequestSchema } = await import('../lib/jobs/request.js');
     const parsed = generateRequestSchema(prod).safeParse({ response: 'x', webhookUrl: url });
     expect(parsed.success).toBe(false);

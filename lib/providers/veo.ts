@@ -16,7 +16,7 @@ import type { Config } from '../config.js';
 import { AppError, isRetryableStatus, statusOf } from '../errors.js';
 import { log } from '../log.js';
 import { generateStill } from './veo-images.js';
-import { allowedDurations, supportsReferenceImages } from './model-limits.js';
+import { allowedDurations, frameProblems, supportsReferenceImages, vertexApiVersion } from './model-limits.js';
 import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
 
 type Fetch = typeof fetch;
@@ -77,11 +77,12 @@ export function clientOptions(config: Config, fetchImpl: Fetch | undefined): Goo
       ...(credentials ? { credentials } : {}),
       ...(fetchImpl ? { clientOptions: { transporterOptions: { fetchImplementation: fetchImpl } } } : {}),
     };
+    const apiVersion = vertexApiVersion(config.VEO_MODEL);
     return {
       vertexai: true,
       project,
       location: config.GOOGLE_CLOUD_LOCATION ?? DEFAULT_VERTEX_LOCATION,
-      httpOptions,
+      httpOptions: apiVersion ? { ...httpOptions, apiVersion } : httpOptions,
       ...(Object.keys(auth).length > 0 ? { googleAuthOptions: auth } : {}),
     };
   }
@@ -198,6 +199,11 @@ function operationState(op: ParsedOperation): OperationState {
   if (!op.done) return { done: false };
   if (op.error) {
     const message = op.error.message ?? `error code ${op.error.code ?? 'unknown'}`;
+    // Veo also reports a safety block as a failed operation: INVALID_ARGUMENT (3) with a
+    // "…Responsible AI practices… Support codes: …" message. It is the same outcome as a filtered response.
+    if (op.error.code === 3 && /responsible ai/i.test(message)) {
+      return { done: true, failure: { code: 'safety_filtered', message: `Veo's safety filter blocked the video: ${message}` } };
+    }
     return { done: true, failure: { code: 'provider_error', message: `Veo could not make the video: ${message}` } };
   }
   const response = op.response;
@@ -265,6 +271,11 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
     if (!durations.includes(request.durationSeconds)) {
       throw new AppError('invalid_request', `${model} makes ${durations.join(', ')} second videos, not ${request.durationSeconds}`, { status: 400 });
     }
+    // References a model does not take are left out (as before); the rest must satisfy Veo's
+    // frame rules here, before the paid call, since Veo refuses them only after a round trip.
+    const references = supportsReferenceImages(model) ? request.referenceImages : undefined;
+    const problem = frameProblems(model, { ...request, referenceImages: references })[0];
+    if (problem) throw new AppError('invalid_request', `${problem.field}: ${problem.message}`, { status: 400 });
     const { VideoGenerationReferenceType } = await loadGenAI();
     const ai = await genai();
     let operation: GenerateVideosOperation;
@@ -279,9 +290,9 @@ export function createVeoProvider(config: Config, options: { fetch?: Fetch } = {
           durationSeconds: request.durationSeconds,
           ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
           ...(request.lastFrame ? { lastFrame: toImage(request.lastFrame) } : {}),
-          ...(request.referenceImages?.length && supportsReferenceImages(model)
+          ...(references?.length
             ? {
-                referenceImages: request.referenceImages.map((r) => ({
+                referenceImages: references.map((r) => ({
                   image: toImage(r),
                   referenceType: r.referenceType === 'style' ? VideoGenerationReferenceType.STYLE : VideoGenerationReferenceType.ASSET,
                 })),

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { AppError, isRetryableStatus } from '../errors.js';
 import { log } from '../log.js';
+import { BUCKET_SETTINGS } from './bucket-settings.js';
 import type { ObjectStore, PutOptions } from './types.js';
 
 export interface SupabaseStoreOptions {
@@ -31,6 +32,8 @@ type Bucket = ReturnType<StorageClient['from']>;
 type Outcome<T> = { data: T; error: null } | { data: T | null; error: Error };
 
 const requestSignal = new AsyncLocalStorage<AbortSignal>();
+/** Sees the response of the call in progress: storage-js hands a download's body over without its headers. */
+const responseSeen = new AsyncLocalStorage<(response: Response) => void>();
 
 // storage-js glues the server's `signedURL` onto its base URL unchecked, so a reply without one
 // still yields a URL-shaped string; the token is what tells a real signed URL apart.
@@ -108,7 +111,9 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
       try {
         // asStream() hands back a lazy builder whose request starts at `then`: awaited outside
         // run(), the fetch would start without the deadline or the caller's signal.
-        const outcome = await requestSignal.run(dog.signal, async () => await bucket.download(key).asStream());
+        let storedType: string | undefined;
+        const noteType = (response: Response) => { storedType = response.headers.get('content-type') ?? undefined; };
+        const outcome = await responseSeen.run(noteType, () => requestSignal.run(dog.signal, async () => await bucket.download(key).asStream()));
         if (outcome.error) {
           if (dog.signal.aborted) throw dog.signal.reason;
           if (isNotFound(outcome.error)) {
@@ -117,7 +122,8 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
           throw toAppError('download', key, outcome.error);
         }
         const body = Readable.fromWeb(outcome.data as NodeReadableStream<Uint8Array>);
-        return { body, contentType: contentTypeOf(key) };
+        // The type the object was stored with, as the server answers it; the key only when absent.
+        return { body, contentType: storedType ?? contentTypeOf(key) };
       } catch (thrown) {
         if (dog.signal.aborted) throw dog.signal.reason;
         throw toAppError('download', key, thrown);
@@ -128,10 +134,15 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
   };
 }
 
-/** storage-js hands a download's body over without its headers; the key's extension is what this service wrote. */
-function contentTypeOf(key: string): string {
+const TYPE_BY_EXTENSION: Record<string, string> = {
+  mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', jpg: 'image/jpeg', jpeg: 'image/jpeg',
+  png: 'image/png', webp: 'image/webp', gif: 'image/gif', json: 'application/json', txt: 'text/plain', vtt: 'text/vtt',
+};
+
+/** A fallback for an answer without a content type: from the extension this service wrote. */
+export function contentTypeOf(key: string): string {
   const ext = key.slice(key.lastIndexOf('.') + 1).toLowerCase();
-  return ({ mp4: 'video/mp4', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png' } as Record<string, string>)[ext] ?? 'application/octet-stream';
+  return TYPE_BY_EXTENSION[ext] ?? 'application/octet-stream';
 }
 
 /**
@@ -159,7 +170,7 @@ async function ensureBucketWith(storage: StorageClient, config: Config): Promise
   }
 
   const created = await callAllowing('create bucket', name, timeoutMs, isConflict, () =>
-    storage.createBucket(name, { public: wantPublic }),
+    storage.createBucket(name, { public: wantPublic, fileSizeLimit: BUCKET_SETTINGS.fileSizeLimit, allowedMimeTypes: [...BUCKET_SETTINGS.allowedMimeTypes] }),
   );
   if (created === undefined) return { created: false };
   log('storage_bucket_created', { bucket: name, public: wantPublic });
@@ -206,9 +217,12 @@ function signalledFetch(base: typeof fetch = fetch): typeof fetch {
   return (input, init) => {
     const scoped = requestSignal.getStore();
     const streamed = (init as { duplex?: string } | undefined)?.duplex === 'half';
-    if (!scoped && !streamed) return base(input, init);
+    const seen = responseSeen.getStore();
     const signal = scoped && init?.signal ? AbortSignal.any([init.signal, scoped]) : (scoped ?? init?.signal);
-    return base(input, { ...init, ...(signal ? { signal } : {}), ...(streamed ? { redirect: 'error', window: null } : {}) });
+    const sent = !scoped && !streamed
+      ? base(input, init)
+      : base(input, { ...init, ...(signal ? { signal } : {}), ...(streamed ? { redirect: 'error', window: null } : {}) });
+    return seen ? sent.then((response) => (seen(response), response)) : sent;
   };
 }
 
@@ -370,13 +384,18 @@ function isConflict(error: Error): boolean {
  * Object keys are made by this service, so anything odd is a bug. `?` and `#` are refused
  * because storage-js builds URLs with `encodeURI`, which leaves them as URL delimiters.
  */
+/** The characters Supabase Storage accepts in a key: S3-safe ones; no `%`, `[`, `]`, `"`, `#`, non-ASCII. */
+const STORAGE_KEY = /^(\w|\/|!|-|\.|\*|'|\(|\)| |&|\$|@|=|;|:|\+|,|\?)*$/;
+
 function objectKey(path: string): string {
   const segments = path.split('/');
   const bad =
     path.length === 0 ||
     path.length > 1024 ||
     /[\u0000-\u001f\u007f\\?#]/.test(path) ||
-    segments.some((s) => s === '' || s === '.' || s === '..');
+    segments.some((s) => s === '' || s === '.' || s === '..') ||
+    // Supabase Storage's own rule (isValidKey, src/storage/limits.ts): anything else is 400 InvalidKey.
+    !STORAGE_KEY.test(path);
   if (bad) throw new AppError('invalid_storage_path', `Not a valid object path: ${JSON.stringify(path)}`, { status: 400 });
   return path;
 }

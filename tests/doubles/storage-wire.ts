@@ -8,13 +8,14 @@
  * streaming benchmark costs no memory. Faults and latency come from a seeded PRNG, so a
  * failing run can be replayed exactly.
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream/promises';
 import { z } from 'zod';
 import { seededRandom } from '../../lib/random.js';
+import { signUrlToken, verifyUrlToken } from '../../lib/storage/signed-url-token.js';
 
 export interface WireObject {
   id: string;
@@ -33,6 +34,9 @@ export interface WireBucket {
   id: string;
   public: boolean;
   createdAt: Date;
+  /** As created: the size limit (storage-js sends the string, e.g. "512MiB") and MIME allow-list. */
+  fileSizeLimit?: string | number | null;
+  allowedMimeTypes?: string[] | null;
 }
 
 export interface StorageWireBehavior {
@@ -71,11 +75,11 @@ type Req = http.IncomingMessage;
 type Res = http.ServerResponse;
 
 const signBodySchema = z.object({ expiresIn: z.number().int().min(1) });
-const bucketBodySchema = z.object({ id: z.string().optional(), name: z.string().min(1), public: z.boolean().optional() });
-const tokenSchema = z.object({ url: z.string(), exp: z.number() });
+const bucketBodySchema = z.object({ id: z.string().optional(), name: z.string().min(1), public: z.boolean().optional(),
+  file_size_limit: z.union([z.string(), z.number()]).nullable().optional(), allowed_mime_types: z.array(z.string()).nullable().optional() });
 
 export async function startStorageWire(options: StorageWireOptions = {}): Promise<StorageWire> {
-  const serviceKey = options.serviceKey ?? `test-service-role-${randomBytes(8).toString('hex')}`;
+  const serviceKey = options.serviceKey ?? `sb_secret_test-${randomBytes(8).toString('hex')}`;
   const signingSecret = randomBytes(32);
   const random = seededRandom(options.seed ?? 1);
   const behavior: StorageWireBehavior = {
@@ -124,7 +128,8 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     counters.uploads += 1;
     if (!buckets.has(bucketId)) return fail(req, res, 404, 'NoSuchBucket', 'Bucket not found');
     const path = segments.join('/');
-    if (!path) return fail(req, res, 400, 'InvalidKey', 'Invalid key');
+    // The server's isValidKey (src/storage/limits.ts): S3-safe characters only.
+    if (!path || !/^(\w|\/|!|-|\.|\*|'|\(|\)| |&|\$|@|=|;|:|\+|,|\?)*$/.test(path)) return fail(req, res, 400, 'InvalidKey', `Invalid key: ${path}`);
     const key = `${bucketId}/${path}`;
     const existing = objects.get(key);
     if (method === 'POST' && existing && req.headers['x-upsert'] !== 'true') {
@@ -172,18 +177,17 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     if (!body.success) return fail(req, res, 400, 'InvalidRequest', 'body must have expiresIn >= 1');
     const key = segments.join('/');
     if (!objects.has(key)) return fail(req, res, 404, 'NoSuchKey', 'Object not found');
-    const payload = Buffer.from(JSON.stringify({ url: key, exp: Math.floor(Date.now() / 1000) + body.data.expiresIn })).toString('base64url');
-    send(res, 200, { signedURL: `/object/sign/${key}?token=${payload}.${mac(payload)}` });
+    // As the server issues it: an HS256 JWT of { url, iat, exp } (lib/storage/signed-url-token.ts).
+    const token = signUrlToken({ url: key }, signingSecret, body.data.expiresIn);
+    send(res, 200, { signedURL: `/object/sign/${key}?token=${token}` });
   }
 
   async function getSigned(req: Req, res: Res, segments: string[], token: string | null): Promise<void> {
     const key = segments.join('/');
-    const [payload = '', signature = ''] = (token ?? '').split('.');
-    const expected = Buffer.from(mac(payload));
-    const given = Buffer.from(signature);
-    const claims = expected.length === given.length && timingSafeEqual(expected, given) ? parseToken(payload) : undefined;
-    if (!claims || claims.url !== key) return fail(req, res, 400, 'InvalidSignature', 'Invalid signature');
-    if (claims.exp * 1000 < Date.now()) return fail(req, res, 400, 'InvalidJWT', 'jwt expired');
+    if (!token) return fail(req, res, 400, 'InvalidRequest', 'querystring must have required property \'token\'');
+    const checked = verifyUrlToken(token, signingSecret);
+    if (!checked.ok) return fail(req, res, 400, 'InvalidJWT', checked.reason);
+    if (checked.claims.url !== key) return fail(req, res, 400, 'InvalidSignature', 'The url do not match the signature');
     return serveFrom(req, res, segments, () => true);
   }
 
@@ -218,12 +222,8 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     if (!body.success) return fail(req, res, 400, 'InvalidRequest', 'body must have a name');
     const bucketId = body.data.id ?? body.data.name;
     if (buckets.has(bucketId)) return fail(req, res, 409, 'BucketAlreadyExists', 'The resource already exists');
-    buckets.set(bucketId, { id: bucketId, public: body.data.public ?? false, createdAt: new Date() });
+    buckets.set(bucketId, { id: bucketId, public: body.data.public ?? false, createdAt: new Date(), fileSizeLimit: body.data.file_size_limit ?? null, allowedMimeTypes: body.data.allowed_mime_types ?? null });
     send(res, 200, { name: bucketId });
-  }
-
-  function mac(payload: string): string {
-    return createHmac('sha256', signingSecret).update(payload).digest('base64url');
   }
 
   function latency(): number {
@@ -266,15 +266,6 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
 function renderBucket({ id, public: isPublic, createdAt }: WireBucket) {
   const at = createdAt.toISOString();
   return { id, name: id, owner: '', public: isPublic, file_size_limit: null, allowed_mime_types: null, created_at: at, updated_at: at };
-}
-
-function parseToken(payload: string): z.infer<typeof tokenSchema> | undefined {
-  try {
-    const parsed = tokenSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function readJson(req: Req): Promise<unknown> {

@@ -58,7 +58,8 @@ export interface VeoWireBehavior {
   doneAfterMs?: number;
   /** Each operation finishes after its own delay in [min, max] ms (seeded by its number). */
   doneAfterMsRange?: [number, number];
-  outcome: 'video' | 'safety' | 'error' | 'empty';
+  /** `safety-error`: the other form Veo reports a block in, a failed operation (code 3, Responsible AI). */
+  outcome: 'video' | 'safety' | 'safety-error' | 'error' | 'empty';
   safetyReasons: string[];
   errorMessage: string;
   /** Answer every file download with a 500. */
@@ -95,6 +96,8 @@ export interface VeoWire {
   requests: Record<VeoRoute, number>;
   /** Request bodies of every create, in order, as the SDK put them on the wire. */
   creates: Array<{ backend: 'gemini' | 'vertex'; model: string; body: unknown }>;
+  /** The URL path of every create, in order (which API version the SDK called). */
+  createPaths: string[];
   /** Image requests (Imagen `:predict`, image generateContent) and text generateContent requests, in order. */
   images: Array<{ backend: 'gemini' | 'vertex'; model: string; body: unknown }>;
   generates: Array<{ backend: 'gemini' | 'vertex'; model: string; body: unknown }>;
@@ -133,8 +136,8 @@ const ROUTES: Array<{ route: VeoRoute; method: string; backend: 'gemini' | 'vert
   { route: 'create', method: 'POST', backend: 'gemini', pattern: new RegExp(`^/v1beta/(models/${MODEL}):predictLongRunning$`) },
   { route: 'poll', method: 'GET', backend: 'gemini', pattern: new RegExp(`^/v1beta/(models/${MODEL}/operations/[^/]+)$`) },
   { route: 'download', method: 'GET', backend: 'gemini', pattern: /^\/v1beta\/files\/([^/:]+):download$/ },
-  { route: 'create', method: 'POST', backend: 'vertex', pattern: new RegExp(`^/v1beta1/${VERTEX_MODEL}:predictLongRunning$`) },
-  { route: 'poll', method: 'POST', backend: 'vertex', pattern: new RegExp(`^/v1beta1/${VERTEX_MODEL}:fetchPredictOperation$`) },
+  { route: 'create', method: 'POST', backend: 'vertex', pattern: new RegExp(`^/v1(?:beta1)?/${VERTEX_MODEL}:predictLongRunning$`) },
+  { route: 'poll', method: 'POST', backend: 'vertex', pattern: new RegExp(`^/v1(?:beta1)?/${VERTEX_MODEL}:fetchPredictOperation$`) },
   { route: 'image', method: 'POST', backend: 'gemini', pattern: new RegExp(`^/v1beta/(models/${MODEL}):predict$`) },
   { route: 'image', method: 'POST', backend: 'vertex', pattern: new RegExp(`^/v1beta1/${VERTEX_MODEL}:predict$`) },
   { route: 'generate', method: 'POST', backend: 'gemini', pattern: new RegExp(`^/v1beta/(models/${MODEL}):generateContent$`) },
@@ -142,6 +145,28 @@ const ROUTES: Array<{ route: VeoRoute; method: string; backend: 'gemini' | 'vert
   { route: 'signed', method: 'GET', backend: 'none', pattern: /^\/signed\/([^/]+)$/ },
   { route: 'token', method: 'POST', backend: 'none', pattern: /^\/token$/ },
 ];
+
+/** Veo's wording when a failed operation reports a safety block (the support code varies). */
+const RAI_ERROR = "The prompt contains words that violate Google's Responsible AI practices. Try rephrasing the prompt. If you think this was an error, send feedback. Support codes: 90789179";
+
+/**
+ * What Veo answers 400 INVALID_ARGUMENT to about frames and references (Google's Veo docs):
+ * lastFrame without image, Veo 3.1 with interpolation or references at other than 8 s, references
+ * at other than 16:9, more than three asset images, more than one style image, or both kinds.
+ */
+function frameRefusal(model: string, body: unknown): string | undefined {
+  const b = body as { instances?: Array<{ image?: unknown; lastFrame?: unknown; referenceImages?: Array<{ referenceType?: string }> }>; parameters?: { durationSeconds?: number; aspectRatio?: string } };
+  const instance = b.instances?.[0] ?? {};
+  const refs = instance.referenceImages ?? [];
+  const seconds = b.parameters?.durationSeconds;
+  if (instance.lastFrame && !instance.image) return 'lastFrame requires image: interpolation needs a first frame.';
+  if (refs.length > 0 && (b.parameters?.aspectRatio ?? '16:9') !== '16:9') return 'Reference images are only supported with aspect ratio 16:9.';
+  const styles = refs.filter((r) => /style/i.test(r.referenceType ?? '')).length;
+  if (styles > 0 && styles < refs.length) return 'Asset and style reference images cannot be combined.';
+  if (styles > 1 || refs.length > 3) return 'Too many reference images: at most 3 asset images or 1 style image.';
+  if (/veo-3\.1-/.test(model) && (instance.lastFrame || refs.length > 0) && seconds !== 8) return 'durationSeconds must be 8 with lastFrame or reference images.';
+  return undefined;
+}
 
 /** A valid 1×1 PNG: what generated images are unless the test hands its own. */
 const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -214,7 +239,7 @@ export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWir
   const seen = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const requests: Record<VeoRoute, number> = { create: 0, poll: 0, download: 0, signed: 0, token: 0, image: 0, generate: 0 };
-  const wire = { creates: [] as VeoWire['creates'], images: [] as VeoWire['images'], generates: [] as VeoWire['generates'], keyLeaks: 0 };
+  const wire = { createPaths: [] as string[], creates: [] as VeoWire['creates'], images: [] as VeoWire['images'], generates: [] as VeoWire['generates'], keyLeaks: 0 };
   const imageBytes = options.image ?? ONE_PIXEL_PNG;
   let counter = 0;
   let url = '';
@@ -266,6 +291,7 @@ export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWir
     op.doneAt ??= Date.now();
     const outcome = op.fate === 'safety' ? 'safety' : behavior.outcome;
     if (outcome === 'error') return { name: op.name, done: true, error: { code: 13, message: behavior.errorMessage } };
+    if (outcome === 'safety-error') return { name: op.name, done: true, error: { code: 3, message: RAI_ERROR } };
     const filtered = outcome === 'safety'
       ? { raiMediaFilteredCount: 1, raiMediaFilteredReasons: behavior.safetyReasons } : {};
     const withVideo = outcome === 'video';
@@ -301,9 +327,12 @@ export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWir
     res.end();
   }
 
-  function create(text: string, res: ServerResponse, backend: 'gemini' | 'vertex', model: string): void {
+  function create(text: string, res: ServerResponse, backend: 'gemini' | 'vertex', model: string, path: string): void {
     const body = JSON.parse(text) as unknown;
     wire.creates.push({ backend, model: model.replace(/^.*models\//, ''), body });
+    wire.createPaths.push(path);
+    const refused = frameRefusal(model, body);
+    if (refused) return sendError(res, 400, refused);
     counter += 1;
     const sceneKey = String(hashDice(text));
     const op: Operation = { name: `${model}/operations/op-${counter}`, backend, createdAt: Date.now(), polls: 0, fileId: `file-${counter}`, sceneKey };
@@ -406,7 +435,7 @@ export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWir
     if (denied) return sendError(res, denied, denied === 400 ? 'API key not valid. Please pass a valid API key.' : 'Missing credentials.');
     if (hit.route === 'image') return predictImage(text, res, backend, target);
     if (hit.route === 'generate') return generateContent(text, res, backend, target);
-    if (hit.route === 'create') return create(text, res, backend, target);
+    if (hit.route === 'create') return create(text, res, backend, target, path);
     if (hit.route === 'poll') return poll(text, res, backend, target);
     return download(res, target);
   }
@@ -421,6 +450,7 @@ export async function startVeoWire(options: VeoWireOptions = {}): Promise<VeoWir
     url,
     requests,
     get creates() { return wire.creates; },
+    get createPaths() { return wire.createPaths; },
     get images() { return wire.images; },
     get generates() { return wire.generates; },
     get keyLeaks() { return wire.keyLeaks; },
