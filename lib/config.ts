@@ -99,8 +99,8 @@ export const envSchema = z.object({
   GEMINI_IMAGE_MODEL: z.string().default('gemini-2.5-flash-image'),
   /** The text model that may write a storyboard (`storyboard: 'model'`), and how long the request waits for it. */
   STORYBOARD_MODEL: z.string().default('gemini-2.5-flash'),
-  // The model storyboard runs inside the generate request, whose maxDuration (vercel.json) is 15 s.
-  STORYBOARD_TIMEOUT_MS: int(8000, 500, 12_000),
+  // The model storyboard runs inside the generate request, before it answers (see the rule below).
+  STORYBOARD_TIMEOUT_MS: int(8000, 500, 900_000),
   MAX_VARIATIONS: int(6, 1, 20),
   MOCK_MODE: bool(false),
   VIDEO_GENERATION_ENABLED: bool(true),
@@ -145,6 +145,8 @@ export const envSchema = z.object({
 
   // The tick. TICK_MAX_DURATION_SECONDS mirrors `maxDuration` in vercel.json.
   TICK_MAX_DURATION_SECONDS: int(60, 5, 900),
+  // Generate, batch and retry start their scenes after answering; this mirrors their `maxDuration`.
+  GENERATE_MAX_DURATION_SECONDS: int(60, 5, 900),
   TICK_BATCH_SIZE: int(50, 1, 1000),
   TICK_CONCURRENCY: int(8, 1, 256),
   TICK_LINGER: bool(true),
@@ -299,6 +301,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // A tick only opens a Veo operation when the create can finish before its hard stop.
   if (e.REQUEST_TIMEOUT_MS > e.TICK_MAX_DURATION_SECONDS * 500) {
     throw new ConfigError(['REQUEST_TIMEOUT_MS'], 'REQUEST_TIMEOUT_MS: must be at most half of TICK_MAX_DURATION_SECONDS');
+  }
+  // A start after generate's answer needs the create's whole timeout before that function's hard stop.
+  if (e.REQUEST_TIMEOUT_MS > e.GENERATE_MAX_DURATION_SECONDS * 500) {
+    throw new ConfigError(['GENERATE_MAX_DURATION_SECONDS'], 'GENERATE_MAX_DURATION_SECONDS: must be at least twice REQUEST_TIMEOUT_MS (in seconds), or no scene could start after generate answers');
+  }
+  // The model storyboard runs before generate answers: it must leave time to answer.
+  if (e.STORYBOARD_TIMEOUT_MS > e.GENERATE_MAX_DURATION_SECONDS * 1000 - 3000) {
+    throw new ConfigError(['STORYBOARD_TIMEOUT_MS'], 'STORYBOARD_TIMEOUT_MS: must end at least 3 s before GENERATE_MAX_DURATION_SECONDS (the generate function\'s maxDuration)');
   }
   const production = e.VERCEL_ENV === 'production' || e.VERCEL_ENV === 'preview';
   if (production) assertProductionServices(e, hasGoogle);

@@ -13,6 +13,7 @@ import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
 import { createApiRouter } from '../lib/local/router.js';
 import { createBackgroundWork } from '../lib/local/background.js';
+import { useBackgroundRunner } from '../lib/http/after-response.js';
 import { claimOwnership, isAlive, readOwner, releaseOwnership, stopOrphan } from '../lib/local/owner.js';
 import { createLocalServer } from '../lib/local/server.js';
 import { startScheduler } from '../lib/local/scheduler.js';
@@ -63,6 +64,8 @@ if (config.storage === 'supabase') await ensureBucket(config);
 const origin = config.publicBaseUrl;
 const route = await createApiRouter(path.join(root, 'api'));
 const background = createBackgroundWork();
+// Scenes started after generate answers run as background work, so Ctrl-C aborts and awaits them.
+useBackgroundRunner(background.run);
 const server = createLocalServer({
   origin,
   background,

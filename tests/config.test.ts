@@ -53,6 +53,14 @@ describe('loadConfig in production', () => {
     expect(refusal({ STORYBOARD_TIMEOUT_MS: String(generateMs) }).variables).toEqual(['STORYBOARD_TIMEOUT_MS']);
     expect(loadConfig({ STORYBOARD_TIMEOUT_MS: String(generateMs - 3000) }).STORYBOARD_TIMEOUT_MS).toBe(generateMs - 3000);
   });
+
+  it('GENERATE_MAX_DURATION_SECONDS mirrors the maxDuration of generate, batch and retry, and leaves a create its whole timeout', async () => {
+    const vercel = JSON.parse(await readFile(path.join(import.meta.dirname, '..', 'vercel.json'), 'utf8')) as { functions: Record<string, { maxDuration: number }> };
+    const mirrored = loadConfig({}).GENERATE_MAX_DURATION_SECONDS;
+    for (const f of ['api/video/generate.ts', 'api/video/generate/batch.ts', 'api/video/jobs/[id]/retry.ts']) expect(vercel.functions[f]!.maxDuration, f).toBe(mirrored);
+    expect(refusal({ GENERATE_MAX_DURATION_SECONDS: '15', REQUEST_TIMEOUT_MS: '30000' }).variables).toEqual(['GENERATE_MAX_DURATION_SECONDS']);
+    expect(loadConfig({ GENERATE_MAX_DURATION_SECONDS: '60', REQUEST_TIMEOUT_MS: '30000' }).GENERATE_MAX_DURATION_SECONDS).toBe(60);
+  });
 });
 
 describe('HOST and the public base URL', () => {

@@ -1,7 +1,7 @@
 /**
  * POST /api/video/generate — validates the request, records the escalation, the job and its
- * storyboard in one transaction, and answers 202 with the job id at once. It never waits for a
- * video: the poller does the rest. An `Idempotency-Key` replay, or an escalation that already
+ * storyboard in one transaction, and answers 202 with the job id at once. After answering it
+ * starts waiting scenes' Veo operations (lib/tick/start-soon.ts); the poller does the rest. An `Idempotency-Key` replay, or an escalation that already
  * has an active job, answers 200 with that earlier job: a double click never pays Veo twice.
  */
 import { authenticate } from '../../lib/auth/request.js';
@@ -13,8 +13,10 @@ import { errorResponse, json, validationError } from '../../lib/http/respond.js'
 import type { z } from 'zod';
 import type { generateResponseSchema } from '../../lib/http/schemas.js';
 import { services } from '../../lib/services.js';
+import { startScenesAfterResponse } from '../../lib/tick/start-soon.js';
 
 export async function POST(request: Request): Promise<Response> {
+  const startedAt = Date.now();
   try {
     const { db, config, verifier } = services();
     const caller = await authenticate(request, verifier);
@@ -33,6 +35,8 @@ export async function POST(request: Request): Promise<Response> {
       statusUrl,
       existing: job.existing,
     };
+    // Veo starts now rather than at the next cron minute; the answer does not wait for it.
+    if (!job.existing) void startScenesAfterResponse(services(), startedAt, 'generate');
     return json(payload, job.existing ? 200 : 202, { location: statusUrl });
   } catch (err) {
     return errorResponse(err);

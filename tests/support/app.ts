@@ -10,6 +10,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey,
 import { DEMO_PROFESSOR_ID, getDevKeys } from '../../lib/auth/dev-keys.js';
 import { createVerifier } from '../../lib/auth/jwt.js';
 import { loadConfig, type Config } from '../../lib/config.js';
+import { useBackgroundRunner } from '../../lib/http/after-response.js';
 import { buildServices, useServices, type ServiceOverrides, type Services } from '../../lib/services.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -24,6 +25,13 @@ export interface TestApp {
   auth: (userId?: string | null, role?: 'authenticated' | 'service_role') => Promise<Record<string, string>>;
   /** `call` as the demo professor (or `as`: another user id; `null` for no token). */
   call: (handler: Handler, method: string, pathAndQuery: string, init?: CallInit & { as?: string | null }) => ReturnType<typeof call>;
+  /**
+   * Work the handlers left to run after their response (generate's scene starts). By default an
+   * invocation ends with its response and that work never runs, as when Vercel ends a function
+   * early: the tick must then do it. `runAfterResponse()` runs what is waiting, as a live
+   * invocation would, and resolves when it has ended.
+   */
+  runAfterResponse: () => Promise<number>;
   close: () => Promise<void>;
 }
 
@@ -64,6 +72,10 @@ export async function createTestApp(label: string, env: Record<string, string> =
     LOG_LEVEL: 'silent',
     AUTH_DEV_KEYS_DIR: path.join(storageDir, '.dev-auth'),
   };
+  let afterResponse: Array<() => Promise<void>> = [];
+  useBackgroundRunner(async (_name, work) => {
+    afterResponse.push(() => work(new AbortController().signal));
+  });
   const app: TestApp = {
     services: undefined as unknown as Services,
     config: undefined as unknown as Config,
@@ -86,7 +98,14 @@ export async function createTestApp(label: string, env: Record<string, string> =
       const auth = as === null ? {} : await app.auth(as);
       return call(handler, method, pathAndQuery, { ...rest, headers: { ...auth, ...rest.headers } });
     },
+    async runAfterResponse() {
+      const waiting = afterResponse;
+      afterResponse = [];
+      await Promise.all(waiting.map((run) => run()));
+      return waiting.length;
+    },
     async close() {
+      useBackgroundRunner(undefined);
       useServices(undefined);
       await database.drop();
       await rm(storageDir, { recursive: true, force: true });

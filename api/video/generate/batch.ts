@@ -13,8 +13,10 @@ import type { batchResponseSchema } from '../../../lib/http/schemas.js';
 import { createBatch, MAX_BATCH_BODY_BYTES, parseBatch } from '../../../lib/jobs/batch.js';
 import { readIdempotencyKey } from '../../../lib/jobs/idempotency.js';
 import { services } from '../../../lib/services.js';
+import { startScenesAfterResponse } from '../../../lib/tick/start-soon.js';
 
 export async function POST(request: Request): Promise<Response> {
+  const startedAt = Date.now();
   try {
     const { db, config, verifier } = services();
     const caller = await authenticate(request, verifier);
@@ -27,11 +29,14 @@ export async function POST(request: Request): Promise<Response> {
         escalationId: job.escalationId,
         status: job.status,
         scenes: job.scenes,
-        statusUrl: new URL(`/api/video/jobs/${job.jobId}`, request.url).toString(),
+        // From configuration, never from the request: its Host is the client's choice.
+        statusUrl: `${config.publicBaseUrl}/api/video/jobs/${job.jobId}`,
         existing: replay || job.existing,
       })),
     };
-    return json(payload, replay || jobs.every((j) => j.existing) ? 200 : 202);
+    const created = !replay && jobs.some((j) => !j.existing);
+    if (created) void startScenesAfterResponse(services(), startedAt, 'batch');
+    return json(payload, created ? 202 : 200);
   } catch (err) {
     return errorResponse(err);
   }

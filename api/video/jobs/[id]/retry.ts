@@ -11,8 +11,10 @@ import { retryJob } from '../../../../lib/jobs/retry.js';
 import { readJob } from '../../../../lib/jobs/view.js';
 import { services } from '../../../../lib/services.js';
 import { startQueueOptions } from '../../../../lib/tasks/registry.js';
+import { startScenesAfterResponse } from '../../../../lib/tick/start-soon.js';
 
 export async function POST(request: Request): Promise<Response> {
+  const startedAt = Date.now();
   try {
     const { db, config, store, verifier } = services();
     const caller = await authenticate(request, verifier);
@@ -20,7 +22,10 @@ export async function POST(request: Request): Promise<Response> {
     await readEmptyBody(request);
     await requireOwnedJob(db, caller, id);
     await retryJob(db, config, caller, id, new Date());
-    return json(await readJob(db, store, id, startQueueOptions(config)), 202);
+    const view = await readJob(db, store, id, startQueueOptions(config));
+    // A retried scene starts now, not at the next cron minute.
+    void startScenesAfterResponse(services(), startedAt, 'retry');
+    return json(view, 202);
   } catch (err) {
     return errorResponse(err);
   }
