@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { queueFieldsOf, readQueue, type QueueOptions } from '../lib/jobs/queue.js';
+import { seededRandom } from '../lib/random.js';
 import { installFifoClaim } from './fair-share-cost.js';
 import { simulate, T0, type SimJob } from './queue-sim.js';
 import type { Server } from './support.js';
@@ -52,21 +53,10 @@ async function fairness(server: Server): Promise<FairnessRow[]> {
   return rows;
 }
 
-/** A small seeded generator (mulberry32), so every run simulates the same jobs. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function etaAccuracy(server: Server): Promise<FairShareResult['eta']> {
   const { db } = await server.database('bench_eta');
-  const random = seeded(13);
+  // Seeded, so every run simulates the same jobs.
+  const random = seededRandom(13);
   const professors = Array.from({ length: 10 }, () => randomUUID());
   const jobs: SimJob[] = Array.from({ length: 100 }, (_, i) => ({
     owner: professors[Math.floor(random() * professors.length)]!,

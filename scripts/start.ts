@@ -13,6 +13,7 @@ import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
 import { createApiRouter } from '../lib/local/router.js';
 import { createBackgroundWork } from '../lib/local/background.js';
+import { releaseStaleLeases } from '../lib/local/stale-leases.js';
 import { useBackgroundRunner } from '../lib/http/after-response.js';
 import { claimOwnership, isAlive, readOwner, releaseOwnership, stopOrphan } from '../lib/local/owner.js';
 import { createLocalServer } from '../lib/local/server.js';
@@ -57,6 +58,8 @@ if (!databaseUrl) {
 // The embedded server is local and plain; a CA is for the DATABASE_URL it stands in for.
 const db = createPool(databaseUrl, config.DATABASE_POOL_MAX, embedded ? {} : { ca: config.DATABASE_CA_CERT });
 const applied = await migrate(db);
+// Only this process uses the embedded database: any lease in it is a dead process's.
+const released = embedded ? await releaseStaleLeases(db) : 0;
 const services = buildServices({ ...config, DATABASE_URL: databaseUrl }, { db });
 useServices(services);
 if (config.storage === 'supabase') await ensureBucket(config);
@@ -97,7 +100,7 @@ const cronAuth = config.CRON_SECRET ? ` -H "authorization: Bearer $CRON_SECRET"`
 const summary = [
   '',
   `  Explainer video service on ${origin}`,
-  `  database: ${embedded ? `embedded PostgreSQL (${config.LOCAL_POSTGRES_DIR}, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}`,
+  `  database: ${embedded ? `embedded PostgreSQL (${config.LOCAL_POSTGRES_DIR}, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}${released ? `, gave back ${released} lease(s) a stopped npm start held` : ''}`,
   ...(embedded ? [`            psql ${embedded.url('postgres')}`] : []),
   `  provider: ${services.provider.name === 'veo' ? `Google Veo (${config.VEO_MODEL})` : `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`}`,
   `  storage:  ${services.store.name === 'supabase' ? `Supabase Storage bucket ${config.SUPABASE_STORAGE_BUCKET}` : `local folder ${config.LOCAL_STORAGE_DIR}`}`,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../lib/db/embedded.js';
+import { localStackEnv } from './support/local-stack.js';
 
 const procs: ChildProcess[] = [];
 let dir: string | undefined;
@@ -41,21 +42,7 @@ describe('npm start after kill -9', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'video-crash-'));
     await chmod(dir, 0o755);
     const port = await freePort();
-    const env = {
-      ...process.env,
-      PORT: String(port),
-      LOCAL_POSTGRES_DIR: path.join(dir, 'postgres'),
-      LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
-      AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
-      LOCAL_SCHEDULER_SECONDS: '1',
-      LOCAL_VIDEO_DELAY_MS: '500',
-      LOG_LEVEL: '',
-      DATABASE_URL: '',
-      SUPABASE_URL: '',
-      GEMINI_API_KEY: '',
-      GOOGLE_API_KEY: '',
-      CRON_SECRET: '',
-    };
+    const env = localStackEnv(dir, port);
     const first = { text: '' };
     start(env, first);
     const [, token] = await waitFor(first, /export TOKEN=(\S+)/, 90_000);

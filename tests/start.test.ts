@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../lib/db/embedded.js';
+import { localStackEnv } from './support/local-stack.js';
 import { readMp4Info } from '../lib/media/mp4.js';
 
 let child: ChildProcess | undefined;
@@ -67,21 +68,7 @@ describe('npm start', () => {
     await chmod(dir, 0o755);
     const port = await freePort();
     const output = { text: '' };
-    child = runScript('start', {
-      ...process.env,
-      PORT: String(port),
-      LOCAL_POSTGRES_DIR: path.join(dir, 'postgres'),
-      LOCAL_STORAGE_DIR: path.join(dir, 'storage'),
-      AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'),
-      LOCAL_SCHEDULER_SECONDS: '1',
-      LOCAL_VIDEO_DELAY_MS: '500',
-      LOG_LEVEL: '',
-      DATABASE_URL: '',
-      SUPABASE_URL: '',
-      GEMINI_API_KEY: '',
-      GOOGLE_API_KEY: '',
-      CRON_SECRET: '',
-    }, output);
+    child = runScript('start', localStackEnv(dir, port), output);
 
     const [, token] = await waitFor(child, /export TOKEN=(\S+)/, output, 60_000);
     const pgPort = Number(output.text.match(/embedded PostgreSQL \(.*, port (\d+)\)/)![1]);
