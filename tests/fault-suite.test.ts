@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimStartable } from '../lib/tasks/claim.js';
 import { PROVIDER_KINDS } from '../lib/tasks/registry.js';
+import { startNow } from '../lib/tick/run-steps.js';
 import { runTick, type TickResult } from '../lib/tick/run-tick.js';
 import { testClock } from './support/ticks.js';
 import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
@@ -117,7 +118,7 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
     const scenes = (await taskCounts(db, 'veo_scene')).pending;
     expect(scenes).toBeGreaterThanOrEqual(1000);
 
-    const figures = { rounds: 0, ticks: 0, aborted: 0, killed: 0, abandonedClaims: 0, leasesLeftByKills: 0, inFlightPeak: 0, lost: 0, released: 0 };
+    const figures = { rounds: 0, ticks: 0, startsAfterGenerate: 0, aborted: 0, killed: 0, abandonedClaims: 0, leasesLeftByKills: 0, inFlightPeak: 0, lost: 0, released: 0 };
     const results: TickResult[] = [];
     const deadTicks: string[] = [];
 
@@ -175,6 +176,12 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
           ticks.push(sleep(startDelay).then(() => runTick(services, { now: clock.now, random: dice, linger: false, tickId }).then((r) => results.push(r))));
         }
         figures.ticks++;
+      }
+      // Generate invocations starting scenes after their answer (lib/tick/start-soon.ts), overlapping
+      // the ticks and each other: the same claim, so still one create per scene.
+      for (let i = 0; i < 2; i++) {
+        figures.startsAfterGenerate++;
+        ticks.push(sleep(Math.floor(dice() * 30)).then(() => startNow(services, { maxDurationMs: 30_000, now: clock.now, random: dice })));
       }
       await Promise.all(ticks);
       const { rows: left } = await db.query<{ n: number }>(`select count(*)::int as n from video_tasks where locked_by = any($1) and status in ('pending', 'processing')`, [deadTicks.splice(0)]);
@@ -239,6 +246,7 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
       'scenes': scenes,
       'rounds (20 s of clock each)': figures.rounds,
       'ticks run': figures.ticks,
+      'starts after generate, overlapping the ticks': figures.startsAfterGenerate,
       'ticks aborted mid-way (signal)': figures.aborted,
       'ticks killed (no release)': figures.killed,
       'claims abandoned by a dead tick': figures.abandonedClaims,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { POST as generate } from '../api/video/generate.js';
 import { POST as batch } from '../api/video/generate/batch.js';
 import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
+import { POST as retry } from '../api/video/jobs/[id]/retry.js';
 import { runTick } from '../lib/tick/run-tick.js';
 import { PROF_A, PROF_B } from './support/api-helpers.js';
 import { seedJobs, startWired, type Wired } from './support/wired.js';
@@ -113,5 +114,21 @@ describe('scenes start right after generate answers', () => {
     expect(res.status).toBe(202);
     expect(await w.app.runAfterResponse()).toBe(1);
     expect(w.veo.creates.length).toBe(creates + 3);
+  });
+
+  it('a retried scene starts right after retry answers, not at the next tick', async () => {
+    w.veo.setBehavior({ outcome: 'error', pollsUntilDone: 1 });
+    const jobId = await generateAs(PROF_A, { response: 'One idea only: the sky is blue because air scatters blue light most.' });
+    await w.app.runAfterResponse();
+    await runTick(w.services, { linger: false, now: () => new Date(Date.now() + 60_000) });
+    expect((await scenesOf(jobId)).map((s) => s.status)).toEqual(['failed']);
+    w.veo.setBehavior({ outcome: 'video', pollsUntilDone: 2 });
+    const creates = w.veo.creates.length;
+    const res = await w.app.call(retry, 'POST', `/api/video/jobs/${jobId}/retry?id=${jobId}`, { as: PROF_A });
+    expect(res.status).toBe(202);
+    expect(w.veo.creates.length).toBe(creates);
+    expect(await w.app.runAfterResponse()).toBe(1);
+    expect(w.veo.creates.length).toBe(creates + 1);
+    expect((await scenesOf(jobId)).map((s) => s.status)).toEqual(['processing']);
   });
 });
