@@ -120,7 +120,12 @@ describe('scenes start right after generate answers', () => {
     w.veo.setBehavior({ outcome: 'error', pollsUntilDone: 1 });
     const jobId = await generateAs(PROF_A, { response: 'One idea only: the sky is blue because air scatters blue light most.' });
     await w.app.runAfterResponse();
-    await runTick(w.services, { linger: false, now: () => new Date(Date.now() + 60_000) });
+    // Retry takes a job that has ended: tick until its render has run too.
+    for (let i = 0; i < 10; i++) {
+      await runTick(w.services, { linger: false, now: () => new Date(Date.now() + 60_000) });
+      const { rows } = await w.services.db.query<{ status: string }>('select status from video_jobs where id = $1', [jobId]);
+      if (rows[0]!.status === 'failed') break;
+    }
     expect((await scenesOf(jobId)).map((s) => s.status)).toEqual(['failed']);
     w.veo.setBehavior({ outcome: 'video', pollsUntilDone: 2 });
     const creates = w.veo.creates.length;
