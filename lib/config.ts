@@ -109,6 +109,8 @@ export const envSchema = z.object({
 
   SUPABASE_URL: optionalText.pipe(z.url().optional()),
   SUPABASE_SERVICE_ROLE_KEY: optionalText,
+  /** The project's publishable (or legacy anon) key: the dashboard signs in with it in the browser. */
+  SUPABASE_PUBLISHABLE_KEY: optionalText,
   /** The project's legacy HS256 JWT secret; only needed while tokens signed with it are still in use. */
   SUPABASE_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   /**
@@ -251,6 +253,26 @@ export function serviceKeyProblem(key: string): string | undefined {
 }
 
 /**
+ * Why a key may not be handed to a browser as the publishable key, or undefined when it may. A
+ * secret or service_role key there would give every visitor the power to bypass row level security.
+ */
+export function publishableKeyProblem(key: string): string | undefined {
+  if (key.startsWith('sb_publishable_')) return undefined;
+  if (key.startsWith('sb_secret_')) return 'is a secret key; the browser gets the publishable key (sb_publishable_…) or the legacy anon key';
+  const parts = key.split('.');
+  if (parts.length === 3) {
+    let role: unknown;
+    try {
+      role = (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { role?: unknown }).role;
+    } catch {
+      return 'is not a readable JWT';
+    }
+    return role === 'anon' ? undefined : `is a JWT with role "${String(role)}"; the browser gets the anon key`;
+  }
+  return 'must be a publishable key (sb_publishable_…) or the legacy anon JWT';
+}
+
+/**
  * Refuses a Veo setup Google does not serve: a discontinued model (naming its successor), or
  * Vertex's `global` location (Veo is regional; the SDK's own sample swaps it for us-central1).
  */
@@ -283,6 +305,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.SUPABASE_SERVICE_ROLE_KEY) {
     const problem = serviceKeyProblem(e.SUPABASE_SERVICE_ROLE_KEY);
     if (problem) throw new ConfigError(['SUPABASE_SERVICE_ROLE_KEY'], `SUPABASE_SERVICE_ROLE_KEY: ${problem}`);
+  }
+  if (e.SUPABASE_PUBLISHABLE_KEY) {
+    const problem = publishableKeyProblem(e.SUPABASE_PUBLISHABLE_KEY);
+    if (problem) throw new ConfigError(['SUPABASE_PUBLISHABLE_KEY'], `SUPABASE_PUBLISHABLE_KEY: ${problem}`);
+    if (!e.SUPABASE_URL) throw new ConfigError(['SUPABASE_PUBLISHABLE_KEY'], 'SUPABASE_PUBLISHABLE_KEY: only used with SUPABASE_URL, which is not set');
   }
   if (Boolean(e.SUPABASE_URL) !== Boolean(e.SUPABASE_SERVICE_ROLE_KEY)) {
     const missing = e.SUPABASE_URL ? 'SUPABASE_SERVICE_ROLE_KEY' : 'SUPABASE_URL';

@@ -8,10 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_PROFESSOR_ID, devJwksResponse, getDevKeys } from '../lib/auth/dev-keys.js';
 import { loadConfig } from '../lib/config.js';
+import { devSignInAllowed } from '../lib/dashboard/client-config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../lib/db/embedded.js';
 import { migrate } from '../lib/db/migrate.js';
 import { createPool } from '../lib/db/pool.js';
+import { buildDashboard } from '../lib/dashboard/build.js';
+import { createDevSignInRoute } from '../lib/local/dev-sign-in.js';
 import { createApiRouter } from '../lib/local/router.js';
+import { createStaticRoute } from '../lib/local/static-files.js';
+import { localPageSources } from '../lib/local/page-sources.js';
 import { createBackgroundWork } from '../lib/local/background.js';
 import { releaseStaleLeases } from '../lib/local/stale-leases.js';
 import { useBackgroundRunner } from '../lib/http/after-response.js';
@@ -65,6 +70,8 @@ useServices(services);
 if (config.storage === 'supabase') await ensureBucket(config);
 
 const origin = config.publicBaseUrl;
+// The same build Vercel runs (npm run build), so the page served here is the page deployed.
+await buildDashboard(root);
 const route = await createApiRouter(path.join(root, 'api'));
 const background = createBackgroundWork();
 // Scenes started after generate answers run as background work, so Ctrl-C aborts and awaits them.
@@ -75,7 +82,9 @@ const server = createLocalServer({
   routes: [
     (request) => (new URL(request.url).pathname.startsWith('/files/') ? serveLocalFile(config, request) : undefined),
     (request) => (new URL(request.url).pathname === '/auth/v1/.well-known/jwks.json' && !config.SUPABASE_URL ? devJwksResponse(config) : undefined),
+    createDevSignInRoute(config),
     route,
+    createStaticRoute(path.join(root, 'public'), localPageSources(config)),
   ],
 });
 await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
@@ -100,6 +109,7 @@ const cronAuth = config.CRON_SECRET ? ` -H "authorization: Bearer $CRON_SECRET"`
 const summary = [
   '',
   `  Explainer video service on ${origin}`,
+  `  dashboard: ${origin}/${config.SUPABASE_URL ? '' : devSignInAllowed(config) ? ' (sign in as the demo professor, no account needed)' : ' (development sign-in is off: HOST is not loopback; paste a token from npm run token)'}`,
   `  database: ${embedded ? `embedded PostgreSQL (${config.LOCAL_POSTGRES_DIR}, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}${released ? `, gave back ${released} lease(s) a stopped npm start held` : ''}`,
   ...(embedded ? [`            psql ${embedded.url('postgres')}`] : []),
   `  provider: ${services.provider.name === 'veo' ? `Google Veo (${config.VEO_MODEL})` : `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`}`,

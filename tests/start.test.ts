@@ -3,14 +3,14 @@
  * PostgreSQL, local store, local Veo stand-in and local scheduler; the README's curl flow against
  * it over real HTTP; then Ctrl-C stops it (and Postgres) cleanly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../lib/db/embedded.js';
-import { localStackEnv } from './support/local-stack.js';
+import { localStackEnv, runScript, waitFor } from './support/local-stack.js';
 import { readMp4Info } from '../lib/media/mp4.js';
 
 let child: ChildProcess | undefined;
@@ -21,30 +21,6 @@ afterAll(async () => {
   for (const proc of [second, child]) if (proc && proc.exitCode === null) proc.kill('SIGKILL');
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-function waitFor(proc: ChildProcess, pattern: RegExp, output: { text: string }, timeoutMs: number): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${output.text}`)), timeoutMs);
-    const check = () => {
-      const m = output.text.match(pattern);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    proc.stdout!.on('data', check);
-    proc.on('exit', () => reject(new Error(`exited early:\n${output.text}`)));
-    check();
-  });
-}
-
-/** Runs `scripts/<name>.ts` through tsx, as the npm scripts do, collecting stdout and stderr in `output`. */
-function runScript(name: string, env: NodeJS.ProcessEnv, output: { text: string }): ChildProcess {
-  const proc = spawn(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), `scripts/${name}.ts`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => (output.text += d));
-  proc.stderr!.on('data', (d) => (output.text += d));
-  return proc;
-}
 
 /** `npm run -s token` as a newcomer runs it: no PORT, whatever port the server listens on. */
 function runTokenScript(env: NodeJS.ProcessEnv): Promise<string> {

@@ -108,7 +108,11 @@ export const jobSummarySchema = jobViewSchema
     updatedAt: true,
     completedAt: true,
   })
-  .extend({ scenes: z.number().int().meta({ description: 'How many scenes (stills, variations) the job makes.' }) });
+  .extend({
+    title: z.string().meta({ description: "The student's question, else the opening of the answer (at most 200 characters)." }),
+    posterUrl: jobViewSchema.shape.posterUrl,
+    scenes: z.number().int().meta({ description: 'How many scenes (stills, variations) the job makes.' }),
+  });
 
 export const jobListSchema = z
   .object({

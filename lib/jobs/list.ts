@@ -15,6 +15,8 @@ import { isFinal, STATUS, TASK_KIND, type Status } from './states.js';
 
 export const MAX_LIST_LIMIT = 100;
 const DEFAULT_LIST_LIMIT = 20;
+/** A list row's title is a headline, not the answer: the job itself holds the whole text. */
+const TITLE_CHARS = 200;
 
 const cursorSchema = z.strictObject({ c: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), i: z.uuid() });
 type Cursor = z.infer<typeof cursorSchema>;
@@ -79,6 +81,9 @@ interface Row {
   error: string | null;
   video_path: string | null;
   video_url: string | null;
+  poster_path: string | null;
+  poster_url: string | null;
+  title: string;
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
@@ -88,9 +93,9 @@ interface Row {
   tasks: Array<TaskProgress & { id: string; startedAt?: string; lockedUntil?: string }>;
 }
 
-async function freshUrl(store: ObjectStore, row: Row): Promise<string | null> {
-  if (!row.video_path) return row.video_url;
-  return store.url(row.video_path).catch(() => row.video_url);
+async function freshUrl(store: ObjectStore, path: string | null, stored: string | null): Promise<string | null> {
+  if (!path) return stored;
+  return store.url(path).catch(() => stored);
 }
 
 export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller, query: ListQuery & { after?: Cursor }, queue: QueueOptions): Promise<JobList> {
@@ -99,7 +104,9 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
   }
   const owner = caller.role === 'service_role' ? (query.professorId?.toLowerCase() ?? null) : caller.userId;
   const { rows } = await db.query<Row>(
-    `select j.id, j.escalation_id, j.owner_id, j.kind, j.status, j.error, j.video_path, j.video_url,
+    `select j.id, j.escalation_id, j.owner_id, j.kind, j.status, j.error, j.video_path, j.video_url, j.poster_path, j.poster_url,
+            -- A list names each job by the student's question, else the opening of the answer.
+            left(coalesce(nullif(btrim(j.request->>'question'), ''), btrim(j.request->>'response'), ''), ${TITLE_CHARS}) as title,
             j.created_at, j.updated_at, j.completed_at, j.priority,
             ((extract(epoch from j.created_at) * 1000000)::bigint) as created_us,
             coalesce((select json_agg(json_strip_nulls(json_build_object('id', t.id, 'position', t.position, 'status', t.status,
@@ -140,7 +147,9 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
       queuePosition: standing?.queuePosition ?? null,
       estimatedStartAt: standing?.estimatedStartAt ?? null,
       estimatedCompletedAt: standing?.estimatedCompletedAt ?? null,
-      videoUrl: await freshUrl(store, r),
+      title: r.title,
+      videoUrl: await freshUrl(store, r.video_path, r.video_url),
+      posterUrl: await freshUrl(store, r.poster_path, r.poster_url),
       error: r.error,
       scenes: r.tasks.filter((t) => t.kind === unitKindOf(r.kind)).length,
       createdAt: r.created_at.toISOString(),

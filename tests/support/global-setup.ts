@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { buildDashboard } from '../../lib/dashboard/build.js';
 import { startEmbeddedPostgres } from '../../lib/db/embedded.js';
 import { migrate } from '../../lib/db/migrate.js';
 import { createPool } from '../../lib/db/pool.js';
@@ -22,6 +23,8 @@ declare module 'vitest' {
 const TEMPLATE = 'app_template';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The page the browser tests open, built as `npm run build` builds it.
+  await buildDashboard(path.resolve(import.meta.dirname, '../..'));
   let adminUrl = process.env.TEST_DATABASE_URL;
   let stop = async () => {};
   if (!adminUrl) {

@@ -1,0 +1,97 @@
+/**
+ * The dashboard's entry: read how this deployment signs in, restore the session, and show the
+ * view the address names. Everything the page knows about limits and choices comes from the API.
+ */
+import { render } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { ClientConfig } from '../lib/dashboard/client-config.js';
+import { createApi } from './api.js';
+import { Notice, Spinner } from './components/ui.js';
+import { href, useRoute } from './router.js';
+import { createSession, type AuthStatus, type Session } from './session.js';
+import { JobPage } from './views/JobPage.js';
+import { JobsList } from './views/JobsList.js';
+import { NewExplainer } from './views/NewExplainer.js';
+import { SignIn } from './views/SignIn.js';
+import './styles.css';
+
+function useAuth(session: Session): AuthStatus {
+  const [status, setStatus] = useState(session.status());
+  useEffect(() => session.subscribe(() => setStatus(session.status())), [session]);
+  return status;
+}
+
+function userLabel(userId: string, config: ClientConfig): string {
+  if (config.auth.mode === 'dev' && userId === config.auth.demoUserId) return 'Demo professor';
+  return /^[0-9a-f-]{36}$/i.test(userId) ? `User ${userId.slice(0, 8)}` : userId;
+}
+
+function App({ config }: { config: ClientConfig }) {
+  const session = useMemo(() => createSession(), []);
+  const api = useMemo(() => createApi(session), [session]);
+  const auth = useAuth(session);
+  const route = useRoute();
+
+  useEffect(() => {
+    const titles = { jobs: 'Your explainers', new: 'New explainer', job: 'Explainer', 'not-found': 'Not found' } as const;
+    document.title = auth.kind === 'signed-in' ? `${titles[route.name]} · Explainer videos` : 'Sign in · Explainer videos';
+  }, [route.name, auth.kind]);
+
+  if (auth.kind === 'signed-out') return <SignIn config={config} session={session} reason={auth.reason} />;
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <a class="brand" href={href({ name: 'jobs' })}>
+          Explainer videos
+        </a>
+        <nav aria-label="Main">
+          <a href={href({ name: 'jobs' })} aria-current={route.name === 'jobs' ? 'page' : undefined}>
+            Explainers
+          </a>
+          <a href={href({ name: 'new' })} aria-current={route.name === 'new' ? 'page' : undefined}>
+            New
+          </a>
+        </nav>
+        <div class="user">
+          <span class="user-name" title={auth.session.userId}>
+            {userLabel(auth.session.userId, config)}
+          </span>
+          <button type="button" class="button-quiet" onClick={() => session.signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" class="content" tabIndex={-1}>
+        {route.name === 'jobs' && <JobsList api={api} route={route} />}
+        {route.name === 'new' && <NewExplainer api={api} />}
+        {route.name === 'job' && <JobPage api={api} id={route.id} />}
+        {route.name === 'not-found' && (
+          <Notice kind="error">
+            Nothing here. <a href={href({ name: 'jobs' })}>Back to your explainers</a>
+          </Notice>
+        )}
+      </main>
+    </>
+  );
+}
+
+function Boot() {
+  const [config, setConfig] = useState<ClientConfig>();
+  const [failed, setFailed] = useState<string>();
+  useEffect(() => {
+    fetch('/api/dashboard/config', { cache: 'no-store' })
+      .then(async (r) => {
+        if (!r.ok) throw new Error(`the server answered ${r.status}`);
+        setConfig((await r.json()) as ClientConfig);
+      })
+      .catch((err: unknown) => setFailed(err instanceof Error ? err.message : String(err)));
+  }, []);
+  if (failed) return <main class="content"><Notice kind="error">The dashboard could not start: {failed}. Reload to try again.</Notice></main>;
+  if (!config) return <main class="content"><Spinner label="Starting…" /></main>;
+  return <App config={config} />;
+}
+
+render(<Boot />, document.getElementById('app')!);
