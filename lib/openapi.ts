@@ -15,7 +15,9 @@ import {
   jobViewSchema,
   sceneViewSchema,
   statusSchema,
+  storyboardResponseSchema,
 } from './http/schemas.js';
+import { capabilitiesSchema } from './jobs/capabilities.js';
 import { MAX_BODY_BYTES } from './http/body.js';
 import { MAX_BATCH_BODY_BYTES, MAX_BATCH_ITEMS } from './jobs/batch.js';
 import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.js';
@@ -46,6 +48,8 @@ function components(config: Config): Record<string, Json> {
   registry.add(jobViewSchema, { id: 'Job' });
   registry.add(jobSummarySchema, { id: 'JobSummary' });
   registry.add(jobListSchema, { id: 'JobList' });
+  registry.add(storyboardResponseSchema, { id: 'Storyboard' });
+  registry.add(capabilitiesSchema, { id: 'Capabilities' });
   const out = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
   const schemas: Record<string, Json> = {};
   for (const [id, s] of Object.entries(out.schemas)) schemas[id] = clean(s as Json);
@@ -176,6 +180,30 @@ export function openApiDocument(config: Config): Json {
               429: 'A quota would be exceeded by the item named in fields (see Retry-After)',
               ...authErrors,
             }),
+          },
+        },
+      },
+      '/api/video/storyboard': {
+        post: {
+          operationId: 'previewStoryboard',
+          summary: 'The scenes a generate request would make, without making anything',
+          description:
+            'Takes the generate body (kind video or image) and answers with the storyboard generate would record. Nothing is written, started or counted against a quota. ' +
+            "Send the scenes' texts back, edited or fewer, as generate's `scenes`: they are made as written, and a model storyboard is not asked for again.",
+          requestBody: { required: true, content: { 'application/json': { schema: ref('GenerateRequest') } } },
+          responses: {
+            200: { description: 'The draft storyboard', content: { 'application/json': { schema: ref('Storyboard') } } },
+            ...errors({ 400: "Invalid body (fields names each), or kind 'variations'", 413: bodyLimit, 415: 'Content-Type is not application/json', ...authErrors }),
+          },
+        },
+      },
+      '/api/video/capabilities': {
+        get: {
+          operationId: 'capabilities',
+          summary: 'Every choice and limit a new-explainer form may offer, for the configured model',
+          responses: {
+            200: { description: 'Providers, clip lengths, shapes, frame rules, text limits, styles and quotas', content: { 'application/json': { schema: ref('Capabilities') } } },
+            ...errors({ ...authErrors }),
           },
         },
       },

@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../lib/config.js';
 import { AppError } from '../lib/errors.js';
 import { ffmpegFilters, ffmpegPath, runFfmpeg, type FfmpegProgress } from '../lib/media/ffmpeg.js';
 import { looksLikeMp4, readMp4Info } from '../lib/media/mp4.js';
-import { BLOCKED_MARKER, createLocalProvider, escapeFilterValue, localVeoDir } from '../lib/providers/local.js';
+import { BLOCKED_MARKER, FAILS_ONCE_MARKER, createLocalProvider, escapeFilterValue, localVeoDir } from '../lib/providers/local.js';
 import type { AspectRatio, OperationState, VideoSource } from '../lib/providers/types.js';
 
 const DELAY_MS = 5000;
@@ -108,6 +108,28 @@ describe('local provider', () => {
     const state = await provider.getVideoOperation(operationName);
     expect(state.done && 'failure' in state && state.failure.code).toBe('safety_filtered');
     expect(state.done && 'failure' in state && state.failure.message).toMatch(/safety/i);
+  });
+
+  test('a prompt with the fails-once marker ends in an operation error the first time only, even across instances', async () => {
+    const time = clock();
+    const config = await configFor();
+    const prompt = `Tides and the moon ${FAILS_ONCE_MARKER}`;
+    const first = await createLocalProvider(config, { now: time.now }).startVideo({ prompt, aspectRatio: '16:9', durationSeconds: 2 });
+    // Another prompt with the marker has its own first time.
+    const other = await createLocalProvider(config, { now: time.now }).startVideo({ prompt: `Eclipses ${FAILS_ONCE_MARKER}`, aspectRatio: '16:9', durationSeconds: 2 });
+    // A restart (a new instance) starting the same prompt again: the retry.
+    const retried = await createLocalProvider(config, { now: time.now }).startVideo({ prompt, aspectRatio: '16:9', durationSeconds: 2 });
+    time.advance(DELAY_MS);
+    const provider = createLocalProvider(config, { now: time.now });
+    for (const name of [first.operationName, other.operationName]) {
+      // The same answer on every poll of the failed operation.
+      for (let poll = 0; poll < 2; poll++) {
+        const state = await provider.getVideoOperation(name);
+        expect(state.done && 'failure' in state && state.failure).toEqual({ code: 'provider_error', message: expect.stringContaining(FAILS_ONCE_MARKER) });
+      }
+    }
+    const info = await readMp4Info(await readAll((await provider.openVideo(videoOf(await provider.getVideoOperation(retried.operationName)))).body));
+    expect(Math.abs(info.durationSeconds - 2)).toBeLessThan(0.1);
   });
 
   test('an operation started by one instance is polled and opened by another (a restart, another host)', async () => {

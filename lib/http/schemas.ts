@@ -36,6 +36,14 @@ export const batchResponseSchema = z
     items: z.array(generateResponseSchema).meta({ description: 'One result per request, in the order sent.' }),
   });
 
+export const storyboardResponseSchema = z.object({
+  scenes: z
+    .array(z.object({ index: z.number().int(), text: z.string(), prompt: z.string(), durationSeconds: z.number() }))
+    .meta({ description: 'The scenes generate would make, in order; send their (edited) texts back as generate\'s `scenes`.' }),
+  storyboardSource: z.enum(['splitter', 'model']),
+  storyboardNote: z.string().nullable().meta({ description: 'Why a requested model storyboard was not used, or how much of a long answer reaches no prompt.' }),
+});
+
 export const sceneViewSchema = z
   .object({
     index: z.number().int().meta({ description: 'The scene, still or variation the task works on (for a scene, its storyboard index); the task position for the final cut.' }),
@@ -86,6 +94,9 @@ export const jobViewSchema = z
     updatedAt: isoDate,
     startedAt: isoDate.nullable(),
     completedAt: isoDate.nullable(),
+    lastCheckedAt: isoDate.nullable().meta({
+      description: "When the poller last looked at one of the job's tasks (each poll of a Veo operation counts), so a long job shows it is alive; the job's updatedAt changes only when something it shows changes.",
+    }),
   });
 
 /** A job in a list: the view's headline fields, with the scene count instead of the scenes. */

@@ -68,6 +68,18 @@ function shortfallNote(storyboard: Scene[], options: StoryboardOptions): string 
   return `The answer is longer than ${storyboard.length} clip prompt${storyboard.length === 1 ? '' : 's'} can hold: about ${lost} of its ${total} characters reach no prompt (more maxScenes, or a shorter answer, keeps them)`;
 }
 
+/** What a storyboard preview shows, and a job records: the scenes and who wrote them. */
+export type StoryboardDraft = Pick<JobPlan, 'storyboard' | 'storyboardSource' | 'storyboardNote'>;
+
+/**
+ * The storyboard a request becomes, exactly as generate would record it, and nothing written:
+ * POST /api/video/storyboard shows it before anything is paid for.
+ */
+export async function draftStoryboard(request: GenerateRequest, config: Config): Promise<StoryboardDraft> {
+  const { storyboard, storyboardSource, storyboardNote } = await storyboardFor(request, config);
+  return { storyboard, storyboardSource, storyboardNote };
+}
+
 async function storyboardFor(request: GenerateRequest, config: Config): Promise<Board> {
   const options: StoryboardOptions = {
     style: request.style,
@@ -75,6 +87,12 @@ async function storyboardFor(request: GenerateRequest, config: Config): Promise<
     durationSeconds: request.durationSeconds,
     ...(request.question ? { question: request.question } : {}),
   };
+  // The scenes the professor approved in the preview are made as written: no split, and no
+  // second model call for a model storyboard already drafted.
+  if (request.scenes) {
+    const storyboard = storyboardFrom(request.scenes.map((s) => s.text.trim()), options);
+    return { storyboard, storyboardSource: request.storyboard, storyboardNote: null, visuals: storyboard.map((s) => s.text), options };
+  }
   const split = (note: string | null = null): Board => {
     const pieces = splitText(request.response, options.maxScenes);
     const storyboard = storyboardFrom(pieces, options);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { allowedDurations, VIDEO_ASPECT_RATIOS } from '../providers/model-limits.js';
+import { MAX_PROMPT_CHARS } from '../storyboard.js';
 import { webhookUrlSchema } from '../webhooks/url.js';
 
 export const STYLES = ['fun', 'calm', 'background'] as const;
@@ -16,6 +17,33 @@ export type Priority = (typeof PRIORITIES)[number];
 
 type JobKind = (typeof JOB_KINDS)[number];
 
+/** The longest text each field takes; GET /api/video/capabilities hands the same numbers to forms. */
+export const TEXT_LIMITS = {
+  response: 8000,
+  question: 4000,
+  negativePrompt: 1000,
+  /**
+   * One scene the professor approved (`scenes[].text`): short enough that its prompt never has
+   * to cut it, whatever the style and question (lib/storyboard.ts keeps the cues whole and
+   * clips only the scene; tests/storyboard.test.ts proves this limit fits).
+   */
+  sceneText: 1000,
+} as const;
+
+/** The defaults a request's omitted fields take, for this config's model. */
+export function requestDefaults(config: Config) {
+  return {
+    style: 'calm',
+    aspectRatio: '16:9',
+    durationSeconds: Math.max(...allowedDurations(config.VEO_MODEL)),
+    maxScenes: Math.min(config.MAX_SCENES, 5),
+    storyboard: 'splitter',
+    priority: 'normal',
+  } as const;
+}
+
+export { MAX_PROMPT_CHARS };
+
 /**
  * The fields each kind of job would ignore (lib/jobs/plan.ts): a variations job only cuts another
  * job's finished video, so nothing about scenes applies; an image job makes stills, which have no
@@ -25,7 +53,7 @@ type JobKind = (typeof JOB_KINDS)[number];
 export const IGNORED_BY_KIND: Record<JobKind, readonly string[]> = {
   video: ['sourceJobId'],
   image: ['sourceJobId', 'variations', 'variationSeed', 'durationSeconds', 'negativePrompt'],
-  variations: ['style', 'aspectRatio', 'durationSeconds', 'negativePrompt', 'maxScenes', 'storyboard'],
+  variations: ['style', 'aspectRatio', 'durationSeconds', 'negativePrompt', 'maxScenes', 'storyboard', 'scenes'],
 };
 
 /**
@@ -54,17 +82,11 @@ export function generateRequestSchema(config: Config) {
   const durations = allowedDurations(config.VEO_MODEL);
   // Some kinds refuse these fields, so they stay absent until jobKindRules has seen what was
   // sent, then take these values; the document still shows each default.
-  const defaults = {
-    style: 'calm',
-    aspectRatio: '16:9',
-    durationSeconds: Math.max(...durations),
-    maxScenes: Math.min(config.MAX_SCENES, 5),
-    storyboard: 'splitter',
-  } as const;
+  const defaults = requestDefaults(config);
   return z
     .strictObject({
-      response: text(8000).refine((s) => s.trim().length > 0, 'must not be empty'),
-      question: text(4000).optional(),
+      response: text(TEXT_LIMITS.response).refine((s) => s.trim().length > 0, 'must not be empty'),
+      question: text(TEXT_LIMITS.question).optional(),
       escalationId: z.uuid('must be a UUID').optional(),
       /** Service role only: the professor the job is created for. */
       professorId: z.uuid('must be a UUID').optional(),
@@ -75,7 +97,7 @@ export function generateRequestSchema(config: Config) {
         .literal(durations, { error: `must be one of ${durations.join(', ')} for ${config.VEO_MODEL}` })
         .optional()
         .meta({ default: defaults.durationSeconds, description: `Seconds per scene; ${config.VEO_MODEL} makes ${durations.join(', ')}.` }),
-      negativePrompt: text(1000).optional(),
+      negativePrompt: text(TEXT_LIMITS.negativePrompt).optional(),
       maxScenes: z.number().int().min(1).max(config.MAX_SCENES).optional().meta({ default: defaults.maxScenes }),
       /** What the job makes: a stitched video, stills only, or variations of a finished video (lib/jobs/plan.ts). */
       kind: z.enum(JOB_KINDS).default('video'),
@@ -89,6 +111,15 @@ export function generateRequestSchema(config: Config) {
       variationSeed: z.number().int().min(0).max(0xffffffff).optional(),
       /** 'model': a Gemini text model writes the storyboard (with a Google key), else the splitter. */
       storyboard: z.enum(['splitter', 'model']).optional().meta({ default: defaults.storyboard }),
+      scenes: z
+        .array(z.strictObject({ text: text(TEXT_LIMITS.sceneText).refine((s) => s.trim().length > 0, 'must not be empty') }))
+        .min(1, 'must hold at least one scene')
+        .max(config.MAX_SCENES, `must hold at most ${config.MAX_SCENES} scenes`)
+        .optional()
+        .meta({
+          description:
+            'The storyboard the professor approved (POST /api/video/storyboard drafts it): one scene per entry, in order, made exactly as written. At most maxScenes; replaces the split of `response`, which is still recorded as the answer.',
+        }),
       priority: z
         .enum(PRIORITIES)
         .default('normal')
@@ -97,6 +128,10 @@ export function generateRequestSchema(config: Config) {
       webhookUrl: webhookUrlSchema(config).optional(),
     })
     .superRefine(jobKindRules)
+    .superRefine((r, ctx) => {
+      const max = r.maxScenes ?? defaults.maxScenes;
+      if (r.scenes && r.scenes.length > max) ctx.addIssue({ code: 'custom', path: ['scenes'], message: `must hold at most maxScenes (${max}) scenes` });
+    })
     .transform(({ style = defaults.style, aspectRatio = defaults.aspectRatio, durationSeconds = defaults.durationSeconds, maxScenes = defaults.maxScenes, storyboard = defaults.storyboard, ...rest }) => ({
       ...rest,
       style,

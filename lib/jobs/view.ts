@@ -59,6 +59,7 @@ const sceneRowSchema = z.object({
   completed_at: z.date().nullable(),
   next_check_at: z.date(),
   locked_until: z.date().nullable(),
+  updated_at: z.date(),
 });
 
 export interface SceneView {
@@ -110,6 +111,8 @@ export interface JobView {
   updatedAt: string;
   startedAt: string | null;
   completedAt: string | null;
+  /** When a tick last looked at one of its tasks (a poll moves a task's updated_at, never the job row's). */
+  lastCheckedAt: string | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -155,7 +158,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
   if (rows.length === 0) return undefined;
   const job = jobRowSchema.parse(rows[0]);
   const { rows: taskRows } = await db.query(
-    `select id, position, kind, status, operation_name, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until
+    `select id, position, kind, status, operation_name, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until, updated_at
        from video_tasks where job_id = $1 order by position`,
     [jobId],
   );
@@ -213,5 +216,6 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
     updatedAt: job.updated_at.toISOString(),
     startedAt: iso(job.started_at),
     completedAt: iso(job.completed_at),
+    lastCheckedAt: iso(tasks.reduce<Date | null>((latest, t) => (!latest || t.updated_at > latest ? t.updated_at : latest), null)),
   };
 }

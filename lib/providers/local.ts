@@ -8,7 +8,8 @@
  * restart, on another serverless instance, with another disk) can poll and render it: nothing
  * has to survive between `startVideo` and `getVideoOperation` except the name the database holds.
  * A prompt containing `[[blocked]]` ends as `safety_filtered`, so the safety path can be
- * exercised end to end without Veo.
+ * exercised end to end without Veo; one containing `[[fails-once]]` ends in an operation error
+ * the first time it is started and succeeds when started again, as a retry would.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -28,6 +29,9 @@ export const BLOCKED_MARKER = '[[blocked]]';
 export const LOCAL_URI_SCHEME = 'local-veo:';
 /** No `g` flag: `test` on a global regex would carry lastIndex between calls. */
 export const BLOCKED_PATTERN = /\[\[blocked\]\]/i;
+/** Put this in a prompt to make its first operation fail the way a Veo operation error does; the next one succeeds. */
+export const FAILS_ONCE_MARKER = '[[fails-once]]';
+export const FAILS_ONCE_PATTERN = /\[\[fails-once\]\]/i;
 
 const NAME_PREFIX = 'local/operations/';
 /** Only this much of the prompt travels in the name (and is drawn on the video); the name stays short. */
@@ -77,6 +81,8 @@ const operationSchema = z.object({
   s: z.string().regex(/^[0-9a-f]{8,64}$/),
   t: z.string().max(MAX_TEXT_CHARS * 2),
   b: z.boolean(),
+  /** Ends in an operation error ([[fails-once]], first start of this prompt). */
+  f: z.boolean().optional(),
 });
 
 type LocalOperation = z.infer<typeof operationSchema> & { id: string };
@@ -317,22 +323,41 @@ export function localVeoDir(config: Pick<Config, 'LOCAL_STORAGE_DIR'>): string {
   return path.resolve(config.LOCAL_STORAGE_DIR, '..', 'local-veo');
 }
 
+/**
+ * Whether this start of a `[[fails-once]]` prompt is its first: a marker file per prompt digest,
+ * created exclusively (`wx`), so of two starts only one fails, and a restart does not fail it again.
+ */
+async function firstFailure(dir: string, digest: string): Promise<boolean> {
+  await mkdir(dir, { recursive: true });
+  try {
+    await writeFile(path.join(dir, digest), `${new Date().toISOString()}\n`, { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
 export function createLocalProvider(config: Config, options: LocalProviderOptions = {}): VideoProvider {
   const now = options.now ?? Date.now;
   const videosDir = path.join(localVeoDir(config), 'videos');
+  const failedOnceDir = path.join(localVeoDir(config), 'failed-once');
 
   async function startVideo(request: VideoRequest, signal?: AbortSignal): Promise<{ operationName: string }> {
     signal?.throwIfAborted();
     validate(request);
+    const digest = createHash('sha256').update(request.prompt).digest('hex').slice(0, 16);
+    const failsNow = FAILS_ONCE_PATTERN.test(request.prompt) && (await firstFailure(failedOnceDir, digest));
     const op: LocalOperation = {
       id: randomUUID(),
       v: 1,
       c: now(),
       a: request.aspectRatio,
       d: request.durationSeconds,
-      s: createHash('sha256').update(request.prompt).digest('hex').slice(0, 16),
-      t: truncate(request.prompt.replace(new RegExp(BLOCKED_PATTERN, 'gi'), ''), MAX_TEXT_CHARS),
+      s: digest,
+      t: truncate(request.prompt.replace(new RegExp(BLOCKED_PATTERN, 'gi'), '').replace(new RegExp(FAILS_ONCE_PATTERN, 'gi'), ''), MAX_TEXT_CHARS),
       b: BLOCKED_PATTERN.test(request.prompt),
+      ...(failsNow ? { f: true } : {}),
     };
     const operationName = `${NAME_PREFIX}${encodeOperation(op)}`;
     log('local_video_started', { operation: op.id, durationSeconds: op.d, aspectRatio: op.a });
@@ -348,6 +373,10 @@ export function createLocalProvider(config: Config, options: LocalProviderOption
         done: true,
         failure: { code: 'safety_filtered', message: `Veo's safety filter blocked the video: the prompt contains the test marker ${BLOCKED_MARKER} (local stand-in)` },
       };
+    }
+    if (op.f) {
+      // What Veo reports when an operation itself ends in error (lib/providers/veo.ts): not retried by the tick, retried by a professor.
+      return { done: true, failure: { code: 'provider_error', message: `Veo could not make the video: the local stand-in failed this scene once on purpose (${FAILS_ONCE_MARKER}); retry it` } };
     }
     return { done: true, video: { kind: 'uri', uri: `${LOCAL_URI_SCHEME}//${operationName.slice(NAME_PREFIX.length)}`, mimeType: 'video/mp4' } };
   }

@@ -7,6 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api.js';
+import type { Capabilities } from '../../lib/jobs/capabilities.js';
 import { formLimits, type FormLimits } from '../capabilities.js';
 import { Field, Notice, Spinner } from '../components/ui.js';
 import { retryWhen } from '../format.js';
@@ -68,7 +69,7 @@ export function NewExplainer({ api }: { api: Api }) {
   const previewHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    cachedLimits ??= api.request<unknown>('/api/video/capabilities').then(formLimits);
+    cachedLimits ??= api.request<Capabilities>('/api/video/capabilities').then(formLimits);
     cachedLimits.then(
       (l) => {
         setLimits(l);
@@ -192,7 +193,7 @@ export function NewExplainer({ api }: { api: Api }) {
                 </select>
               )}
             </Field>
-            <Field id="durationSeconds" label="Clip length" error={errors.durationSeconds} hint={values.keyframes && limits.keyframeDuration ? `Keyframes need ${limits.keyframeDuration}-second clips.` : undefined}>
+            <Field id="durationSeconds" label="Clip length" error={errors.durationSeconds}>
               {(a11y) => (
                 <select {...a11y} name="durationSeconds" value={String(values.durationSeconds)} onChange={(e) => set('durationSeconds', Number(e.currentTarget.value))}>
                   {limits.durations.map((d) => (

@@ -1,0 +1,91 @@
+/**
+ * What a form needs to offer only what the API accepts (GET /api/video/capabilities): the model's
+ * clip lengths, shapes and frame rules, every text limit, the choices and their defaults. Read
+ * from the very constants the request schema validates with, so a form built on it cannot offer
+ * what generate would refuse.
+ */
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { videoModelLimits } from '../providers/model-limits.js';
+import { JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './request.js';
+
+export const capabilitiesSchema = z.object({
+  provider: z.enum(['veo', 'local']).meta({ description: 'Who makes the clips: Google Veo, or the local stand-in (npm start without a Google key).' }),
+  video: z.object({
+    model: z.string(),
+    durations: z.array(z.number().int()).meta({ description: 'Seconds per scene the model makes.' }),
+    defaultDuration: z.number().int(),
+    aspectRatios: z.array(z.string()),
+    defaultAspectRatio: z.string(),
+    referenceImages: z.boolean(),
+    frames: z.object({
+      framesDuration: z.number().int().optional().meta({ description: 'With interpolation or reference images, the only duration accepted.' }),
+      referenceAspectRatios: z.array(z.string()),
+      maxAssetImages: z.number().int(),
+      maxStyleImages: z.number().int(),
+    }),
+  }),
+  styles: z.array(z.enum(STYLES)),
+  defaultStyle: z.enum(STYLES),
+  kinds: z.array(z.enum(JOB_KINDS)),
+  priorities: z.array(z.enum(PRIORITIES)),
+  defaultPriority: z.enum(PRIORITIES),
+  keyframes: z.boolean().meta({ description: 'Whether video jobs may ask for a still per scene as its first frame.' }),
+  modelStoryboard: z.boolean().meta({ description: "Whether storyboard: 'model' is served (it needs a Google key); otherwise the splitter writes every storyboard." }),
+  limits: z.object({
+    responseChars: z.number().int(),
+    questionChars: z.number().int(),
+    negativePromptChars: z.number().int(),
+    sceneTextChars: z.number().int().meta({ description: 'Longest text of one approved scene (scenes[].text).' }),
+    promptChars: z.number().int().meta({ description: "Longest prompt a scene's clip is asked with." }),
+    maxScenes: z.number().int(),
+    defaultMaxScenes: z.number().int(),
+    maxVariations: z.number().int(),
+  }),
+  quotas: z.object({
+    jobsPerHour: z.number().int().meta({ description: 'Jobs a professor may start per rolling hour; 0: no limit.' }),
+    activeJobs: z.number().int().meta({ description: 'Jobs a professor may have running at once; 0: no limit.' }),
+  }),
+});
+
+export type Capabilities = z.infer<typeof capabilitiesSchema>;
+
+export function capabilitiesOf(config: Config): Capabilities {
+  const model = videoModelLimits(config.VEO_MODEL);
+  const defaults = requestDefaults(config);
+  return {
+    provider: config.provider,
+    video: {
+      model: model.model,
+      durations: model.durations,
+      defaultDuration: defaults.durationSeconds,
+      aspectRatios: [...model.aspectRatios],
+      defaultAspectRatio: defaults.aspectRatio,
+      referenceImages: model.referenceImages,
+      frames: {
+        ...(model.frames.framesDuration !== undefined ? { framesDuration: model.frames.framesDuration } : {}),
+        referenceAspectRatios: [...model.frames.referenceAspectRatios],
+        maxAssetImages: model.frames.maxAssetImages,
+        maxStyleImages: model.frames.maxStyleImages,
+      },
+    },
+    styles: [...STYLES],
+    defaultStyle: defaults.style,
+    kinds: [...JOB_KINDS],
+    priorities: [...PRIORITIES],
+    defaultPriority: defaults.priority,
+    keyframes: true,
+    modelStoryboard: config.provider === 'veo',
+    limits: {
+      responseChars: TEXT_LIMITS.response,
+      questionChars: TEXT_LIMITS.question,
+      negativePromptChars: TEXT_LIMITS.negativePrompt,
+      sceneTextChars: TEXT_LIMITS.sceneText,
+      promptChars: MAX_PROMPT_CHARS,
+      maxScenes: config.MAX_SCENES,
+      defaultMaxScenes: defaults.maxScenes,
+      maxVariations: config.MAX_VARIATIONS,
+    },
+    quotas: { jobsPerHour: config.QUOTA_JOBS_PER_HOUR, activeJobs: config.QUOTA_ACTIVE_JOBS },
+  };
+}
