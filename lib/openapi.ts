@@ -17,6 +17,7 @@ import {
   statusSchema,
   storyboardResponseSchema,
 } from './http/schemas.js';
+import { clientConfigSchema } from './dashboard/client-config.js';
 import { capabilitiesSchema } from './jobs/capabilities.js';
 import { MAX_BODY_BYTES } from './http/body.js';
 import { MAX_BATCH_BODY_BYTES, MAX_BATCH_ITEMS } from './jobs/batch.js';
@@ -50,6 +51,7 @@ function components(config: Config): Record<string, Json> {
   registry.add(jobListSchema, { id: 'JobList' });
   registry.add(storyboardResponseSchema, { id: 'Storyboard' });
   registry.add(capabilitiesSchema, { id: 'Capabilities' });
+  registry.add(clientConfigSchema, { id: 'DashboardConfig' });
   const out = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
   const schemas: Record<string, Json> = {};
   for (const [id, s] of Object.entries(out.schemas)) schemas[id] = clean(s as Json);
@@ -264,6 +266,14 @@ export function openApiDocument(config: Config): Json {
         },
       },
       '/api/video/poll': { get: pollOperation('get'), post: pollOperation('post') },
+      '/api/dashboard/config': {
+        get: {
+          operationId: 'dashboardConfig',
+          summary: "How the dashboard signs in here: Supabase Auth (the project's URL and publishable key), development sign-in (npm start on loopback), or a pasted token",
+          security: [],
+          responses: { 200: { description: 'Nothing secret: what any visitor of the page may know', content: { 'application/json': { schema: ref('DashboardConfig') } } } },
+        },
+      },
       '/api/openapi.json': {
         get: { operationId: 'openapi', summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
       },

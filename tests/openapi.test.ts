@@ -46,7 +46,7 @@ describe('GET /api/openapi.json', () => {
     const doc = res.json;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/openapi.json', '/api/video/generate', '/api/video/generate/batch', '/api/video/jobs', '/api/video/jobs/{id}', '/api/video/jobs/{id}/cancel', '/api/video/jobs/{id}/retry', '/api/video/poll'].sort(),
+      ['/api/openapi.json', '/api/dashboard/config', '/api/video/capabilities', '/api/video/storyboard', '/api/video/generate', '/api/video/generate/batch', '/api/video/jobs', '/api/video/jobs/{id}', '/api/video/jobs/{id}/cancel', '/api/video/jobs/{id}/retry', '/api/video/poll'].sort(),
     );
     for (const r of refs(doc)) {
       expect(r).toMatch(/^#\/components\/schemas\//);

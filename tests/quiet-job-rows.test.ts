@@ -5,6 +5,7 @@
  * against the Veo wire double.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readJob } from '../lib/jobs/view.js';
 import { runTick } from '../lib/tick/run-tick.js';
 import { testClock, type Clock } from './support/ticks.js';
 import { seedJobs, startWired, type Wired } from './support/wired.js';
@@ -42,6 +43,7 @@ describe('job rows stay quiet while nothing visible changes', () => {
     const afterStart = await writes(job!);
     // Starting the scene moved the job from pending to processing: that is visible.
     expect(afterStart).toBeGreaterThan(0);
+    const started = (await readJob(w.services.db, w.services.store, job!))!;
     let polled = 0;
     for (let i = 0; i < 4; i++) {
       clock.advance(61_000);
@@ -49,6 +51,10 @@ describe('job rows stay quiet while nothing visible changes', () => {
       polled += t.polled;
       expect(t.completed).toBe(0);
     }
+    // The dashboard still sees the job is alive: each poll moved lastCheckedAt, not updatedAt.
+    const polledView = (await readJob(w.services.db, w.services.store, job!))!;
+    expect(polledView.updatedAt).toBe(started.updatedAt);
+    expect(Date.parse(polledView.lastCheckedAt!)).toBeGreaterThan(Date.parse(started.lastCheckedAt!));
     expect(polled).toBeGreaterThanOrEqual(3);
     expect(await writes(job!)).toBe(afterStart);
     const { rows: [task] } = await w.services.db.query(`select polls from video_tasks where job_id = $1 and kind = 'veo_scene'`, [job]);
