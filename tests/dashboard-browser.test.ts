@@ -59,6 +59,30 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+const PHASES_QUESTION = 'Why does the moon have phases?';
+const SECOND_PROFESSOR = '9f1c6b8e-2d3a-4c5b-8e7f-0a1b2c3d4e5f';
+let firstJobId = '';
+
+/** Fills the new-explainer form and opens the storyboard preview. */
+async function previewOf(answer: string, question = '') {
+  // Through the list, so the form opens afresh even when the last step left it on #/new.
+  await page.goto(`${base}/#/`);
+  await page.getByRole('link', { name: 'New', exact: true }).click();
+  await page.getByLabel('Your answer').waitFor();
+  await page.getByLabel("Student's question (optional)").fill(question);
+  await page.getByLabel('Your answer').fill(answer);
+  await page.getByLabel('Clip length').selectOption(String(CLIP_SECONDS));
+  await page.getByRole('button', { name: 'Preview the scenes' }).click();
+}
+
+async function generateFromPreview(): Promise<string> {
+  await page.getByRole('button', { name: 'Generate the explainer' }).click();
+  await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+  return page.url().split('/').at(-1)!;
+}
+
+const progressOf = () => page.getByRole('progressbar', { name: 'Explainer progress' });
+
 describe('the dashboard in Chromium', () => {
   it('opens at / with the development sign-in, and signs in as the demo professor', async () => {
     const response = await page.goto(`${base}/`);
@@ -69,7 +93,130 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Continue as the demo professor' }).click();
     await page.getByRole('heading', { name: 'Your explainers' }).waitFor();
     await page.getByText('No explainers yet.').waitFor();
-    await expect(page.getByText('Demo professor')).toBeTruthy();
+    expect(await page.locator('.user-name').textContent()).toBe('Demo professor');
     await screenshots(page, 'jobs-empty');
+  });
+
+  it('puts the API\'s refusal of a bad answer on the answer field', async () => {
+    console_.expectStatus(400);
+    await previewOf('The bell\u0007 rings at noon.');
+    const error = page.locator('#response-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('control characters');
+    expect(await page.getByLabel('Your answer').getAttribute('aria-invalid')).toBe('true');
+    await screenshots(page, 'new-field-error');
+  });
+
+  it('previews three scenes, takes an edit, generates, and reaches 100 % live, without a reload', async () => {
+    await previewOf(ANSWER, PHASES_QUESTION);
+    await page.getByRole('heading', { name: `3 scenes, ${3 * CLIP_SECONDS} seconds in all` }).waitFor();
+    await screenshots(page, 'preview');
+    const edited = 'As the moon circles the earth we see more or less of its sunlit half (edited by the professor).';
+    await page.getByLabel('Scene 2', { exact: true }).fill(edited);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    firstJobId = await generateFromPreview();
+    await page.getByRole('heading', { name: PHASES_QUESTION }).waitFor();
+    await screenshots(page, 'job-running');
+    await page.waitForFunction(() => document.querySelector('[aria-label="Explainer progress"]')?.getAttribute('aria-valuenow') === '100', undefined, { timeout: 90_000 });
+    await page.locator('.view-head .badge-completed').waitFor();
+    // The same document all along: progress came from polling, not from a reload.
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(await progressOf().getAttribute('aria-valuenow')).toBe('100');
+    await page.getByText(edited).waitFor();
+  });
+
+  it('plays the final cut: ready to play, as long as its scenes together', async () => {
+    const duration = await page.waitForFunction(() => {
+      const video = document.querySelector<HTMLVideoElement>('video[data-primary]');
+      return video && video.readyState >= 2 ? video.duration : false;
+    }, undefined, { timeout: 30_000 });
+    expect(Math.abs((await duration.jsonValue()) as number - 3 * CLIP_SECONDS)).toBeLessThanOrEqual(FRAME_TOLERANCE);
+    expect(await page.locator('video[data-primary]').getAttribute('poster')).toMatch(/poster\.jpg/);
+    expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toMatch(/final\.mp4/);
+    await screenshots(page, 'job-done');
+  });
+
+  it('cancels a running job after confirmation', async () => {
+    await previewOf('Tides rise and fall twice every day on most coasts.\n\nThe moon pulls the oceans towards it as the earth turns.');
+    await page.getByRole('heading', { name: /2 scenes/ }).waitFor();
+    await generateFromPreview();
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Cancel this explainer?' }).waitFor();
+    await screenshots(page, 'cancel-dialog');
+    await page.getByRole('button', { name: 'Cancel the explainer' }).click();
+    await page.locator('.view-head .badge-canceled').waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel', exact: true }).count()).toBe(0);
+    await screenshots(page, 'job-canceled');
+  });
+
+  it('retries a scene that failed, and the explainer completes', async () => {
+    await previewOf('Seasons come from the tilt of the earth.\n\nIn June the north leans towards the sun [[fails-once]] and days are long.');
+    await page.getByRole('heading', { name: /2 scenes/ }).waitFor();
+    await generateFromPreview();
+    const retry = page.getByRole('button', { name: 'Retry failed scenes' });
+    await retry.waitFor({ timeout: 90_000 });
+    await page.getByText('failed this scene once on purpose').waitFor();
+    await screenshots(page, 'job-scene-failed');
+    await retry.click();
+    await page.getByRole('dialog', { name: 'Retry the failed scenes?' }).getByRole('button', { name: 'Retry' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.scene-card .badge-completed').length === 2 && !document.querySelector('.scene-card .badge-failed'), undefined, { timeout: 90_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLVideoElement>('video[data-primary]')?.readyState! >= 2, undefined, { timeout: 60_000 });
+    expect(await retry.count()).toBe(0);
+  });
+
+  it('says when the professor may try again after a 429', async () => {
+    console_.expectStatus(429);
+    await previewOf('Rainbows appear when sunlight passes through raindrops.');
+    await page.getByRole('heading', { name: /1 scene/ }).waitFor();
+    await page.getByRole('button', { name: 'Generate the explainer' }).click();
+    const notice = page.locator('.notice-warning');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/try again in \d+ minutes? \(at \d{1,2}:\d{2}/);
+    expect(page.url()).toMatch(/#\/new$/);
+    await screenshots(page, 'new-quota');
+  });
+
+  it('lists the jobs newest first with their state, and filters by status', async () => {
+    await page.goto(`${base}/#/`);
+    const rows = page.locator('.job-row');
+    await rows.nth(2).waitFor();
+    expect(await rows.count()).toBe(3);
+    expect(await rows.first().textContent()).toContain('Seasons come from the tilt');
+    expect(await rows.last().textContent()).toContain(PHASES_QUESTION);
+    await page.locator('.job-row img').first().waitFor();
+    await screenshots(page, 'jobs-list');
+    await page.getByRole('navigation', { name: 'Filter by status' }).getByRole('link', { name: 'Canceled' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.job-row').length === 1);
+    expect(await rows.first().textContent()).toContain('Tides rise and fall');
+  });
+
+  it('a second professor sees none of the first one\'s jobs', async () => {
+    console_.expectStatus(404);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Or sign in as another user id').fill(SECOND_PROFESSOR);
+    await page.getByRole('button', { name: 'Sign in as this user' }).click();
+    await page.goto(`${base}/#/`);
+    await page.getByText('No explainers yet.').waitFor();
+    await page.goto(`${base}/#/jobs/${firstJobId}`);
+    await page.getByText('There is no such explainer, or it is not yours.').waitFor();
+    await screenshots(page, 'job-not-yours');
+  });
+
+  it('a refused session signs out with the reason and offers to sign in again', async () => {
+    console_.expectStatus(401);
+    await page.evaluate(() => {
+      const key = 'explainer-dashboard.session';
+      const session = JSON.parse(sessionStorage.getItem(key)!);
+      sessionStorage.setItem(key, JSON.stringify({ ...session, accessToken: `${session.accessToken.slice(0, -4)}AAAA` }));
+    });
+    await page.goto(`${base}/#/`);
+    await page.reload();
+    await page.getByText(/The server refused your session/).waitFor();
+    await page.getByRole('button', { name: 'Continue as the demo professor' }).waitFor();
+    await screenshots(page, 'session-refused');
+  });
+
+  it('logged no console error along the way', () => {
+    expect(console_.errors).toEqual([]);
   });
 });

@@ -133,6 +133,8 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
   const scenes = job.scenes.filter((s) => s.kind !== 'render' && s.kind !== 'variation');
   const variations = job.scenes.filter((s) => s.kind === 'variation');
   const failedScenes = job.scenes.filter((s) => s.status === 'failed').length;
+  // Each scene card says why it failed; the job's own error is shown when no card would say it.
+  const unshownFailure = job.scenes.some((s) => s.status === 'failed' && s.kind === 'render');
   const canRetry = !isActive(job.status) && failedScenes > 0 && job.status !== 'canceled';
   const refresh = async () => void (await load());
 
@@ -165,7 +167,7 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
           )}
         </p>
         {error && <Notice kind="warning">{error.text}</Notice>}
-        {job.error && <Notice kind="error">{job.error}</Notice>}
+        {job.error && (job.status === 'failed' || unshownFailure) && <Notice kind="error">{job.error}</Notice>}
         <p class="visually-hidden" aria-live="polite">
           {announcement}
         </p>
