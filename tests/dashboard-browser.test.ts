@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../lib/db/embedded.js';
-import { launchChromium, screenshots, VIEWPORTS, watchConsole } from './support/browser.js';
+import { accessibilityProblems, launchChromium, screenshots, VIEWPORTS, watchConsole } from './support/browser.js';
 import { localStackEnv, runScript, waitFor } from './support/local-stack.js';
 
 const CLIP_SECONDS = 4;
@@ -90,6 +90,7 @@ describe('the dashboard in Chromium', () => {
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.getByRole('button', { name: 'Continue as the demo professor' }).waitFor();
     await screenshots(page, 'sign-in');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('button', { name: 'Continue as the demo professor' }).click();
     await page.getByRole('heading', { name: 'Your explainers' }).waitFor();
     await page.getByText('No explainers yet.').waitFor();
@@ -105,24 +106,46 @@ describe('the dashboard in Chromium', () => {
     expect(await error.textContent()).toContain('control characters');
     expect(await page.getByLabel('Your answer').getAttribute('aria-invalid')).toBe('true');
     await screenshots(page, 'new-field-error');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('previews three scenes, takes an edit, generates, and reaches 100 % live, without a reload', async () => {
     await previewOf(ANSWER, PHASES_QUESTION);
     await page.getByRole('heading', { name: `3 scenes, ${3 * CLIP_SECONDS} seconds in all` }).waitFor();
     await screenshots(page, 'preview');
+    expect(await accessibilityProblems(page)).toEqual([]);
     const edited = 'As the moon circles the earth we see more or less of its sunlit half (edited by the professor).';
     await page.getByLabel('Scene 2', { exact: true }).fill(edited);
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
-    firstJobId = await generateFromPreview();
+    // Two clicks before the button can re-render as disabled: one request, with an Idempotency-Key.
+    const posted: Array<Record<string, string>> = [];
+    page.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith('/api/video/generate') && posted.push(r.headers())));
+    await page.getByRole('button', { name: 'Generate the explainer' }).evaluate((button: HTMLButtonElement) => {
+      button.click();
+      button.click();
+    });
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    firstJobId = page.url().split('/').at(-1)!;
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     await page.getByRole('heading', { name: PHASES_QUESTION }).waitFor();
+    // Progress updates must not move the page around: layout shifts from here on, without input.
+    await page.evaluate(() => {
+      const w = window as unknown as { shift: number };
+      w.shift = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as Array<PerformanceEntry & { value: number; hadRecentInput: boolean }>) if (!entry.hadRecentInput) w.shift += entry.value;
+      }).observe({ type: 'layout-shift' });
+    });
     await screenshots(page, 'job-running');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.waitForFunction(() => document.querySelector('[aria-label="Explainer progress"]')?.getAttribute('aria-valuenow') === '100', undefined, { timeout: 90_000 });
     await page.locator('.view-head .badge-completed').waitFor();
     // The same document all along: progress came from polling, not from a reload.
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
     expect(await progressOf().getAttribute('aria-valuenow')).toBe('100');
     await page.getByText(edited).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { shift: number }).shift)).toBeLessThan(0.05);
   });
 
   it('plays the final cut: ready to play, as long as its scenes together', async () => {
@@ -132,8 +155,27 @@ describe('the dashboard in Chromium', () => {
     }, undefined, { timeout: 30_000 });
     expect(Math.abs((await duration.jsonValue()) as number - 3 * CLIP_SECONDS)).toBeLessThanOrEqual(FRAME_TOLERANCE);
     expect(await page.locator('video[data-primary]').getAttribute('poster')).toMatch(/poster\.jpg/);
-    expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toMatch(/final\.mp4/);
+    expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toMatch(/final\.mp4\?token=/);
     await screenshots(page, 'job-done');
+    expect(await accessibilityProblems(page)).toEqual([]);
+  });
+
+  it('signs a media URL afresh when it stops working (an expired signed URL)', async () => {
+    // Storage refuses an expired token with a 400; the page reads the job again and plays on.
+    let refused = 0;
+    await page.route('**/final.mp4?token=*', async (route) => {
+      if (refused++ === 0) await route.fulfill({ status: 400, contentType: 'application/json', body: '{"statusCode":"400","error":"InvalidJWT","message":"jwt expired"}' });
+      else await route.continue();
+    });
+    const reread = page.waitForResponse((r) => r.url().endsWith(`/api/video/jobs/${firstJobId}`));
+    await page.locator('video[data-primary]').evaluate((video: HTMLVideoElement) => video.load());
+    await reread;
+    await page.waitForFunction(() => {
+      const video = document.querySelector<HTMLVideoElement>('video[data-primary]');
+      return video?.dataset.generation === '1' && video.readyState >= 2;
+    }, undefined, { timeout: 30_000 });
+    expect(refused).toBe(2);
+    await page.unrouteAll();
   });
 
   it('cancels a running job after confirmation', async () => {
@@ -185,6 +227,7 @@ describe('the dashboard in Chromium', () => {
     expect(await rows.last().textContent()).toContain(PHASES_QUESTION);
     await page.locator('.job-row img').first().waitFor();
     await screenshots(page, 'jobs-list');
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('navigation', { name: 'Filter by status' }).getByRole('link', { name: 'Canceled' }).click();
     await page.waitForFunction(() => document.querySelectorAll('.job-row').length === 1);
     expect(await rows.first().textContent()).toContain('Tides rise and fall');

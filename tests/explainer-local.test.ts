@@ -79,8 +79,8 @@ describe('a three-paragraph answer becomes one playable final cut with a poster'
 
     const job = await view(jobId);
     expect(job).toMatchObject({ status: 'completed', error: null, kind: 'video' });
-    expect(job.videoUrl).toMatch(new RegExp(`/${jobId}/final\\.mp4$`));
-    expect(job.posterUrl).toMatch(new RegExp(`/${jobId}/poster\\.jpg$`));
+    expect(job.videoUrl).toMatch(new RegExp(`/${jobId}/final\\.mp4\\?token=[\\w.-]+$`));
+    expect(job.posterUrl).toMatch(new RegExp(`/${jobId}/poster\\.jpg\\?token=[\\w.-]+$`));
     const scenes = job.scenes.filter((s: { kind: string }) => s.kind === 'veo_scene');
     expect(scenes.map((s: { label: string }) => s.label)).toEqual(['Scene 1', 'Scene 2', 'Scene 3']);
     // Every task says when work on it began, the final cut (done in one step) included.

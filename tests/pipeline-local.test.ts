@@ -61,7 +61,7 @@ describe('pipeline with the local stand-in provider and the local store', () => 
     const esc = await app.database.db.query('select video_generation_status, video_url, video_job_id from escalations where id = $1', [escalationId]);
     expect(esc.rows[0]).toMatchObject({ video_generation_status: 'completed', video_job_id: jobId });
     // The escalation points at the stitched final cut, not at a scene.
-    expect(esc.rows[0].video_url).toMatch(new RegExp(`/${jobId}/final\\.mp4$`));
+    expect(esc.rows[0].video_url).toMatch(new RegExp(`/${jobId}/final\\.mp4\\?token=[\\w.-]+$`));
   });
 
   it('the poll endpoint runs a tick and answers with its counts', async () => {

@@ -3,7 +3,7 @@
  * real socket against the in-process Storage API double (tests/doubles/storage-wire.ts), so
  * these tests check the wire format supabase-js actually sends, not a mock of it.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,7 +13,7 @@ import { AppError } from '../lib/errors.js';
 import { createLocalStore, openLocalFile, serveLocalFile } from '../lib/storage/local.js';
 import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.js';
 import { BUCKET_SETTINGS } from '../lib/storage/bucket-settings.js';
-import { readUrlTokenClaims } from '../lib/storage/signed-url-token.js';
+import { readUrlTokenClaims, signUrlToken } from '../lib/storage/signed-url-token.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
 
 const BUCKET = 'explainer-test';
@@ -377,7 +377,7 @@ describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'storage-test-'));
-    config = loadConfig({ LOCAL_STORAGE_DIR: path.join(dir, 'store'), SUPABASE_STORAGE_BUCKET: BUCKET, PUBLIC_BASE_URL: 'http://localhost:3999/' });
+    config = loadConfig({ LOCAL_STORAGE_DIR: path.join(dir, 'store'), AUTH_DEV_KEYS_DIR: path.join(dir, 'dev-auth'), SUPABASE_STORAGE_BUCKET: BUCKET, PUBLIC_BASE_URL: 'http://localhost:3999/' });
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -423,12 +423,49 @@ describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
     expect(await readdir(path.join(dir, 'store', BUCKET, 'jobs', 'j3'))).toEqual([]);
   });
 
-  it('url() encodes each segment under /files/<bucket>/', async () => {
+  /** The path and query of the URL the store hands out for `objectPath`: signed, as a client gets it. */
+  const signed = async (objectPath: string) => {
+    const url = new URL(await createLocalStore(config).url(objectPath));
+    return `${url.pathname}${url.search}`;
+  };
+
+  it('url() encodes each segment under /files/<bucket>/ and signs it like Supabase Storage', async () => {
     const store = createLocalStore(config);
-    expect(await store.url('jobs/a b/scene#1.mp4')).toBe(`http://localhost:3999/files/${BUCKET}/jobs/a%20b/scene%231.mp4`);
+    const url = new URL(await store.url('jobs/a b/scene#1.mp4'));
+    expect(`${url.origin}${url.pathname}`).toBe(`http://localhost:3999/files/${BUCKET}/jobs/a%20b/scene%231.mp4`);
+    const claims = readUrlTokenClaims(url.searchParams.get('token')!);
+    expect(claims).toMatchObject({ url: `${BUCKET}/jobs/a b/scene#1.mp4` });
+    expect(claims!.exp - claims!.iat).toBe(config.SIGNED_URL_TTL_SECONDS);
     await store.put('jobs/a b/scene#1.mp4', chunked(bytes(64)), { contentType: 'video/mp4' });
-    const response = await get(new URL(await store.url('jobs/a b/scene#1.mp4')).pathname);
+    const response = await get(`${url.pathname}${url.search}`);
     expect(response.status).toBe(200);
+  });
+
+  it('refuses a missing, forged, expired or borrowed token with Storage\'s own 400; the secret is a private file; a public bucket needs no token', async () => {
+    const store = createLocalStore(config);
+    await store.put('jobs/j9/final.mp4', chunked(bytes(64)), { contentType: 'video/mp4' });
+    await store.put('jobs/j9/other.mp4', chunked(bytes(64)), { contentType: 'video/mp4' });
+    const at = `/files/${BUCKET}/jobs/j9/final.mp4`;
+    const token = new URL(await store.url('jobs/j9/final.mp4')).searchParams.get('token')!;
+    const secret = await readFile(path.join(dir, 'dev-auth', 'storage-url-secret'), 'utf8');
+    const expired = signUrlToken({ url: `${BUCKET}/jobs/j9/final.mp4` }, Buffer.from(secret.trim(), 'hex'), 60, Date.now() - 61_000);
+    const cases: Array<[string, string, string]> = [
+      [at, 'InvalidRequest', "querystring must have required property 'token'"],
+      [`${at}?token=${token.slice(0, -2)}xx`, 'InvalidJWT', 'invalid signature'],
+      [`${at}?token=abc`, 'InvalidJWT', 'jwt malformed'],
+      [`${at}?token=${expired}`, 'InvalidJWT', 'jwt expired'],
+      [`/files/${BUCKET}/jobs/j9/other.mp4?token=${token}`, 'InvalidSignature', 'The url do not match the signature'],
+    ];
+    for (const [target, code, message] of cases) {
+      const response = await get(target);
+      expect(response.status, target).toBe(400);
+      expect(await response.json()).toEqual({ statusCode: '400', code, error: code, message });
+    }
+    expect((await stat(path.join(dir, 'dev-auth', 'storage-url-secret'))).mode & 0o777).toBe(0o600);
+    expect((await get(`${at}?token=${token}`)).status).toBe(200);
+    const publicConfig = loadConfig({ LOCAL_STORAGE_DIR: config.LOCAL_STORAGE_DIR, AUTH_DEV_KEYS_DIR: config.AUTH_DEV_KEYS_DIR, SUPABASE_STORAGE_BUCKET: BUCKET, PUBLIC_BASE_URL: 'http://localhost:3999/', STORAGE_PUBLIC_BUCKET: 'true' });
+    expect(await createLocalStore(publicConfig).url('jobs/j9/final.mp4')).toBe(`http://localhost:3999${at}`);
+    expect((await serveLocalFile(publicConfig, new Request(`http://localhost:3999${at}`))).status).toBe(200);
   });
 
   it('refuses paths that escape the root, for writes and for serving', async () => {
@@ -439,7 +476,10 @@ describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
       await expect(store.put(bad, chunked(bytes(1)), { contentType: 'text/plain' })).rejects.toMatchObject({ code: 'invalid_storage_path' });
     }
     for (const pathname of [`/files/${BUCKET}/..%2F..%2Fsecret.txt`, `/files/${BUCKET}/%2e%2e/%2e%2e/secret.txt`, '/files/..%2Fsecret.txt', `/files/${BUCKET}/jobs/j1/.scene-1.mp4.meta.json`]) {
-      expect((await get(pathname)).status).toBe(404);
+      // Refused before any file is looked at: a 404, or the 400 of a URL without its token.
+      const response = await get(pathname);
+      expect([400, 404]).toContain(response.status);
+      expect(await response.text()).not.toContain('do not serve');
     }
     expect(await openLocalFile(config, '..', 'secret.txt')).toBeUndefined();
     expect(await openLocalFile(config, BUCKET, '../../secret.txt')).toBeUndefined();
@@ -449,7 +489,7 @@ describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
     const store = createLocalStore(config);
     const data = bytes(10_000, 3);
     await store.put('jobs/j2/video.mp4', chunked(data, 4096), { contentType: 'video/mp4', contentLength: data.length });
-    const at = `/files/${BUCKET}/jobs/j2/video.mp4`;
+    const at = await signed('jobs/j2/video.mp4');
 
     const full = await get(at);
     expect(full.status).toBe(200);
@@ -480,7 +520,7 @@ describe('local store (LOCAL_STORAGE_DIR) and serveLocalFile', () => {
     expect(head.headers.get('content-length')).toBe('10000');
     expect(head.body).toBeNull();
 
-    expect((await get(`/files/${BUCKET}/jobs/j2/missing.mp4`)).status).toBe(404);
+    expect((await get(await signed('jobs/j2/missing.mp4'))).status).toBe(404);
     expect((await get(at, {}, 'DELETE')).status).toBe(405);
 
     const opened = await openLocalFile(config, BUCKET, 'jobs/j2/video.mp4');

@@ -1,7 +1,10 @@
 /**
  * The local-folder store for `npm start`: objects live under LOCAL_STORAGE_DIR/<bucket>/<path>
  * and the local HTTP server serves them at `/files/<bucket>/<path>` (with byte ranges, which
- * video players rely on to seek).
+ * video players rely on to seek). As in a private Supabase bucket, each URL carries a signed
+ * token (`?token=`, the format Supabase Storage issues) that expires after SIGNED_URL_TTL_SECONDS,
+ * and a missing, expired or forged token gets Storage's own 400; STORAGE_PUBLIC_BUCKET serves
+ * them unsigned.
  *
  * A write lands in a temporary file beside its target and is renamed into place, so a crashed
  * or retried upload never leaves a half file where a finished one is expected. The content
@@ -19,6 +22,8 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
+import { localUrlSecret } from './local-url-secret.js';
+import { signUrlToken, verifyUrlToken } from './signed-url-token.js';
 import type { ObjectStore, PutOptions } from './types.js';
 
 export interface LocalFile {
@@ -69,7 +74,10 @@ export function createLocalStore(config: Config): ObjectStore {
 
     async url(objectPath) {
       const segments = requireSegments(objectPath);
-      return `${config.publicBaseUrl}/files/${encodeURIComponent(bucket)}/${segments.map(encodeURIComponent).join('/')}`;
+      const plain = `${config.publicBaseUrl}/files/${encodeURIComponent(bucket)}/${segments.map(encodeURIComponent).join('/')}`;
+      if (config.STORAGE_PUBLIC_BUCKET) return plain;
+      const token = signUrlToken({ url: `${bucket}/${segments.join('/')}` }, await localUrlSecret(config), config.SIGNED_URL_TTL_SECONDS);
+      return `${plain}?token=${token}`;
     },
 
     async exists(objectPath) {
@@ -100,12 +108,31 @@ export async function openLocalFile(config: Config, bucket: string, objectPath: 
   return { stream: opened.handle.createReadStream(), size: opened.size, contentType: opened.contentType };
 }
 
+/** Supabase Storage's error body (`{ statusCode, error, message }` as a 400), for the same refusals. */
+function storageError(code: string, message: string): Response {
+  return Response.json({ statusCode: '400', code, error: code, message }, { status: 400, headers: { 'cache-control': 'no-store' } });
+}
+
+/** Why a signed file URL's token does not open `key` (`bucket/path`), as Storage words it; undefined when it does. */
+async function refusedToken(config: Config, token: string | null, key: string): Promise<Response | undefined> {
+  if (!token) return storageError('InvalidRequest', "querystring must have required property 'token'");
+  const checked = verifyUrlToken(token, await localUrlSecret(config));
+  if (!checked.ok) return storageError('InvalidJWT', checked.reason);
+  if (checked.claims.url !== key) return storageError('InvalidSignature', 'The url do not match the signature');
+  return undefined;
+}
+
 /** Answers `GET|HEAD /files/<bucket>/<path>`: 200, 206 for a single byte range, 404, 405 or 416. */
 export async function serveLocalFile(config: Config, request: Request): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return new Response('Method not allowed\n', { status: 405, headers: { allow: 'GET, HEAD' } });
   }
-  const segments = decodeSegments(new URL(request.url).pathname);
+  const url = new URL(request.url);
+  const segments = decodeSegments(url.pathname);
+  if (segments && !config.STORAGE_PUBLIC_BUCKET) {
+    const refused = await refusedToken(config, url.searchParams.get('token'), segments.join('/'));
+    if (refused) return refused;
+  }
   const [bucket, ...rest] = segments ?? [];
   const opened = bucket === undefined ? undefined : await openObject(config, bucket, rest);
   if (!opened) return new Response('Not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });

@@ -2,7 +2,9 @@
  * A real headless Chromium for the page tests: Debian's `chromium` (`.ci/run` installs it when
  * missing), driven by playwright-core. CHROMIUM_PATH names another binary.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -48,4 +50,20 @@ export function watchConsole(page: Page): { errors: string[]; expectStatus(statu
   });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
   return { errors, expectStatus: (status) => expected.add(status) };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * WCAG 2.1 A and AA problems axe-core finds on the page as it is now (contrast, labels, names,
+ * landmarks…), as "rule: target" lines. Evaluated through the DevTools protocol, which the page's
+ * content security policy does not govern, so the policy stays on while it runs.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, options: object) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+  });
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }

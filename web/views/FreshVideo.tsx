@@ -1,6 +1,8 @@
 /**
- * A <video> whose signed URL may expire while it plays (SIGNED_URL_TTL_SECONDS): on a load error
- * the job is read again (fresh URLs), and playback resumes where it was.
+ * A <video> whose signed URL may expire while it is on screen (SIGNED_URL_TTL_SECONDS): when the
+ * element fails to load, the job is read again (fresh URLs) and a new element takes over where
+ * the old one was, playing if it played. A re-read job's new signature alone never restarts
+ * playback.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 
@@ -11,13 +13,14 @@ function fileOf(url: string): string {
 
 export function FreshVideo({ src, poster, label, onStale, primary }: { src: string; poster?: string | undefined; label: string; onStale: () => Promise<void>; primary?: boolean }) {
   const ref = useRef<HTMLVideoElement>(null);
-  // Keep the URL the element plays while it works: a re-read job's new signature must not restart playback.
-  const [playing, setPlaying] = useState(src);
+  const latest = useRef(src);
+  latest.current = src;
+  const [playing, setPlaying] = useState({ src, generation: 0 });
   const resume = useRef<{ time: number; play: boolean } | undefined>(undefined);
   const lastRefresh = useRef(0);
 
   useEffect(() => {
-    if (fileOf(src) !== fileOf(playing) || resume.current) setPlaying(src);
+    if (fileOf(src) !== fileOf(playing.src)) setPlaying((p) => ({ src, generation: p.generation + 1 }));
   }, [src]);
 
   useEffect(() => {
@@ -25,21 +28,42 @@ export function FreshVideo({ src, poster, label, onStale, primary }: { src: stri
     const at = resume.current;
     if (!video || !at) return;
     resume.current = undefined;
-    const seek = () => {
-      video.currentTime = at.time;
-      if (at.play) void video.play().catch(() => {});
-    };
-    video.addEventListener('loadedmetadata', seek, { once: true });
+    video.addEventListener(
+      'loadedmetadata',
+      () => {
+        video.currentTime = Math.min(at.time, video.duration || at.time);
+        if (at.play) void video.play().catch(() => {});
+      },
+      { once: true },
+    );
   }, [playing]);
 
-  const onError = () => {
+  const onError = async () => {
     const video = ref.current;
     // At most once per ten seconds: a file that is really gone must not loop.
     if (!video || Date.now() - lastRefresh.current < 10_000) return;
     lastRefresh.current = Date.now();
-    resume.current = { time: video.currentTime, play: !video.paused };
-    void onStale();
+    const at = { time: video.currentTime, play: !video.paused };
+    await onStale().catch(() => {});
+    resume.current = at;
+    setPlaying((p) => ({ src: latest.current, generation: p.generation + 1 }));
   };
 
-  return <video ref={ref} src={playing} poster={poster} controls preload={primary ? 'auto' : 'metadata'} playsInline aria-label={label} onError={onError} data-primary={primary ? 'true' : undefined} />;
+  const url = playing.src;
+  return (
+    <video
+      key={playing.generation}
+      ref={ref}
+      // A clip without a poster shows black until played; a media fragment shows a frame from its first second.
+      src={poster || primary ? url : `${url}#t=0.5`}
+      poster={poster}
+      controls
+      preload={primary ? 'auto' : 'metadata'}
+      playsInline
+      aria-label={label}
+      onError={() => void onError()}
+      data-primary={primary ? 'true' : undefined}
+      data-generation={playing.generation}
+    />
+  );
 }

@@ -36,7 +36,7 @@ function JobRow({ job, now }: { job: JobSummary; now: number }) {
           <span class="job-title">{headline(job.title)}</span>
           <span class="job-meta">
             <StatusBadge status={job.status} />
-            <span>{job.currentStep}</span>
+            {job.currentStep !== STATUS_LABEL[job.status] && <span>{job.currentStep}</span>}
           </span>
           <div class="job-progress">{active ? <ProgressBar value={job.progress} label={`Progress of ${headline(job.title, 40)}`} /> : null}</div>
         </div>

@@ -65,6 +65,7 @@ export function NewExplainer({ api }: { api: Api }) {
   const [problem, setProblem] = useState<{ kind: 'error' | 'warning'; text: string }>();
   const [busy, setBusy] = useState<'preview' | 'generate'>();
   const keys = useRef(new Map<string, string>());
+  const sending = useRef(false);
   const sceneKey = useRef(0);
   const previewHeading = useRef<HTMLHeadingElement>(null);
 
@@ -128,7 +129,9 @@ export function NewExplainer({ api }: { api: Api }) {
   };
 
   const generate = async () => {
-    if (busy) return;
+    // Two clicks land before the button re-renders as disabled: the second must not send again.
+    if (sending.current) return;
+    sending.current = true;
     const body = { ...requestBody(values, limits), scenes: scenes.map((s) => ({ text: s.text })) };
     const text = JSON.stringify(body);
     let key = keys.current.get(text);
@@ -142,6 +145,8 @@ export function NewExplainer({ api }: { api: Api }) {
     } catch (err) {
       fail(err);
       setBusy(undefined);
+    } finally {
+      sending.current = false;
     }
   };
 
