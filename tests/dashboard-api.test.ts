@@ -102,6 +102,18 @@ describe('generate with the approved scenes', () => {
     expect(job.lastCheckedAt).not.toBeNull();
   });
 
+  it('an Idempotency-Key covers the scenes: the same ones replay the job, other ones are a 422', async () => {
+    const headers = { 'idempotency-key': 'approved-scenes-1' };
+    const body = { response: ANSWER, scenes: [{ text: 'Vapour rises.' }, { text: 'Rain falls.' }] };
+    const first = await app.call(generate, 'POST', '/api/video/generate', { body, headers });
+    expect(first.status).toBe(202);
+    const again = await app.call(generate, 'POST', '/api/video/generate', { body, headers });
+    expect(again.status).toBe(200);
+    expect(again.json.jobId).toBe(first.json.jobId);
+    const edited = await app.call(generate, 'POST', '/api/video/generate', { body: { ...body, scenes: [{ text: 'Vapour rises.' }] }, headers });
+    expect(edited.status).toBe(422);
+  });
+
   it('refuses scenes that are empty, too long, too many, or on a variations job, naming each, and writes nothing', async () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ scenes: [] }, 'scenes'],

@@ -5,12 +5,13 @@
  * Storage API double, real Postgres, the real handlers and tick.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { POST as storyboard } from '../api/video/storyboard.js';
 import { readMp4Info } from '../lib/media/mp4.js';
 import type { TestApp } from './support/app.js';
 import { testClock, tickUntilFinal } from './support/ticks.js';
 import type { StorageWire } from './doubles/storage-wire.js';
 import type { VeoWire } from './doubles/veo-wire.js';
-import { BUCKET, sampleMp4, startWired, type Wired } from './support/wired.js';
+import { BUCKET, SAMPLE_ANSWER, sampleMp4, startWired, type Wired } from './support/wired.js';
 
 let wired: Wired;
 let app: TestApp;
@@ -174,6 +175,32 @@ describe("storyboard: 'model' (real @google/genai generateContent against the wi
     expect(sent[0]!.model).toBe(app.config.STORYBOARD_MODEL);
     expect(sent[0]!.body).toMatchObject({ generationConfig: { responseMimeType: 'application/json' } });
     expect(JSON.stringify(sent[0]!.body)).toContain('one video clip of 4 seconds');
+  });
+
+  it('a previewed model storyboard is asked for once: generate makes the approved scenes without asking again', async () => {
+    wired.useBackend('gemini');
+    const before = veo.generates.length;
+    veo.setBehavior({
+      text: JSON.stringify({
+        scenes: [
+          { text: 'Sound is a pressure wave.', visualPrompt: 'Rings of air spreading from a speaker', seconds: 4 },
+          { text: 'The eardrum shakes.', visualPrompt: 'An eardrum vibrating', seconds: 4 },
+        ],
+      }),
+    });
+    const res = await app.call(storyboard, 'POST', '/api/video/storyboard', { body: { response: SAMPLE_ANSWER, storyboard: 'model', maxScenes: 3, durationSeconds: 4 } });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ storyboardSource: 'model', storyboardNote: null });
+    expect(res.json.scenes.map((s: { text: string }) => s.text)).toEqual(['Sound is a pressure wave.', 'The eardrum shakes.']);
+    expect(veo.generates.length - before).toBe(1);
+
+    const approved = [{ text: res.json.scenes[1].text }, { text: 'And the brain hears it. (added by the professor)' }];
+    const { jobId, scenes } = await wired.generateJob({ storyboard: 'model', maxScenes: 3, scenes: approved });
+    expect(scenes).toBe(2);
+    const job = await wired.readJob(jobId);
+    expect(job).toMatchObject({ storyboardSource: 'model', storyboardNote: null });
+    expect(job.storyboard.map((s: { text: string }) => s.text)).toEqual(approved.map((s) => s.text));
+    expect(veo.generates.length - before).toBe(1);
   });
 
   const fallbacks: Array<[string, () => void, RegExp]> = [
