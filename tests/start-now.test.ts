@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cancelJob } from '../lib/jobs/cancel.js';
 import { releaseLeases } from '../lib/tasks/apply.js';
 import { claimDue } from '../lib/tasks/claim.js';
 import { PROVIDER_KINDS } from '../lib/tasks/registry.js';
@@ -48,6 +49,26 @@ describe('startNow and stepTasks: the tick rules without a tick', () => {
     // And the tick carries on from there: it polls the started three.
     const t = await runTick(w.services, { now, linger: false });
     expect(t.polled + t.completed).toBeGreaterThan(0);
+  });
+
+  it('a cancel that lands while a start waits for Veo\'s answer wins: the answer is fenced out, nothing starts again', async () => {
+    const [job] = await seedJobs(w.services, 1, { scenes: 1 });
+    w.veo.setBehavior({ script: [{ route: 'create', delayMs: 800 }] });
+    const creates = w.veo.requests.create;
+    const starting = startNow(w.services, { maxDurationMs: 30_000, now });
+    // The create is at Veo, its answer not yet back: now the professor cancels.
+    for (let i = 0; i < 200 && w.veo.requests.create === creates; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(w.veo.requests.create).toBe(creates + 1);
+    await cancelJob(w.services.db, job!, new Date());
+    await starting;
+    const { rows: [task] } = await w.services.db.query(`select status, operation_name, locked_by from video_tasks where job_id = $1`, [job]);
+    // The cancel released the lease, so the start's write of the operation name matched no row.
+    expect(task).toEqual({ status: 'canceled', operation_name: null, locked_by: null });
+    const { rows: [row] } = await w.services.db.query(`select status from video_jobs where id = $1`, [job]);
+    expect(row.status).toBe('canceled');
+    await runTick(w.services, { now, linger: false });
+    await startNow(w.services, { maxDurationMs: 30_000, now });
+    expect(w.veo.requests.create).toBe(creates + 1);
   });
 
   it('starts nothing when generation is off or when no answer could land before the hard stop', async () => {
