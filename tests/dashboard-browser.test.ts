@@ -6,6 +6,7 @@
  * phone and desktop widths under tests/screenshots/.
  */
 import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,6 +258,21 @@ describe('the dashboard in Chromium', () => {
     await page.getByText(/The server refused your session/).waitFor();
     await page.getByRole('button', { name: 'Continue as the demo professor' }).waitFor();
     await screenshots(page, 'session-refused');
+  });
+
+  it('the running server refuses development sign-in addressed to another name (DNS rebinding)', async () => {
+    const { port } = new URL(base);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/auth/dev/token', method: 'POST', headers: { host: `attacker.example:${port}`, 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(answer.status).toBe(403);
+    expect(answer.body).not.toContain('access_token');
   });
 
   it('logged no console error along the way', () => {

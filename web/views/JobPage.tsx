@@ -70,9 +70,9 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
     return { next, changed };
   };
 
-  useEffect(() => {
-    setJob(undefined);
-    last.current = undefined;
+  /** Follows the job until it is final: again after a retry, which makes a final job active. */
+  const follow = () => {
+    poller.current?.stop();
     poller.current = startPolling(
       async (signal) => {
         const { next, changed } = await load(signal);
@@ -90,6 +90,12 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
         setError({ text: `${err instanceof ApiError ? err.message : 'The job could not be loaded'}. Trying again in ${Math.round(retryIn / 1000)} s.`, fatal: false });
       },
     );
+  };
+
+  useEffect(() => {
+    setJob(undefined);
+    last.current = undefined;
+    follow();
     return () => poller.current?.stop();
   }, [id]);
 
@@ -100,16 +106,7 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
       await api.request(`/api/video/jobs/${id}/${action}`, { method: 'POST' });
       setConfirm(undefined);
       setAnnouncement(action === 'cancel' ? 'Canceling the explainer' : 'Retrying the failed scenes');
-      // A retry makes a final job active again: the poll loop had ended, so start it afresh.
-      poller.current?.stop();
-      poller.current = startPolling(
-        async (signal) => {
-          const { next, changed } = await load(signal);
-          return !isActive(next.status) ? 'final' : changed ? 'changed' : 'same';
-        },
-        JOB_POLL,
-        () => {},
-      );
+      follow();
     } catch (err) {
       setActionError(err instanceof ApiError ? err.message : 'That did not work. Try again.');
     } finally {

@@ -16,6 +16,11 @@ const FILTERS: Array<{ status?: string; label: string }> = [
   { status: 'canceled', label: STATUS_LABEL.canceled! },
 ];
 
+/** What the list shows of a page, without its URLs: they are signed afresh on every read. */
+function fingerprint(page: JobList): string {
+  return JSON.stringify(page.jobs.map((j) => [j.id, j.status, j.progress, j.currentStep, Boolean(j.posterUrl)]));
+}
+
 function listPath(route: Extract<Route, { name: 'jobs' }>, cursor?: string): string {
   const params = new URLSearchParams({ limit: '20' });
   if (route.status) params.set('status', route.status);
@@ -69,11 +74,11 @@ export function JobsList({ api, route }: { api: Api; route: Extract<Route, { nam
     const poller = startPolling(
       async (signal) => {
         const first = await api.request<JobList>(key, { signal });
-        const before = JSON.stringify(pagesRef.current?.[0]);
+        const before = pagesRef.current?.[0];
         setPages((old) => (old ? [first, ...old.slice(1)] : [first]));
         setError(undefined);
         if (!first.jobs.some((j) => isActive(j.status))) return 'final';
-        return JSON.stringify(first) === before ? 'same' : 'changed';
+        return before && fingerprint(before) === fingerprint(first) ? 'same' : 'changed';
       },
       { ...JOB_POLL, minMs: 2000, maxMs: 10_000 },
       (err) => {
