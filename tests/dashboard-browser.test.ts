@@ -92,7 +92,14 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Continue as the demo professor' }).waitFor();
     await screenshots(page, 'sign-in');
     expect(await accessibilityProblems(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Continue as the demo professor' }).click();
+    // By keyboard: the first Tab reaches the sign-in button, with a visible focus ring, and Enter presses it.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      return { text: el.textContent, outline: getComputedStyle(el).outlineStyle, width: getComputedStyle(el).outlineWidth };
+    });
+    expect(focused).toEqual({ text: 'Continue as the demo professor', outline: 'solid', width: '3px' });
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Your explainers' }).waitFor();
     await page.getByText('No explainers yet.').waitFor();
     expect(await page.locator('.user-name').textContent()).toBe('Demo professor');
@@ -219,11 +226,18 @@ describe('the dashboard in Chromium', () => {
     await screenshots(page, 'new-quota');
   });
 
-  it('lists the jobs newest first with their state, and filters by status', async () => {
+  it('lists the jobs newest first with their state, pages through the cursor, and filters by status', async () => {
+    // Pages of two (the page asks for 20): the third job is on the second page, behind the cursor.
+    await page.route('**/api/video/jobs?*', (route) => route.continue({ url: route.request().url().replace('limit=20', 'limit=2') }));
     await page.goto(`${base}/#/`);
     const rows = page.locator('.job-row');
+    await rows.nth(1).waitFor();
+    expect(await rows.count()).toBe(2);
+    await page.getByRole('button', { name: 'Show older explainers' }).click();
     await rows.nth(2).waitFor();
     expect(await rows.count()).toBe(3);
+    expect(await page.getByRole('button', { name: 'Show older explainers' }).count()).toBe(0);
+    await page.unrouteAll();
     expect(await rows.first().textContent()).toContain('Seasons come from the tilt');
     expect(await rows.last().textContent()).toContain(PHASES_QUESTION);
     await page.locator('.job-row img').first().waitFor();

@@ -10,6 +10,9 @@ import type { Session } from './session.js';
 export type { JobView, JobList };
 export type JobSummary = JobList['jobs'][number];
 
+/** Generate with a model storyboard may take most of a minute; anything longer is a dead request. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -56,17 +59,26 @@ export function createApi(session: Session): Api {
       if (options.body !== undefined) headers['content-type'] = 'application/json';
       if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
       let response: Response;
+      // A server that never answers must not leave a view loading forever.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), REQUEST_TIMEOUT_MS);
+      const abort = () => timeout.abort();
+      options.signal?.addEventListener('abort', abort, { once: true });
       try {
         response = await fetch(path, {
           method: options.method ?? 'GET',
           headers,
           ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: timeout.signal,
           cache: 'no-store',
         });
       } catch (err) {
-        if (err instanceof DOMException && err.name === 'AbortError') throw err;
+        if (options.signal?.aborted) throw err;
+        if (timeout.signal.aborted) throw new ApiError(0, 'timeout', 'The server did not answer in time');
         throw new ApiError(0, 'network', 'The server could not be reached');
+      } finally {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', abort);
       }
       const text = await response.text();
       let body: unknown;
