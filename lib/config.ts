@@ -230,6 +230,15 @@ function publicBaseUrl(e: Env): string {
   return `http://${host}:${e.PORT}`;
 }
 
+/** The `role` claim of a legacy Supabase key (a JWT), or a reason it has none. */
+function legacyKeyRole(key: string): { role: unknown } | { problem: string } {
+  try {
+    return { role: (JSON.parse(Buffer.from(key.split('.')[1]!, 'base64url').toString('utf8')) as { role?: unknown }).role };
+  } catch {
+    return { problem: 'is not a readable JWT' };
+  }
+}
+
 /**
  * Why a key is not a Supabase service key, or undefined when it is. With the anon (publishable)
  * key the server hides stored objects and refuses uploads with 403, so finished videos would look
@@ -239,15 +248,10 @@ function publicBaseUrl(e: Env): string {
 export function serviceKeyProblem(key: string): string | undefined {
   if (key.startsWith('sb_secret_')) return undefined;
   if (key.startsWith('sb_publishable_')) return 'is a publishable key; use a secret key (sb_secret_…) or the legacy service_role key';
-  const parts = key.split('.');
-  if (parts.length === 3) {
-    let role: unknown;
-    try {
-      role = (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { role?: unknown }).role;
-    } catch {
-      return 'is not a readable JWT';
-    }
-    return role === 'service_role' ? undefined : `is a JWT with role "${String(role)}", not service_role (the anon key?)`;
+  if (key.split('.').length === 3) {
+    const read = legacyKeyRole(key);
+    if ('problem' in read) return read.problem;
+    return read.role === 'service_role' ? undefined : `is a JWT with role "${String(read.role)}", not service_role (the anon key?)`;
   }
   return 'must be a secret key (sb_secret_…) or the legacy service_role JWT';
 }
@@ -259,15 +263,10 @@ export function serviceKeyProblem(key: string): string | undefined {
 export function publishableKeyProblem(key: string): string | undefined {
   if (key.startsWith('sb_publishable_')) return undefined;
   if (key.startsWith('sb_secret_')) return 'is a secret key; the browser gets the publishable key (sb_publishable_…) or the legacy anon key';
-  const parts = key.split('.');
-  if (parts.length === 3) {
-    let role: unknown;
-    try {
-      role = (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { role?: unknown }).role;
-    } catch {
-      return 'is not a readable JWT';
-    }
-    return role === 'anon' ? undefined : `is a JWT with role "${String(role)}"; the browser gets the anon key`;
+  if (key.split('.').length === 3) {
+    const read = legacyKeyRole(key);
+    if ('problem' in read) return read.problem;
+    return read.role === 'anon' ? undefined : `is a JWT with role "${String(read.role)}"; the browser gets the anon key`;
   }
   return 'must be a publishable key (sb_publishable_…) or the legacy anon JWT';
 }

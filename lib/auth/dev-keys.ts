@@ -4,8 +4,7 @@
  * serves the public half as a JWKS at `/auth/v1/.well-known/jwks.json`, and verifies requests
  * exactly as it would against Supabase. Authentication stays on; only the issuer changes.
  */
-import { randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   SignJWT,
@@ -21,6 +20,7 @@ import {
 } from 'jose';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
+import { writeOnce } from '../fs/write-once.js';
 
 /** The professor `npm start` and `npm run token` act as when no other user is named. */
 export const DEMO_PROFESSOR_ID = '00000000-0000-4000-8000-00000000d3a0';
@@ -80,17 +80,7 @@ async function createKeyFile(file: string): Promise<void> {
   const { privateKey } = await generateKeyPair(ALG, { extractable: true });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(jwk);
-  // Written aside then linked into place: link fails if another process won the race, and a
-  // reader never sees a half-written file.
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(tmp, `${JSON.stringify({ ...jwk, kid }, null, 2)}\n`, { mode: 0o600 });
-  try {
-    await link(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
+  await writeOnce(file, `${JSON.stringify({ ...jwk, kid }, null, 2)}\n`);
 }
 
 async function readOrCreateKey(dir: string): Promise<{ privateKey: CryptoKey; publicJwk: JWK; kid: string }> {

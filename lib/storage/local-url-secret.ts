@@ -3,10 +3,11 @@
  * project's JWT secret: 32 random bytes made once and kept in a 0600 file beside the development
  * auth keys, so URLs handed out before an `npm start` restart still open after it.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { writeOnce } from '../fs/write-once.js';
 
 const FILE = 'storage-url-secret';
 const loaded = new Map<string, Promise<Buffer>>();
@@ -19,16 +20,7 @@ async function readOrCreate(dir: string): Promise<Buffer> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  // Written aside and linked into place: of two processes racing, one secret wins and both read it.
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(tmp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-  try {
-    await link(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
+  await writeOnce(file, `${randomBytes(32).toString('hex')}\n`);
   return readSecret(file);
 }
 
