@@ -1,11 +1,12 @@
 /**
- * `npm run bench`: the five figures of issue 3 in one run, printed as a table and written to
+ * `npm run bench`: every figure in one run, printed as a table and written to
  * BENCHMARKS.md with their targets and the machine. Not part of `npm test`.
  * `npm run bench -- claim memory` runs only the named figures (and does not rewrite the file).
  */
 import { claimCost } from './claim-cost.js';
 import { coldImport } from './cold-import.js';
 import { fairShare } from './fair-share.js';
+import { firstCreate } from './first-create.js';
 import { fairShareCost } from './fair-share-cost.js';
 import { memory } from './memory.js';
 import { notice } from './notice.js';
@@ -28,6 +29,7 @@ try {
   if (wants('fair-claim')) results.fairClaim = await fairShareCost(server);
   if (wants('fairness')) results.fairShare = await fairShare(server);
   if (wants('notice')) results.notice = await notice(server);
+  if (wants('first-create')) results.firstCreate = await firstCreate(server);
 } finally {
   await server.close();
 }
