@@ -9,6 +9,7 @@ import { createApi } from './api.js';
 import { Notice, Spinner } from './components/ui.js';
 import { href, useRoute } from './router.js';
 import { createSession, type AuthStatus, type Session } from './session.js';
+import { createSupabaseAuth } from './supabase-auth.js';
 import { JobPage } from './views/JobPage.js';
 import { JobsList } from './views/JobsList.js';
 import { NewExplainer } from './views/NewExplainer.js';
@@ -21,13 +22,15 @@ function useAuth(session: Session): AuthStatus {
   return status;
 }
 
-function userLabel(userId: string, config: ClientConfig): string {
+function userLabel(userId: string, config: ClientConfig, email?: string): string {
   if (config.auth.mode === 'dev' && userId === config.auth.demoUserId) return 'Demo professor';
+  if (email) return email;
   return /^[0-9a-f-]{36}$/i.test(userId) ? `User ${userId.slice(0, 8)}` : userId;
 }
 
 function App({ config }: { config: ClientConfig }) {
   const session = useMemo(() => createSession(), []);
+  const supabase = useMemo(() => (config.auth.mode === 'supabase' ? createSupabaseAuth(config.auth.url, config.auth.publishableKey, session) : undefined), [session]);
   const api = useMemo(() => createApi(session), [session]);
   const auth = useAuth(session);
   const route = useRoute();
@@ -37,7 +40,7 @@ function App({ config }: { config: ClientConfig }) {
     document.title = auth.kind === 'signed-in' ? `${titles[route.name]} · Explainer videos` : 'Sign in · Explainer videos';
   }, [route.name, auth.kind]);
 
-  if (auth.kind === 'signed-out') return <SignIn config={config} session={session} reason={auth.reason} />;
+  if (auth.kind === 'signed-out') return <SignIn config={config} session={session} supabase={supabase} reason={auth.reason} />;
   return (
     <>
       <a class="skip" href="#main">
@@ -57,9 +60,9 @@ function App({ config }: { config: ClientConfig }) {
         </nav>
         <div class="user">
           <span class="user-name" title={auth.session.userId}>
-            {userLabel(auth.session.userId, config)}
+            {userLabel(auth.session.userId, config, auth.session.email)}
           </span>
-          <button type="button" class="button-quiet" onClick={() => session.signOut()}>
+          <button type="button" class="button-quiet" onClick={() => void (supabase ? supabase.signOut() : session.signOut())}>
             Sign out
           </button>
         </div>

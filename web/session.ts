@@ -8,6 +8,8 @@ export interface SessionState {
   userId: string;
   /** Epoch seconds. */
   expiresAt: number;
+  /** Shown instead of the id when the sign-in knows it (Supabase Auth). */
+  email?: string | undefined;
 }
 
 export type AuthStatus =

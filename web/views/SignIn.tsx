@@ -4,12 +4,16 @@ import type { ClientConfig } from '../../lib/dashboard/client-config.js';
 import { Field, Notice } from '../components/ui.js';
 import type { Session } from '../session.js';
 import { devSignIn, SignInError, tokenSignIn } from '../sign-in.js';
+import type { SupabaseAuth } from '../supabase-auth.js';
 
-export function SignIn({ config, session, reason }: { config: ClientConfig; session: Session; reason?: string | undefined }) {
+export function SignIn({ config, session, supabase, reason }: { config: ClientConfig; session: Session; supabase?: SupabaseAuth | undefined; reason?: string | undefined }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; field?: string | undefined }>();
   const [userId, setUserId] = useState('');
   const [token, setToken] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [linkSent, setLinkSent] = useState<string>();
 
   const attempt = async (work: () => Promise<void> | void) => {
     setBusy(true);
@@ -69,7 +73,45 @@ export function SignIn({ config, session, reason }: { config: ClientConfig; sess
             </button>
           </form>
         )}
-        {auth.mode === 'supabase' && <Notice kind="info">Supabase sign-in is configured for this deployment but not yet offered by this page; paste an access token instead.</Notice>}
+        {auth.mode === 'supabase' && supabase && (
+          <>
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                void attempt(() => supabase.signInWithPassword(email.trim(), password));
+              }}
+            >
+              <Field id="email" label="Email" error={error?.field === 'email' ? error.message : undefined}>
+                {(a11y) => <input {...a11y} type="email" autoComplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />}
+              </Field>
+              <Field id="password" label="Password" error={error?.field === 'password' ? error.message : undefined}>
+                {(a11y) => <input {...a11y} type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />}
+              </Field>
+              <button type="submit" class="button-primary button-wide" disabled={busy || !email.trim() || !password}>
+                Sign in
+              </button>
+            </form>
+            <div class="signin-other">
+              {linkSent ? (
+                <Notice kind="info">We sent a sign-in link to {linkSent}. Open it on this device to continue.</Notice>
+              ) : (
+                <button
+                  type="button"
+                  class="button-secondary button-wide"
+                  disabled={busy || !email.trim()}
+                  onClick={() =>
+                    attempt(async () => {
+                      await supabase.sendMagicLink(email.trim());
+                      setLinkSent(email.trim());
+                    })
+                  }
+                >
+                  Email me a sign-in link instead
+                </button>
+              )}
+            </div>
+          </>
+        )}
       </div>
     </main>
   );
