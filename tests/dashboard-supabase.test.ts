@@ -13,18 +13,21 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../lib/db/embedded.js';
 import { startAuthWire, type AuthWire } from './doubles/auth-wire.js';
+import { startRealtimeWire, type RealtimeWire } from './doubles/realtime-wire.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
 import { accessibilityProblems, launchChromium, screenshots, VIEWPORTS, watchConsole } from './support/browser.js';
 import { localStackEnv, runScript, waitFor } from './support/local-stack.js';
 
 const PUBLISHABLE_KEY = 'sb_publishable_test-dashboard-0001';
 const PROFESSOR = { id: '3c9a1f0e-5b7d-4e2a-9c1b-7d6e5f4a3b21', email: 'ada@university.test', password: 'correct horse battery' };
+const OTHER = { id: '8e2d4c6b-1a3f-4b5d-8c7e-9f0a1b2c3d4e', email: 'grace@university.test', password: 'another long passphrase' };
 
 let child: ChildProcess | undefined;
 let dir: string | undefined;
 let browser: Browser | undefined;
 let auth: AuthWire | undefined;
 let storage: StorageWire | undefined;
+let realtime: RealtimeWire | undefined;
 let page: Page;
 let base: string;
 let console_: ReturnType<typeof watchConsole>;
@@ -34,7 +37,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'video-dashboard-supabase-'));
   await chmod(dir, 0o755);
   storage = await startStorageWire();
-  auth = await startAuthWire({ publishableKey: PUBLISHABLE_KEY, users: [PROFESSOR], forward: storage.url });
+  auth = await startAuthWire({ publishableKey: PUBLISHABLE_KEY, users: [PROFESSOR, OTHER], forward: storage.url });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   child = runScript('start', {
@@ -42,8 +45,13 @@ beforeAll(async () => {
     SUPABASE_URL: auth.url,
     SUPABASE_SERVICE_ROLE_KEY: storage.serviceKey,
     SUPABASE_PUBLISHABLE_KEY: PUBLISHABLE_KEY,
+    // Long enough to watch a job move while Realtime is up.
+    LOCAL_VIDEO_DELAY_MS: '5000',
   }, output);
   await waitFor(child, /Explainer video service on/, output, 90_000);
+  // Realtime reads the changes from the very database npm start uses (the banner's psql line).
+  const databaseUrl = /psql (postgres:\/\/\S+)/.exec(output.text)![1]!;
+  realtime = await startRealtimeWire(auth, { databaseUrl, publishableKey: PUBLISHABLE_KEY, tables: ['video_jobs', 'video_tasks'] });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: VIEWPORTS.desktop });
   console_ = watchConsole(page);
@@ -51,6 +59,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // Its connections to npm start's PostgreSQL first, or stopping that database waits for them.
+  await realtime?.close();
   if (child && child.exitCode === null) {
     child.kill('SIGINT');
     await new Promise((resolve) => child!.once('exit', resolve));
@@ -103,6 +113,61 @@ describe('the dashboard with Supabase Auth', () => {
     // The code is spent and gone from the address bar.
     expect(new URL(page.url()).searchParams.has('code')).toBe(false);
     expect(auth!.requests.filter((r) => r.path === '/token').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('follows a job through Realtime: each change pokes the page, which polls only every 15 s meanwhile', async () => {
+    await page.goto(`${base}/#/`);
+    await page.getByRole('link', { name: 'New', exact: true }).click();
+    await page.getByLabel('Your answer').fill('Light bends when it passes from air into water.\n\nThat is why a straw in a glass looks broken at the surface.');
+    await page.getByLabel('Clip length').selectOption('4');
+    await page.getByRole('button', { name: 'Preview the scenes' }).click();
+    await page.getByRole('heading', { name: /2 scenes/ }).waitFor();
+    await page.getByRole('button', { name: 'Generate the explainer' }).click();
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    await page.locator('[data-live="true"]').waitFor({ timeout: 15_000 });
+    const jobId = page.url().split('/').at(-1)!;
+    const reads: number[] = [];
+    page.on('request', (r) => void (r.url().endsWith(`/api/video/jobs/${jobId}`) && reads.push(Date.now())));
+    const before = realtime!.delivered.get(PROFESSOR.id) ?? 0;
+    const started = Date.now();
+    await page.waitForFunction(() => document.querySelector('[aria-label="Explainer progress"]')?.getAttribute('aria-valuenow') === '100', undefined, { timeout: 60_000 });
+    await screenshots(page, 'supabase-job-live');
+    // Changes arrived for this professor, and the page read the job when they did: far more often
+    // than the 15 s safety-net poll would have in the time the job took.
+    expect((realtime!.delivered.get(PROFESSOR.id) ?? 0) - before).toBeGreaterThan(0);
+    const seconds = (Date.now() - started) / 1000;
+    expect(reads.length).toBeGreaterThan(Math.floor(seconds / 15) + 1);
+  });
+
+  it('survives a dropped socket: polls while it is down, and is live again when realtime-js rejoins', async () => {
+    realtime!.dropAll();
+    await page.locator('[data-live="false"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-live="true"]').waitFor({ timeout: 30_000 });
+    expect(realtime!.open()).toBeGreaterThan(0);
+  });
+
+  it('a second professor, signed in at the same time, receives none of the first one\'s changes', async () => {
+    const other = await browser!.newPage({ viewport: VIEWPORTS.phone });
+    const otherConsole = watchConsole(other);
+    await other.goto(`${base}/`);
+    await other.getByLabel('Email').fill(OTHER.email);
+    await other.getByLabel('Password').fill(OTHER.password);
+    await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await other.getByText('No explainers yet.').waitFor();
+    // The first professor makes another explainer while the second one's socket is subscribed.
+    await page.goto(`${base}/#/`);
+    await page.getByRole('link', { name: 'New', exact: true }).click();
+    await page.getByLabel('Your answer').fill('Sound is a wave of pressure moving through the air around us.');
+    await page.getByRole('button', { name: 'Preview the scenes' }).click();
+    await page.getByRole('heading', { name: /1 scene/ }).waitFor();
+    const before = realtime!.delivered.get(PROFESSOR.id) ?? 0;
+    await page.getByRole('button', { name: 'Generate the explainer' }).click();
+    await page.waitForFunction(() => document.querySelector('[aria-label="Explainer progress"]')?.getAttribute('aria-valuenow') === '100', undefined, { timeout: 60_000 });
+    expect((realtime!.delivered.get(PROFESSOR.id) ?? 0) - before).toBeGreaterThan(0);
+    expect(realtime!.delivered.get(OTHER.id) ?? 0).toBe(0);
+    expect(await other.locator('.job-row').count()).toBe(0);
+    expect(otherConsole.errors).toEqual([]);
+    await other.close();
   });
 
   it('logged no console error along the way', () => {

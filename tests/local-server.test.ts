@@ -3,7 +3,7 @@
  * 401, 415) reaches a client that sends the whole body as the JSON error, never a reset, and the
  * keep-alive connection carries the next request.
  */
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonBody } from '../lib/http/body.js';
@@ -99,6 +99,39 @@ describe('shutdown with a GET in flight (a poll over HTTP)', () => {
     } finally {
       slow.closeAllConnections();
       await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+});
+
+describe('a client that goes away before its answer', () => {
+  it('does not leave its request running: the answer is dropped and shutdown does not wait on it', { timeout: 30_000 }, async () => {
+    const background = createBackgroundWork();
+    let answered = false;
+    const server2 = createLocalServer({
+      origin: 'http://127.0.0.1',
+      background,
+      routes: [
+        async () => {
+          // The answer is ready only after the client has hung up (a page aborting its poll).
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          answered = true;
+          return json({ jobs: [] });
+        },
+      ],
+    });
+    await new Promise<void>((resolve) => server2.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = net.connect((server2.address() as AddressInfo).port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write('GET /api/video/jobs HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      while (!answered) await new Promise((resolve) => setTimeout(resolve, 10));
+      const done = await Promise.race([background.shutdown().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000))]);
+      expect(done).toBe('stopped');
+    } finally {
+      server2.closeAllConnections();
+      await new Promise<void>((resolve) => server2.close(() => resolve()));
     }
   });
 });

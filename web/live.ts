@@ -11,6 +11,8 @@ export interface PollOptions {
 }
 
 export const JOB_POLL: PollOptions = { minMs: 1000, maxMs: 5000, errorMaxMs: 30_000 };
+/** While Realtime pokes the view on every change, polling is only a safety net. */
+export const LIVE_POLL: PollOptions = { minMs: 15_000, maxMs: 30_000, errorMaxMs: 30_000 };
 
 /** The next delay: back to the floor on a change, ×1.5 while unchanged, ×2 on errors. */
 export function nextDelay(previous: number, outcome: 'changed' | 'same' | 'error', options: PollOptions): number {

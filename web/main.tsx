@@ -9,6 +9,7 @@ import { createApi } from './api.js';
 import { Notice, Spinner } from './components/ui.js';
 import { href, useRoute } from './router.js';
 import { createSession, type AuthStatus, type Session } from './session.js';
+import { createLiveChanges } from './live-changes.js';
 import { createSupabaseAuth } from './supabase-auth.js';
 import { JobPage } from './views/JobPage.js';
 import { JobsList } from './views/JobsList.js';
@@ -34,6 +35,9 @@ function App({ config }: { config: ClientConfig }) {
   const api = useMemo(() => createApi(session), [session]);
   const auth = useAuth(session);
   const route = useRoute();
+  const userId = auth.kind === 'signed-in' ? auth.session.userId : undefined;
+  const changes = useMemo(() => (supabase && userId ? createLiveChanges(supabase.client, userId) : undefined), [supabase, userId]);
+  useEffect(() => () => changes?.stop(), [changes]);
 
   useEffect(() => {
     const titles = { jobs: 'Your explainers', new: 'New explainer', job: 'Explainer', 'not-found': 'Not found' } as const;
@@ -68,9 +72,9 @@ function App({ config }: { config: ClientConfig }) {
         </div>
       </header>
       <main id="main" class="content" tabIndex={-1}>
-        {route.name === 'jobs' && <JobsList api={api} route={route} />}
+        {route.name === 'jobs' && <JobsList api={api} route={route} changes={changes} />}
         {route.name === 'new' && <NewExplainer api={api} />}
-        {route.name === 'job' && <JobPage api={api} id={route.id} />}
+        {route.name === 'job' && <JobPage api={api} id={route.id} changes={changes} />}
         {route.name === 'not-found' && (
           <Notice kind="error">
             Nothing here. <a href={href({ name: 'jobs' })}>Back to your explainers</a>

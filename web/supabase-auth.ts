@@ -9,6 +9,7 @@ import type { Session } from './session.js';
 import { SignInError } from './sign-in.js';
 
 export interface SupabaseAuth {
+  client: SupabaseClient;
   signInWithPassword(email: string, password: string): Promise<void>;
   /** Sends the magic link; resolves once Supabase has accepted the request. */
   sendMagicLink(email: string): Promise<void>;
@@ -31,6 +32,7 @@ export function createSupabaseAuth(url: string, publishableKey: string, session:
   const failure = (error: { message: string; code?: string | undefined }, field?: string) =>
     new SignInError(error.code === 'invalid_credentials' ? 'The email or password is not right' : error.message, field);
   return {
+    client,
     async signInWithPassword(email, password) {
       const { error } = await client.auth.signInWithPassword({ email, password });
       if (error) throw failure(error, error.code === 'invalid_credentials' ? 'password' : undefined);

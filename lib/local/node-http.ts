@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /**
  * The request's path and query under the server's own origin. An absolute request-target
@@ -105,9 +106,12 @@ export async function sendResponse(res: ServerResponse, response: Response, req?
     return;
   }
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
-  await new Promise<void>((resolve, reject) => {
-    body.on('error', reject);
-    res.on('close', resolve);
-    body.pipe(res);
-  });
+  // A body that fails mid-way ends the response as a cut connection (the status is already sent).
+  body.on('error', (err) => res.destroy(err));
+  body.pipe(res);
+  // finished() also settles for a response whose client went away before this line (a page that
+  // aborted its poll): waiting for its 'close' event, long emitted, would hold the request, and
+  // so npm start's shutdown, forever.
+  await finished(res).catch(() => undefined);
+  body.destroy();
 }

@@ -18,7 +18,7 @@
  * whole "project" as SUPABASE_URL does.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, jwtVerify, createLocalJWKSet, type CryptoKey, type JWK } from 'jose';
 
@@ -43,6 +43,10 @@ export interface AuthWire {
   /** Magic links "sent" by POST /otp, newest last, as the email would carry them. */
   outbox: Array<{ email: string; link: string }>;
   requests: Array<{ method: string; path: string }>;
+  /** The HTTP server, for a Realtime double to take its WebSocket upgrades (same origin, as on Supabase). */
+  server: Server;
+  /** The claims of an access token this Auth issued and whose session is live; throws otherwise. */
+  verify(token: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -280,6 +284,13 @@ export async function startAuthWire(options: AuthWireOptions): Promise<AuthWire>
     url,
     outbox,
     requests,
+    server,
+    async verify(token) {
+      const { payload } = await jwtVerify(token, jwks, { issuer: `${url}/auth/v1` });
+      const session = sessions.get(String(payload.session_id));
+      if (!session || session.ended) throw new Error('session_not_found');
+      return payload as Record<string, unknown>;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -7,8 +7,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type JobView } from '../api.js';
 import { ConfirmDialog, Notice, ProgressBar, Spinner, StatusBadge } from '../components/ui.js';
 import { ago, elapsed, headline, isActive, megabytes } from '../format.js';
-import { JOB_POLL, startPolling, type Poller } from '../live.js';
+import type { LiveChanges } from '../live-changes.js';
+import { JOB_POLL, LIVE_POLL, startPolling, type Poller } from '../live.js';
 import { href } from '../router.js';
+import { useLive } from '../use-live.js';
 import { useNow } from '../use-now.js';
 import { FreshVideo } from './FreshVideo.js';
 
@@ -47,7 +49,7 @@ function SceneCard({ scene, aspect, onStale }: { scene: Scene; aspect: string; o
   );
 }
 
-export function JobPage({ api, id }: { api: Api; id: string }) {
+export function JobPage({ api, id, changes }: { api: Api; id: string; changes?: LiveChanges | undefined }) {
   const [job, setJob] = useState<JobView>();
   const [error, setError] = useState<{ text: string; fatal: boolean }>();
   const [confirm, setConfirm] = useState<'cancel' | 'retry'>();
@@ -57,6 +59,10 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
   const poller = useRef<Poller | undefined>(undefined);
   const last = useRef<string | undefined>(undefined);
   const active = job ? isActive(job.status) : true;
+  // A change to this job or one of its tasks: read the job now rather than at the next poll.
+  const live = useLive(changes, (change) => {
+    if (change.jobId === id) poller.current?.now();
+  });
   const now = useNow(1000, active);
 
   const load = async (signal?: AbortSignal) => {
@@ -79,7 +85,7 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
         if (!isActive(next.status)) return 'final';
         return changed ? 'changed' : 'same';
       },
-      JOB_POLL,
+      live ? LIVE_POLL : JOB_POLL,
       (err, retryIn) => {
         if (err instanceof ApiError && err.status === 401) return;
         if (err instanceof ApiError && err.status === 404) {
@@ -95,9 +101,13 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
   useEffect(() => {
     setJob(undefined);
     last.current = undefined;
+  }, [id]);
+
+  // Realtime coming up or going down changes how often the job is polled.
+  useEffect(() => {
     follow();
     return () => poller.current?.stop();
-  }, [id]);
+  }, [id, live]);
 
   const act = async (action: 'cancel' | 'retry') => {
     setActing(true);
@@ -163,6 +173,11 @@ export function JobPage({ api, id }: { api: Api; id: string }) {
             <span>{job.completedAt ? `Finished ${ago(job.completedAt, now)}, after ${elapsed(job.createdAt, Date.parse(job.completedAt))}` : `Created ${ago(job.createdAt, now)}`}</span>
           )}
         </p>
+        {changes && (
+          <p class="live-state" data-live={String(live)}>
+            {live ? 'Live: updates arrive as they happen' : 'Reconnecting to live updates; checking every few seconds'}
+          </p>
+        )}
         {error && <Notice kind="warning">{error.text}</Notice>}
         {job.error && (job.status === 'failed' || unshownFailure) && <Notice kind="error">{job.error}</Notice>}
         <p class="visually-hidden" aria-live="polite">

@@ -3,8 +3,10 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type JobList, type JobSummary } from '../api.js';
 import { ProgressBar, Notice, Spinner, StatusBadge } from '../components/ui.js';
 import { ago, headline, isActive, STATUS_LABEL } from '../format.js';
-import { JOB_POLL, startPolling } from '../live.js';
+import type { LiveChanges } from '../live-changes.js';
+import { JOB_POLL, LIVE_POLL, startPolling, type Poller } from '../live.js';
 import { href, type Route } from '../router.js';
+import { useLive } from '../use-live.js';
 import { useNow } from '../use-now.js';
 
 const FILTERS: Array<{ status?: string; label: string }> = [
@@ -58,7 +60,7 @@ function JobRow({ job, now }: { job: JobSummary; now: number }) {
   );
 }
 
-export function JobsList({ api, route }: { api: Api; route: Extract<Route, { name: 'jobs' }> }) {
+export function JobsList({ api, route, changes }: { api: Api; route: Extract<Route, { name: 'jobs' }>; changes?: LiveChanges | undefined }) {
   const [pages, setPages] = useState<JobList[]>();
   const [error, setError] = useState<string>();
   const [loadingMore, setLoadingMore] = useState(false);
@@ -66,12 +68,18 @@ export function JobsList({ api, route }: { api: Api; route: Extract<Route, { nam
   const pagesRef = useRef<JobList[] | undefined>(undefined);
   pagesRef.current = pages;
   const key = listPath(route);
+  const poller = useRef<Poller | undefined>(undefined);
+  // Any change to one of this professor's jobs: read the first page again now.
+  const live = useLive(changes, () => poller.current?.now());
 
   useEffect(() => {
     setPages(undefined);
     setError(undefined);
+  }, [key]);
+
+  useEffect(() => {
     // The first page is followed live while anything on it runs; older pages stay as loaded.
-    const poller = startPolling(
+    poller.current = startPolling(
       async (signal) => {
         const first = await api.request<JobList>(key, { signal });
         const before = pagesRef.current?.[0];
@@ -80,14 +88,14 @@ export function JobsList({ api, route }: { api: Api; route: Extract<Route, { nam
         if (!first.jobs.some((j) => isActive(j.status))) return 'final';
         return before && fingerprint(before) === fingerprint(first) ? 'same' : 'changed';
       },
-      { ...JOB_POLL, minMs: 2000, maxMs: 10_000 },
+      live ? LIVE_POLL : { ...JOB_POLL, minMs: 2000, maxMs: 10_000 },
       (err) => {
         if (err instanceof ApiError && err.status === 401) return;
         setError(err instanceof ApiError ? err.message : 'The list could not be loaded');
       },
     );
-    return () => poller.stop();
-  }, [key]);
+    return () => poller.current?.stop();
+  }, [key, live]);
 
   const more = async () => {
     const cursor = pages?.at(-1)?.nextCursor;
