@@ -14,7 +14,7 @@ import { startVeoWire } from '../tests/doubles/veo-wire.js';
 import { seededRandom } from '../lib/random.js';
 import { API_KEY, BUCKET, percentile, seedScenes, wiredServices, type Server } from './support.js';
 
-const JOBS = 30;
+const JOBS = 50;
 /** Between two generates, so each start meets an idle server, as a professor's click would. */
 const SPACING_MS = 150;
 

@@ -251,13 +251,13 @@ const NOTES = `## How each figure is taken
    scene, so multi-scene jobs finish a little later than estimated (the bias); jobs created later
    by other professors take their fair turn ahead of waiting ones, which no estimate made earlier
    can know.
-9. **Time to Veo** (bench/first-create.ts): 30 one-scene jobs through the real
+9. **Time to Veo** (bench/first-create.ts): 50 one-scene jobs through the real
    \`POST /api/video/generate\` handler, 150 ms apart, with its after-response start (\`startNow\`)
    run at once as \`waitUntil\` runs it on Vercel, against the Veo and Storage doubles in-process.
    Measured from the moment the handler has its 202 to the moment the Veo double receives the
-   scene's create. Cron only is what the engine did before: the same 30 arrivals at seeded moments
+   scene's create. Cron only is what the engine did before: the same 50 arrivals at seeded moments
    in a minute wait for the next whole minute, plus the create latency of a real tick over the
-   same 30 waiting scenes, measured in the same run.
+   same 50 waiting scenes, measured in the same run.
 
 ## Reading the figures
 
