@@ -37,7 +37,9 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'video-dashboard-supabase-'));
   await chmod(dir, 0o755);
   storage = await startStorageWire();
-  auth = await startAuthWire({ publishableKey: PUBLISHABLE_KEY, users: [PROFESSOR, OTHER], forward: storage.url });
+  auth = await startAuthWire({ publishableKey: PUBLISHABLE_KEY, users: [PROFESSOR, OTHER], forward: storage.url,
+    // Short enough that supabase-js refreshes it during the test (it refreshes within 90 s of expiry).
+    accessTokenSeconds: 120 });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   child = runScript('start', {
@@ -113,6 +115,17 @@ describe('the dashboard with Supabase Auth', () => {
     // The code is spent and gone from the address bar.
     expect(new URL(page.url()).searchParams.has('code')).toBe(false);
     expect(auth!.requests.filter((r) => r.path === '/token').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('supabase-js refreshes the session before it expires; the page and the API carry on with the new token', async () => {
+    const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem('explainer-dashboard.session')!).accessToken as string);
+    const refreshed = () => auth!.requests.some((r) => r.path === '/token' && r.grant === 'refresh_token');
+    for (let i = 0; i < 90 && !refreshed(); i++) await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(refreshed()).toBe(true);
+    await page.waitForFunction((old) => JSON.parse(sessionStorage.getItem('explainer-dashboard.session')!).accessToken !== old, before);
+    const after = await page.evaluate(() => JSON.parse(sessionStorage.getItem('explainer-dashboard.session')!).accessToken as string);
+    expect((await fetch(`${base}/api/video/jobs`, { headers: { authorization: `Bearer ${after}` } })).status).toBe(200);
+    expect(await page.locator('.user-name').textContent()).toBe(PROFESSOR.email);
   });
 
   it('follows a job through Realtime: each change pokes the page, which polls only every 15 s meanwhile', async () => {

@@ -42,7 +42,7 @@ export interface AuthWire {
   url: string;
   /** Magic links "sent" by POST /otp, newest last, as the email would carry them. */
   outbox: Array<{ email: string; link: string }>;
-  requests: Array<{ method: string; path: string }>;
+  requests: Array<{ method: string; path: string; grant?: string }>;
   /** The HTTP server, for a Realtime double to take its WebSocket upgrades (same origin, as on Supabase). */
   server: Server;
   /** The claims of an access token this Auth issued and whose session is live; throws otherwise. */
@@ -172,7 +172,8 @@ export async function startAuthWire(options: AuthWireOptions): Promise<AuthWire>
     const target = new URL(req.url ?? '/', 'http://auth.local');
     if (!target.pathname.startsWith('/auth/v1/')) return forward(req, res);
     const path = target.pathname.slice('/auth/v1'.length);
-    requests.push({ method: req.method ?? 'GET', path });
+    const grant = target.searchParams.get('grant_type');
+    requests.push({ method: req.method ?? 'GET', path, ...(grant ? { grant } : {}) });
     // The hosted gateway answers every origin's preflight with the headers supabase-js sends.
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-expose-headers', 'x-supabase-api-version');
