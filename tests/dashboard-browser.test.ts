@@ -5,16 +5,11 @@
  * field error and a 429, and see that a second professor sees none of it. Every view is saved at
  * phone and desktop widths under tests/screenshots/.
  */
-import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../lib/db/embedded.js';
 import { accessibilityProblems, launchChromium, screenshots, VIEWPORTS, watchConsole } from './support/browser.js';
-import { localStackEnv, runScript, waitFor } from './support/local-stack.js';
+import { startLocalStack, type RunningStack } from './support/local-stack.js';
 
 const CLIP_SECONDS = 4;
 /** The local stand-in renders at 12 fps: two frames. */
@@ -25,27 +20,20 @@ const ANSWER = [
   'When it sits between us and the sun we see only its dark side: that is the new moon.',
 ].join('\n\n');
 
-let child: ChildProcess | undefined;
-let dir: string | undefined;
+let stack: RunningStack | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let base: string;
 let console_: ReturnType<typeof watchConsole>;
-const output = { text: '' };
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'video-dashboard-'));
-  await chmod(dir, 0o755);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  child = runScript('start', {
-    ...localStackEnv(dir, port),
+  stack = await startLocalStack('dashboard', {
     LOCAL_VIDEO_DELAY_MS: '2500',
     // Three jobs an hour: the fourth generate of the test is the 429.
     QUOTA_JOBS_PER_HOUR: '3',
     QUOTA_ACTIVE_JOBS: '0',
-  }, output);
-  await waitFor(child, /Explainer video service on/, output, 90_000);
+  });
+  base = stack.base;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: VIEWPORTS.desktop });
   console_ = watchConsole(page);
@@ -53,11 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGINT');
-    await new Promise((resolve) => child!.once('exit', resolve));
-  }
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 const PHASES_QUESTION = 'Why does the moon have phases?';

@@ -5,25 +5,19 @@
  * Supabase. Password, a wrong password, sign-out (the session ends at Auth too), and a magic link
  * with PKCE.
  */
-import type { ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../lib/db/embedded.js';
 import { startAuthWire, type AuthWire } from './doubles/auth-wire.js';
 import { startRealtimeWire, type RealtimeWire } from './doubles/realtime-wire.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
 import { accessibilityProblems, launchChromium, screenshots, VIEWPORTS, watchConsole } from './support/browser.js';
-import { localStackEnv, runScript, waitFor } from './support/local-stack.js';
+import { startLocalStack, type RunningStack } from './support/local-stack.js';
 
 const PUBLISHABLE_KEY = 'sb_publishable_test-dashboard-0001';
 const PROFESSOR = { id: '3c9a1f0e-5b7d-4e2a-9c1b-7d6e5f4a3b21', email: 'ada@university.test', password: 'correct horse battery' };
 const OTHER = { id: '8e2d4c6b-1a3f-4b5d-8c7e-9f0a1b2c3d4e', email: 'grace@university.test', password: 'another long passphrase' };
 
-let child: ChildProcess | undefined;
-let dir: string | undefined;
+let stack: RunningStack | undefined;
 let browser: Browser | undefined;
 let auth: AuthWire | undefined;
 let storage: StorageWire | undefined;
@@ -31,28 +25,22 @@ let realtime: RealtimeWire | undefined;
 let page: Page;
 let base: string;
 let console_: ReturnType<typeof watchConsole>;
-const output = { text: '' };
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'video-dashboard-supabase-'));
-  await chmod(dir, 0o755);
   storage = await startStorageWire();
   auth = await startAuthWire({ publishableKey: PUBLISHABLE_KEY, users: [PROFESSOR, OTHER], forward: storage.url,
     // Short enough that supabase-js refreshes it during the test (it refreshes within 90 s of expiry).
     accessTokenSeconds: 120 });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  child = runScript('start', {
-    ...localStackEnv(dir, port),
+  stack = await startLocalStack('dashboard-supabase', {
     SUPABASE_URL: auth.url,
     SUPABASE_SERVICE_ROLE_KEY: storage.serviceKey,
     SUPABASE_PUBLISHABLE_KEY: PUBLISHABLE_KEY,
     // Long enough to watch a job move while Realtime is up.
     LOCAL_VIDEO_DELAY_MS: '5000',
-  }, output);
-  await waitFor(child, /Explainer video service on/, output, 90_000);
+  });
+  base = stack.base;
   // Realtime reads the changes from the very database npm start uses (the banner's psql line).
-  const databaseUrl = /psql (postgres:\/\/\S+)/.exec(output.text)![1]!;
+  const databaseUrl = /psql (postgres:\/\/\S+)/.exec(stack.output.text)![1]!;
   realtime = await startRealtimeWire(auth, { databaseUrl, publishableKey: PUBLISHABLE_KEY, tables: ['video_jobs', 'video_tasks'] });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: VIEWPORTS.desktop });
@@ -63,13 +51,9 @@ afterAll(async () => {
   await browser?.close();
   // Its connections to npm start's PostgreSQL first, or stopping that database waits for them.
   await realtime?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGINT');
-    await new Promise((resolve) => child!.once('exit', resolve));
-  }
+  await stack?.stop();
   await auth?.close();
   await storage?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('the dashboard with Supabase Auth', () => {

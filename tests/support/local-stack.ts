@@ -1,6 +1,9 @@
 /** The environment a test gives a real `npm start`: its own folders and port, no outside services. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../lib/db/embedded.js';
 
 export function localStackEnv(dir: string, port: number): NodeJS.ProcessEnv {
   return {
@@ -44,3 +47,35 @@ export function runScript(name: string, env: NodeJS.ProcessEnv, output: { text: 
   return proc;
 }
 
+
+export interface RunningStack {
+  base: string;
+  output: { text: string };
+  /** Ctrl-C, waits for the exit, removes the stack's folders. */
+  stop(): Promise<void>;
+}
+
+/** A real `npm start` on a free port in a fresh folder, with `env` over localStackEnv, up and serving. */
+export async function startLocalStack(label: string, env: NodeJS.ProcessEnv = {}): Promise<RunningStack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `video-${label}-`));
+  await chmod(dir, 0o755);
+  const port = await freePort();
+  const output = { text: '' };
+  const child = runScript('start', { ...localStackEnv(dir, port), ...env }, output);
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(child, /Explainer video service on/, output, 90_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { base: `http://127.0.0.1:${port}`, output, stop };
+}
