@@ -1,6 +1,6 @@
 /**
  * The headers every dashboard file is served with, locally and on Vercel (vercel.json's `headers`
- * must list the same; tests/dashboard-headers.test.ts holds them together). The page holds a
+ * must list the same; tests/dashboard-serving.test.ts holds them together). The page holds a
  * session token, so it may run only its own scripts, talk only to this origin and Supabase, and
  * never be framed.
  */

@@ -34,7 +34,10 @@ export function createDevSignInRoute(config: Config): (request: Request) => Prom
   return async (request) => {
     if (new URL(request.url).pathname !== DEV_SIGN_IN_PATH) return undefined;
     try {
-      if (!devSignInAllowed(config)) throw httpError(404, 'not_found', `Development sign-in is off: the server listens on ${config.HOST}, beyond this machine`);
+      if (!devSignInAllowed(config)) {
+        // The same reason the page is given (GET /api/dashboard/config): beyond loopback, or Supabase Auth configured.
+        throw httpError(404, 'not_found', config.SUPABASE_URL ? 'Development sign-in is off: SUPABASE_URL is set, so Supabase Auth signs in here' : `Development sign-in is off: the server listens on ${config.HOST}, beyond this machine`);
+      }
       if (request.method !== 'POST') return json({ error: { code: 'method_not_allowed', message: `${request.method} is not allowed here` } }, 405, { allow: 'POST' });
       if (!isLoopbackHost(hostName(request))) throw httpError(403, 'forbidden', 'Development sign-in answers only requests addressed to this machine (localhost, 127.0.0.1, [::1])');
       const parsed = signInSchema.safeParse(await readJsonBody(request));
