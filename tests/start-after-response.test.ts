@@ -120,9 +120,10 @@ describe('scenes start right after generate answers', () => {
     w.veo.setBehavior({ outcome: 'error', pollsUntilDone: 1 });
     const jobId = await generateAs(PROF_A, { response: 'One idea only: the sky is blue because air scatters blue light most.' });
     await w.app.runAfterResponse();
-    // Retry takes a job that has ended: tick until its render has run too.
-    for (let i = 0; i < 10; i++) {
-      await runTick(w.services, { linger: false, now: () => new Date(Date.now() + 60_000) });
+    // Retry takes a job that has ended: tick until its render has run too. Each tick runs a minute
+    // later than the last, so a step deferred by the one before is due by the next.
+    for (let i = 1; i <= 10; i++) {
+      await runTick(w.services, { linger: false, now: () => new Date(Date.now() + i * 60_000) });
       const { rows } = await w.services.db.query<{ status: string }>('select status from video_jobs where id = $1', [jobId]);
       if (rows[0]!.status === 'failed') break;
     }
