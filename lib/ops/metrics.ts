@@ -37,12 +37,15 @@ const tickRowSchema = z.object({
   stopped_because: z.enum(['idle', 'budget', 'aborted']),
 });
 
+const latencyRowSchema = z.object({ operations: z.number(), p50: z.number().nullable(), p95: z.number().nullable() });
+
 const rowSchema = z.object({
   tasks: z.array(z.object({ kind: z.string(), status: activeStatus, count: z.number() })),
   jobs: z.array(z.object({ status: activeStatus, count: z.number() })),
   in_flight: z.array(z.object({ kind: z.string(), count: z.number() })),
   oldest_waiting_seconds: z.number().nullable(),
-  latency: z.array(z.object({ hours: z.number(), operations: z.number(), p50: z.number().nullable(), p95: z.number().nullable() })),
+  latency_hour: latencyRowSchema,
+  latency_day: latencyRowSchema,
   failures: z.array(z.object({ reason: z.string(), count: z.number() })),
   ticks: z.array(tickRowSchema),
 });
@@ -52,6 +55,18 @@ export interface ReadMetricsOptions {
   /** How many of the latest ticks to list. */
   ticks?: number;
 }
+
+/**
+ * One window's latency, as its own subquery: the window's start is then known before the scan,
+ * so the newest completed tasks are read from video_tasks_recent_completed_idx and no further.
+ */
+const latencySql = (hoursParam: string, name: string) => `
+  (select json_build_object('operations', count(*), 'p50', percentile_cont(0.5) within group (order by d.s),
+                            'p95', percentile_cont(0.95) within group (order by d.s))
+     from (select extract(epoch from c.completed_at - c.started_at)::float8 as s
+             from video_tasks c
+            where c.status = 'completed' and c.kind = $4 and c.started_at is not null
+              and c.completed_at > $1 - make_interval(hours => ${hoursParam}::int)) d) as ${name}`;
 
 const SQL = `
 select
@@ -71,17 +86,8 @@ select
   (select extract(epoch from $1 - min(w.next_check_at))::float8 from video_tasks w
     where w.status = 'pending' and w.kind = any($2) and w.next_check_at <= $1
       and (w.locked_until is null or w.locked_until < $1)) as oldest_waiting_seconds,
-  (select json_agg(json_build_object('hours', h.hours, 'operations', h.n, 'p50', h.p50, 'p95', h.p95))
-     from (select win.hours, count(d.s)::int as n,
-                  percentile_cont(0.5) within group (order by d.s) as p50,
-                  percentile_cont(0.95) within group (order by d.s) as p95
-             from unnest($3::int[]) win(hours)
-             left join lateral (
-               select extract(epoch from c.completed_at - c.started_at)::float8 as s
-                 from video_tasks c
-                where c.status = 'completed' and c.kind = $4 and c.started_at is not null
-                  and c.completed_at > $1 - make_interval(hours => win.hours)) d on true
-            group by win.hours) h) as latency,
+  ${latencySql('$3', 'latency_hour')},
+  ${latencySql('$7', 'latency_day')},
   (select coalesce(json_agg(json_build_object('reason', r.reason, 'count', r.n) order by r.n desc, r.reason), '[]'::json)
      from (select coalesce(error_code, 'unknown') as reason, count(*)::int as n from video_tasks
             where status = 'failed' and completed_at > $1 - make_interval(hours => $5)
@@ -111,8 +117,15 @@ function tickView(r: z.infer<typeof tickRowSchema>): TickRunView {
 
 export async function readMetrics(db: Queryable, config: Pick<Config, 'MAX_IN_FLIGHT' | 'VIDEO_GENERATION_ENABLED'>, options: ReadMetricsOptions = {}): Promise<Metrics> {
   const now = options.now ?? new Date();
-  const windows = Object.values(LATENCY_WINDOWS);
-  const { rows } = await db.query(SQL, [now, PROVIDER_KINDS, windows, TASK_KIND.veoScene, FAILURE_WINDOW_HOURS, options.ticks ?? DEFAULT_TICKS]);
+  const { rows } = await db.query(SQL, [
+    now,
+    PROVIDER_KINDS,
+    LATENCY_WINDOWS.lastHour,
+    TASK_KIND.veoScene,
+    FAILURE_WINDOW_HOURS,
+    options.ticks ?? DEFAULT_TICKS,
+    LATENCY_WINDOWS.lastDay,
+  ]);
   const row = rowSchema.parse(rows[0]);
 
   // Every known kind appears, at zero when idle, so a dashboard's series never vanish.
@@ -125,10 +138,7 @@ export async function readMetrics(db: Queryable, config: Pick<Config, 'MAX_IN_FL
   const byKind: Record<string, number> = Object.fromEntries(PROVIDER_KINDS.map((k) => [k, 0]));
   for (const f of row.in_flight) byKind[f.kind] = f.count;
 
-  const latency = (hours: number) => {
-    const l = row.latency.find((x) => x.hours === hours);
-    return { operations: l?.operations ?? 0, p50Seconds: l?.p50 ?? null, p95Seconds: l?.p95 ?? null };
-  };
+  const latency = (l: z.infer<typeof latencyRowSchema>) => ({ operations: l.operations, p50Seconds: l.p50, p95Seconds: l.p95 });
   // Keys are error codes from the database: no prototype, so no code can collide with one of its names.
   const byReason = Object.create(null) as Record<string, number>;
   for (const f of row.failures) byReason[f.reason] = f.count;
@@ -139,7 +149,7 @@ export async function readMetrics(db: Queryable, config: Pick<Config, 'MAX_IN_FL
     queue: { tasks, jobs },
     inFlight: { operations: row.in_flight.reduce((n, f) => n + f.count, 0), maxInFlight: config.MAX_IN_FLIGHT, byKind },
     oldestWaitingSeconds: row.oldest_waiting_seconds,
-    veoLatency: { lastHour: latency(LATENCY_WINDOWS.lastHour), lastDay: latency(LATENCY_WINDOWS.lastDay) },
+    veoLatency: { lastHour: latency(row.latency_hour), lastDay: latency(row.latency_day) },
     failures: { windowHours: FAILURE_WINDOW_HOURS, total: row.failures.reduce((n, f) => n + f.count, 0), byReason },
     ticks: row.ticks.map(tickView),
   };
