@@ -9,11 +9,12 @@ import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
 import { STATUS, TASK_KIND } from '../jobs/states.js';
 import { PROVIDER_KINDS } from '../tasks/registry.js';
+import { TICK_STOP_REASONS } from '../tick/tick-runs.js';
 import { DEFAULT_TICKS, type Metrics, type TickRunView } from './schema.js';
 
 /** Windows the Veo latency is measured over, in hours. */
 const LATENCY_WINDOWS = { lastHour: 1, lastDay: 24 } as const;
-export const FAILURE_WINDOW_HOURS = 24;
+const FAILURE_WINDOW_HOURS = 24;
 
 const activeStatus = z.enum([STATUS.pending, STATUS.processing]);
 // json_agg of timestamptz gives ISO text with an offset; read as dates, answered as UTC ISO.
@@ -34,7 +35,7 @@ const tickRowSchema = z.object({
   released: z.number(),
   lost: z.number(),
   generation_enabled: z.boolean(),
-  stopped_because: z.enum(['idle', 'budget', 'aborted']),
+  stopped_because: z.enum(TICK_STOP_REASONS),
 });
 
 const latencyRowSchema = z.object({ operations: z.number(), p50: z.number().nullable(), p95: z.number().nullable() });

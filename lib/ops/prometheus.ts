@@ -7,6 +7,7 @@
  * the last day), which counters and summaries in Prometheus' sense (ever-growing totals that
  * rate() differentiates) are not.
  */
+import { TICK_RUN_COUNTS, TICK_STOP_REASONS } from '../tick/tick-runs.js';
 import type { Metrics } from './schema.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -67,8 +68,6 @@ export function exposition(families: readonly Family[]): string {
 
 const gauge = (name: string, help: string, samples: Sample[]): Family => ({ name, help, type: 'gauge', samples });
 const nullable = (value: number | null) => value ?? Number.NaN;
-const TICK_OUTCOMES = ['created', 'polled', 'completed', 'failed', 'uploaded', 'retried', 'expired', 'released', 'lost'] as const;
-const STOP_REASONS = ['idle', 'budget', 'aborted'] as const;
 
 export function renderPrometheus(m: Metrics): string {
   const windows = [
@@ -126,12 +125,12 @@ export function renderPrometheus(m: Metrics): string {
           gauge(
             'video_tick_last_tasks',
             'What the latest poller tick did: tasks by outcome (created = operations started).',
-            TICK_OUTCOMES.map((outcome) => ({ labels: { outcome }, value: last[outcome] })),
+            TICK_RUN_COUNTS.map((outcome) => ({ labels: { outcome }, value: last[outcome] })),
           ),
           gauge(
             'video_tick_last_stopped',
             'Why the latest poller tick stopped: 1 for its reason (idle, budget, aborted), 0 for the others.',
-            STOP_REASONS.map((reason) => ({ labels: { reason }, value: last.stoppedBecause === reason ? 1 : 0 })),
+            TICK_STOP_REASONS.map((reason) => ({ labels: { reason }, value: last.stoppedBecause === reason ? 1 : 0 })),
           ),
         ]
       : []),

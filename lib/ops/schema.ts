@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { fieldMap, httpError, zodFields } from '../http/respond.js';
+import { TICK_RUNS_WINDOW, TICK_STOP_REASONS } from '../tick/tick-runs.js';
 
 export const DEFAULT_TICKS = 20;
 export const MAX_TICKS = 200;
@@ -63,7 +64,7 @@ export const tickRunSchema = z.object({
   released: count.meta({ description: 'Claimed tasks given back untouched (out of time, or shutting down).' }),
   lost: count.meta({ description: 'Outcomes not written because the lease had passed to another tick.' }),
   generationEnabled: z.boolean(),
-  stoppedBecause: z.enum(['idle', 'budget', 'aborted']).meta({ description: 'idle: nothing more was due; budget: its time ran out; aborted: the function was shutting down.' }),
+  stoppedBecause: z.enum(TICK_STOP_REASONS).meta({ description: 'idle: nothing more was due; budget: its time ran out; aborted: the function was shutting down.' }),
 });
 
 export const metricsSchema = z.object({
@@ -79,7 +80,7 @@ export const metricsSchema = z.object({
     byKind: z.record(z.string(), count),
   }),
   oldestWaitingSeconds: z.number().min(0).nullable().meta({
-    description: 'How long the longest-waiting startable scene (pending, due, not claimed) has been ready to start: since it was queued, retried, or its backoff ended. Null when none waits.',
+    description: 'How long the longest-waiting startable paid task (a Veo scene or a still: pending, due, not claimed) has been ready to start: since it was queued, retried, or its backoff ended. Null when none waits.',
   }),
   veoLatency: z.object({ lastHour: latencySchema, lastDay: latencySchema }),
   failures: z.object({
@@ -87,7 +88,9 @@ export const metricsSchema = z.object({
     total: count,
     byReason: z.record(z.string(), count).meta({ description: "Tasks failed in the window by error code (timed_out, safety_filtered, provider_error, …); 'unknown' where none was recorded." }),
   }),
-  ticks: z.array(tickRunSchema).meta({ description: 'The latest poller ticks, newest first (the service keeps the last 1000, at most 2 days).' }),
+  ticks: z.array(tickRunSchema).meta({
+    description: `The latest poller ticks, newest first (the service keeps the last ${TICK_RUNS_WINDOW.rows}, none older than ${TICK_RUNS_WINDOW.maxAgeHours} hours).`,
+  }),
 });
 
 export type Metrics = z.infer<typeof metricsSchema>;

@@ -7,22 +7,18 @@
 import type { Queryable } from '../db/pool.js';
 import { log } from '../log.js';
 
+/** What a tick counts, each a column of video_tick_runs. */
+export const TICK_RUN_COUNTS = ['created', 'polled', 'completed', 'failed', 'uploaded', 'retried', 'expired', 'released', 'lost'] as const;
+/** Why a tick stops, as the table's CHECK lists them. */
+export const TICK_STOP_REASONS = ['idle', 'budget', 'aborted'] as const;
+
 /** What a tick reports about itself (TickResult has these and more). */
-export interface TickRun {
+export type TickRun = Record<(typeof TICK_RUN_COUNTS)[number], number> & {
   tickId: string;
-  created: number;
-  polled: number;
-  completed: number;
-  failed: number;
-  uploaded: number;
-  retried: number;
-  expired: number;
-  released: number;
-  lost: number;
   generationEnabled: boolean;
-  stoppedBecause: 'idle' | 'budget' | 'aborted';
+  stoppedBecause: (typeof TICK_STOP_REASONS)[number];
   durationMs: number;
-}
+};
 
 export interface TickRunWindow {
   /** Rows kept, newest first; at a tick a minute, 1000 is about 16 hours. */
