@@ -120,6 +120,22 @@ export const envSchema = z.object({
   SUPABASE_JWT_ISSUER: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).transform((v) => v?.replace(/\/+$/, '')),
   /** Supabase anonymous sign-ins (is_anonymous) may start jobs: off, since each job spends Veo money. */
   AUTH_ALLOW_ANONYMOUS_USERS: bool(false),
+  /**
+   * Users who may read the operator metrics (GET /api/video/metrics) besides those whose token's
+   * app_metadata says admin: Supabase user ids, comma-separated. A list here needs no change in
+   * Supabase Auth, so an operator can be named (or removed) with a redeploy.
+   */
+  OPS_ADMIN_USER_IDS: optionalText.transform((v, ctx) => {
+    if (v === undefined) return [] as string[];
+    const ids = v.split(',').map((id) => id.trim()).filter((id) => id !== '');
+    const bad = ids.filter((id) => !z.guid().safeParse(id).success);
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be Supabase user ids (UUIDs) separated by commas; not a UUID: ${bad.map((id) => `"${id.length > 60 ? `${id.slice(0, 60)}…` : id}"`).join(', ')}` });
+      return z.NEVER;
+    }
+    // User ids arrive lower-cased from the verifier (lib/auth/jwt.ts), so they are compared that way.
+    return [...new Set(ids.map((id) => id.toLowerCase()))];
+  }),
   /** Where local development keeps its ES256 signing key when there is no Supabase project. */
   AUTH_DEV_KEYS_DIR: z.string().default('.data/dev-auth'),
   SUPABASE_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'must be a valid bucket name').default('explainer-videos'),

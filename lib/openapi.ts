@@ -23,6 +23,8 @@ import { MAX_BODY_BYTES } from './http/body.js';
 import { MAX_BATCH_BODY_BYTES, MAX_BATCH_ITEMS } from './jobs/batch.js';
 import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.js';
 import { listQuerySchema } from './jobs/list.js';
+import { PROMETHEUS_CONTENT_TYPE } from './ops/prometheus.js';
+import { metricsQuerySchema, metricsSchema } from './ops/schema.js';
 import { generateRequestSchema, IGNORED_BY_KIND } from './jobs/request.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign.js';
 
@@ -52,6 +54,7 @@ function components(config: Config): Record<string, Json> {
   registry.add(storyboardResponseSchema, { id: 'Storyboard' });
   registry.add(capabilitiesSchema, { id: 'Capabilities' });
   registry.add(clientConfigSchema, { id: 'DashboardConfig' });
+  registry.add(metricsSchema, { id: 'Metrics' });
   const out = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
   const schemas: Record<string, Json> = {};
   for (const [id, s] of Object.entries(out.schemas)) schemas[id] = clean(s as Json);
@@ -266,6 +269,28 @@ export function openApiDocument(config: Config): Json {
         },
       },
       '/api/video/poll': { get: pollOperation('get'), post: pollOperation('post') },
+      '/api/video/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Operator metrics: queue depth, operations in flight, oldest waiting scene, Veo latency, failures, latest ticks, kill switch',
+          description:
+            'For operators only: the service role (its key as the bearer token), a user whose token carries `app_metadata.role: "admin"` or `app_metadata.admin: true` ' +
+            '(set by the service role in Supabase Auth; `user_metadata` is never read), or a user listed in OPS_ADMIN_USER_IDS. ' +
+            'JSON by default; Prometheus text exposition 0.0.4 (all gauges) when the Accept header prefers text/plain, as a Prometheus scrape does.',
+          parameters: queryParameters(metricsQuerySchema),
+          responses: {
+            200: {
+              description: 'The metrics, in the form the Accept header prefers',
+              headers: { Vary: { schema: { type: 'string', const: 'accept' } } },
+              content: {
+                'application/json': { schema: ref('Metrics') },
+                [PROMETHEUS_CONTENT_TYPE]: { schema: { type: 'string', description: 'video_* gauges in the Prometheus text format' } },
+              },
+            },
+            ...errors({ 400: 'Invalid query parameter (fields names it)', 403: 'Signed in, but not an operator', ...authErrors }),
+          },
+        },
+      },
       '/api/dashboard/config': {
         get: {
           operationId: 'dashboardConfig',

@@ -1,5 +1,5 @@
 /**
- * The tables added for idempotency keys and webhook deliveries are the service's own: in a real
+ * The tables added for idempotency keys, webhook deliveries and the ticks' record are the service's own: in a real
  * PostgreSQL migrated with the project's migrations, a dashboard (`anon` or `authenticated` with
  * its JWT claims set as PostgREST sets them) can neither read nor write them; RLS is on.
  */
@@ -19,6 +19,9 @@ beforeAll(async () => {
   );
   await t.db.query(`insert into webhook_deliveries (job_id, url, event) values ($1, 'https://alice.example/h', 'job.completed')`, [j.id]);
   await t.db.query(`insert into idempotency_keys (scope, key, request_hash, job_id, expires_at) values ($1, 'k', 'h', $2, now() + interval '1 day')`, [ALICE, j.id]);
+  await t.db.query(
+    `insert into video_tick_runs (tick_id, started_at, finished_at, duration_ms, generation_enabled, stopped_because) values ('t', now(), now(), 5, true, 'idle')`,
+  );
 });
 afterAll(() => t.drop());
 
@@ -35,14 +38,32 @@ async function as<T>(role: string, work: (c: DbClient) => Promise<T>): Promise<T
   }
 }
 
-describe('idempotency_keys and webhook_deliveries are not for dashboards', () => {
+const PRIVATE = ['idempotency_keys', 'video_tick_runs', 'webhook_deliveries'];
+
+describe('idempotency_keys, webhook_deliveries and video_tick_runs are not for dashboards', () => {
   it('have row level security enabled', async () => {
-    const { rows } = await t.db.query(`select relname, relrowsecurity from pg_class where relname in ('idempotency_keys', 'webhook_deliveries') order by relname`);
-    expect(rows).toEqual([{ relname: 'idempotency_keys', relrowsecurity: true }, { relname: 'webhook_deliveries', relrowsecurity: true }]);
+    const { rows } = await t.db.query(`select relname, relrowsecurity from pg_class where relname = any($1) and relkind = 'r' order by relname`, [PRIVATE]);
+    expect(rows).toEqual(PRIVATE.map((relname) => ({ relname, relrowsecurity: true })));
+  });
+
+  it('every table in public has row level security on, so a new one cannot be forgotten', async () => {
+    const { rows } = await t.db.query(`select relname from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p') and not relrowsecurity`);
+    expect(rows).toEqual([]);
+  });
+
+  it("no policy on the service's own tables lets anon or authenticated in", async () => {
+    const { rows } = await t.db.query(`select tablename, policyname, roles from pg_policies where schemaname = 'public' and tablename = any($1)`, [PRIVATE]);
+    for (const r of rows) expect(r.roles, `${r.tablename}.${r.policyname}`).toEqual('{service_role}');
+  });
+
+  it("the tick record's id sequence is not theirs either", async () => {
+    for (const role of ['anon', 'authenticated']) {
+      await expect(as(role, (c) => c.query(`select nextval('video_tick_runs_id_seq')`))).rejects.toThrow(/permission denied/);
+    }
   });
 
   for (const role of ['anon', 'authenticated']) {
-    for (const table of ['idempotency_keys', 'webhook_deliveries']) {
+    for (const table of PRIVATE) {
       it(`${role} cannot select from or write to ${table}, even rows about its own jobs`, async () => {
         await expect(as(role, (c) => c.query(`select * from ${table}`))).rejects.toThrow(/permission denied/);
         await expect(as(role, (c) => c.query(`delete from ${table}`))).rejects.toThrow(/permission denied/);
@@ -50,12 +71,14 @@ describe('idempotency_keys and webhook_deliveries are not for dashboards', () =>
     }
   }
 
-  it('service_role reaches both', async () => {
+  it('service_role reaches them all', async () => {
     const counts = await as('service_role', async (c) => {
-      const a = await c.query(`select count(*)::int as n from idempotency_keys`);
-      const b = await c.query(`select count(*)::int as n from webhook_deliveries`);
-      return [a.rows[0].n, b.rows[0].n];
+      const out: number[] = [];
+      for (const table of PRIVATE) out.push((await c.query(`select count(*)::int as n from ${table}`)).rows[0].n);
+      // Writing a tick's row takes the identity sequence too.
+      await c.query(`insert into video_tick_runs (tick_id, started_at, finished_at, duration_ms, generation_enabled, stopped_because) values ('s', now(), now(), 1, true, 'idle')`);
+      return out;
     });
-    expect(counts).toEqual([1, 1]);
+    expect(counts).toEqual([1, 1, 1]);
   });
 });

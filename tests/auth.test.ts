@@ -116,12 +116,12 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
   });
 
   it('accepts a user token signed with an ES256 key from the JWKS', async () => {
-    expect(await authenticate(bearer(await userToken()), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(await userToken()), verifier)).toEqual({ userId: USER, role: 'authenticated', admin: false });
   });
 
   it('accepts a user token signed with an RS256 key from the JWKS', async () => {
     const token = await sign({ sub: USER, role: 'authenticated' }, { key: rs.privateKey, alg: 'RS256', kid: 'rs-1', issuer });
-    expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated', admin: false });
   });
 
   it("SUPABASE_JWT_ISSUER: behind a custom domain, tokens keep the project's own issuer and are accepted only with it named", async () => {
@@ -129,12 +129,12 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
     const projectIssuer = 'https://abcdefghijklmnopqrst.supabase.co/auth/v1';
     const token = await userToken({ issuer: projectIssuer });
     const custom = createVerifier(supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: projectIssuer }));
-    expect(await authenticate(bearer(token), custom)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(token), custom)).toEqual({ userId: USER, role: 'authenticated', admin: false });
     expect((await rejection(authenticate(bearer(token), verifier))).status).toBe(401);
     expect((await rejection(authenticate(bearer(await userToken()), custom))).status).toBe(401);
     // Written with a trailing slash, as URLs often are, it is the same issuer.
     const slashed = createVerifier(supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: `${projectIssuer}/` }));
-    expect(await authenticate(bearer(token), slashed)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(token), slashed)).toEqual({ userId: USER, role: 'authenticated', admin: false });
     for (const bad of ['abcdefghijklmnopqrst', 'mailto:auth@example.com', 'ftp://abcdefghijklmnopqrst.supabase.co/auth/v1']) {
       expect(() => supabaseConfig(jwksServer.url, { SUPABASE_JWT_ISSUER: bad }), bad).toThrow(/SUPABASE_JWT_ISSUER/);
     }
@@ -144,7 +144,7 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
 
   it('accepts a user token signed with the legacy HS256 secret', async () => {
     const token = await sign({ sub: USER.toUpperCase(), role: 'authenticated' }, { key: hsKey, alg: 'HS256', issuer });
-    expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(token), verifier)).toEqual({ userId: USER, role: 'authenticated', admin: false });
   });
 
   it('refuses a request without a token: 401 with a bare Bearer challenge', async () => {
@@ -224,9 +224,28 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
     const err = await rejection(authenticate(bearer(token), verifier));
     expect(err.status).toBe(401);
     expect(err.message).toMatch(/Anonymous users/);
-    expect(await authenticate(bearer(await userToken({}, { is_anonymous: false })), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(await userToken({}, { is_anonymous: false })), verifier)).toEqual({ userId: USER, role: 'authenticated', admin: false });
     const optIn = createVerifier(supabaseConfig(jwksServer.url, { AUTH_ALLOW_ANONYMOUS_USERS: 'true' }));
-    expect(await authenticate(bearer(token), optIn)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(token), optIn)).toEqual({ userId: USER, role: 'authenticated', admin: false });
+  });
+
+  it('admin comes from the verified app_metadata (role "admin" or admin: true) or OPS_ADMIN_USER_IDS, never from user_metadata', async () => {
+    const adminOf = async (claims: JWTPayload, v = verifier) => (await authenticate(bearer(await userToken({}, claims)), v)).admin;
+    expect(await adminOf({ app_metadata: { provider: 'email', role: 'admin' } })).toBe(true);
+    expect(await adminOf({ app_metadata: { admin: true } })).toBe(true);
+    // What users may write themselves, and look-alikes, grant nothing.
+    expect(await adminOf({ user_metadata: { role: 'admin', admin: true } })).toBe(false);
+    expect(await adminOf({ app_metadata: { admin: 'true' } })).toBe(false);
+    expect(await adminOf({ app_metadata: { role: 'Admin' } })).toBe(false);
+    expect(await adminOf({ app_metadata: ['admin'] })).toBe(false);
+    expect(await adminOf({ app_metadata: 'admin' })).toBe(false);
+    expect(await adminOf({ role: 'authenticated', admin: true })).toBe(false);
+    const listed = createVerifier(supabaseConfig(jwksServer.url, { OPS_ADMIN_USER_IDS: ` 11111111-1111-4111-8111-111111111111 , ${USER.toUpperCase()}` }));
+    expect(await adminOf({}, listed)).toBe(true);
+    // The service role reads operator data too; a forged signature stays a 401 whatever it claims.
+    expect((await authenticate(bearer(SERVICE_KEY), verifier)).admin).toBe(true);
+    const forged = await sign({ sub: USER, role: 'authenticated', app_metadata: { role: 'admin' } }, { key: stranger.privateKey, alg: 'ES256', kid: 'es-1', issuer });
+    expect((await rejection(authenticate(bearer(forged), verifier))).status).toBe(401);
   });
 
   it('refuses a token issued more than 60 s in the future, and names iat', async () => {
@@ -241,7 +260,7 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
     const err = await rejection(authenticate(bearer(await at(600)), verifier));
     expect(err.status).toBe(401);
     expect(err.message).toContain('iat');
-    expect(await authenticate(bearer(await at(30)), verifier)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await authenticate(bearer(await at(30)), verifier)).toEqual({ userId: USER, role: 'authenticated', admin: false });
   });
 
   it('refuses an unknown crit header and says so, not "algorithm"', async () => {
@@ -269,12 +288,12 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
   it('accepts service-role tokens signed by the JWKS key or the HS256 secret, without an audience', async () => {
     const asym = await sign({ role: 'service_role' }, { key: es.privateKey, alg: 'ES256', kid: 'es-1', issuer, audience: null });
     const legacy = await sign({ role: 'service_role' }, { key: hsKey, alg: 'HS256', issuer, audience: null });
-    expect(await authenticate(bearer(asym), verifier)).toEqual({ userId: null, role: 'service_role' });
-    expect(await authenticate(bearer(legacy), verifier)).toEqual({ userId: null, role: 'service_role' });
+    expect(await authenticate(bearer(asym), verifier)).toEqual({ userId: null, role: 'service_role', admin: true });
+    expect(await authenticate(bearer(legacy), verifier)).toEqual({ userId: null, role: 'service_role', admin: true });
   });
 
   it('accepts the raw SUPABASE_SERVICE_ROLE_KEY as a service-role bearer, and nothing close to it', async () => {
-    expect(await authenticate(bearer(SERVICE_KEY), verifier)).toEqual({ userId: null, role: 'service_role' });
+    expect(await authenticate(bearer(SERVICE_KEY), verifier)).toEqual({ userId: null, role: 'service_role', admin: true });
     expect((await rejection(authenticate(bearer(`${SERVICE_KEY}x`), verifier))).status).toBe(401);
   });
 
@@ -286,7 +305,7 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
       const second = createVerifier(supabaseConfig(own.url));
       for (let i = 0; i < 5; i += 1) {
         const token = await userToken({ issuer: ownIssuer });
-        expect(await (i % 2 ? first : second).verify(token)).toEqual({ userId: USER, role: 'authenticated' });
+        expect(await (i % 2 ? first : second).verify(token)).toEqual({ userId: USER, role: 'authenticated', admin: false });
       }
       expect(own.requests()).toBe(1);
       // An unknown kid within the cooldown is refused without hammering the JWKS endpoint.
@@ -316,18 +335,18 @@ describe('Supabase token verification (jose keys, JWKS over real HTTP, HS256 sec
       },
     });
     const token = await userToken({ issuer: 'http://127.0.0.1:9/auth/v1' });
-    expect(await injected.verify(token)).toEqual({ userId: USER, role: 'authenticated' });
+    expect(await injected.verify(token)).toEqual({ userId: USER, role: 'authenticated', admin: false });
     expect(asked).toBe(1);
   });
 });
 
 describe('canAccess', () => {
   it('lets the service role act for anyone and a user only on their own rows', () => {
-    expect(canAccess({ userId: null, role: 'service_role' }, USER)).toBe(true);
-    expect(canAccess({ userId: null, role: 'service_role' }, null)).toBe(true);
-    expect(canAccess({ userId: USER, role: 'authenticated' }, USER.toUpperCase())).toBe(true);
-    expect(canAccess({ userId: USER, role: 'authenticated' }, DEMO_PROFESSOR_ID)).toBe(false);
-    expect(canAccess({ userId: USER, role: 'authenticated' }, null)).toBe(false);
+    expect(canAccess({ userId: null, role: 'service_role', admin: true }, USER)).toBe(true);
+    expect(canAccess({ userId: null, role: 'service_role', admin: true }, null)).toBe(true);
+    expect(canAccess({ userId: USER, role: 'authenticated', admin: false }, USER.toUpperCase())).toBe(true);
+    expect(canAccess({ userId: USER, role: 'authenticated', admin: false }, DEMO_PROFESSOR_ID)).toBe(false);
+    expect(canAccess({ userId: USER, role: 'authenticated', admin: false }, null)).toBe(false);
   });
 });
 
@@ -357,15 +376,15 @@ describe('local development keys (ES256 key file in a real temporary directory)'
     // A token minted by one load verifies with the keys of another.
     const token = await a!.mintToken({ userId: DEMO_PROFESSOR_ID });
     const verifier = createVerifier(local, { jwks: again.getKey });
-    expect(await verifier.verify(token)).toEqual({ userId: DEMO_PROFESSOR_ID, role: 'authenticated' });
+    expect(await verifier.verify(token)).toEqual({ userId: DEMO_PROFESSOR_ID, role: 'authenticated', admin: false });
   });
 
   it('mints tokens the local-mode verifier accepts, with the local issuer and audience', async () => {
     const keys = await getDevKeys(local);
     expect(keys.issuer).toBe(DEV_ISSUER);
     const verifier = createVerifier(local);
-    expect(await authenticate(bearer(await keys.mintToken({ userId: USER })), verifier)).toEqual({ userId: USER, role: 'authenticated' });
-    expect(await authenticate(bearer(await keys.mintToken({ role: 'service_role' })), verifier)).toEqual({ userId: null, role: 'service_role' });
+    expect(await authenticate(bearer(await keys.mintToken({ userId: USER })), verifier)).toEqual({ userId: USER, role: 'authenticated', admin: false });
+    expect(await authenticate(bearer(await keys.mintToken({ role: 'service_role' })), verifier)).toEqual({ userId: null, role: 'service_role', admin: true });
   });
 
   it('accepts a token minted for one port on a local server on another port (npm run token without PORT)', async () => {
@@ -374,7 +393,7 @@ describe('local development keys (ES256 key file in a real temporary directory)'
     const minted = await (await openDevKeys(loadConfig({ AUTH_DEV_KEYS_DIR: keysDir }))).mintToken({ userId: USER });
     for (const env of [{ PORT: '3917' }, { PUBLIC_BASE_URL: 'https://tunnel.example' }]) {
       const server = createVerifier(loadConfig({ AUTH_DEV_KEYS_DIR: keysDir, ...env }));
-      expect(await authenticate(bearer(minted), server)).toEqual({ userId: USER, role: 'authenticated' });
+      expect(await authenticate(bearer(minted), server)).toEqual({ userId: USER, role: 'authenticated', admin: false });
     }
     // The key is what is trusted: another key directory's token is refused on any port.
     const other = await openDevKeys(loadConfig({ AUTH_DEV_KEYS_DIR: path.join(dir, 'other-keys'), PORT: '3917' }));

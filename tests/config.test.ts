@@ -126,3 +126,20 @@ describe('SUPABASE_SERVICE_ROLE_KEY must be a service key', () => {
     expect(loadConfig(env(jwt({ iss: 'supabase', ref: 'ref', role: 'service_role' }))).storage).toBe('supabase');
   });
 });
+
+describe('OPS_ADMIN_USER_IDS', () => {
+  it('is a comma-separated list of user ids, trimmed, lower-cased, empty by default', () => {
+    expect(loadConfig({}).OPS_ADMIN_USER_IDS).toEqual([]);
+    expect(loadConfig({ OPS_ADMIN_USER_IDS: '  ' }).OPS_ADMIN_USER_IDS).toEqual([]);
+    const ids = loadConfig({ OPS_ADMIN_USER_IDS: ' 7D3F5A52-3F4E-4B7A-9C1E-2A9B8C7D6E5F, 11111111-1111-4111-8111-111111111111,' }).OPS_ADMIN_USER_IDS;
+    expect(ids).toEqual(['7d3f5a52-3f4e-4b7a-9c1e-2a9b8c7d6e5f', '11111111-1111-4111-8111-111111111111']);
+  });
+
+  it('refuses anything that is not a UUID, naming the variable and the bad entry', () => {
+    const err = refusal({ OPS_ADMIN_USER_IDS: '11111111-1111-4111-8111-111111111111, alice@example.edu' });
+    expect(err.variables).toEqual(['OPS_ADMIN_USER_IDS']);
+    expect(err.message).toBe('Invalid environment: OPS_ADMIN_USER_IDS: must be Supabase user ids (UUIDs) separated by commas; not a UUID: "alice@example.edu"');
+    // Another separator makes one long entry, shown clipped.
+    expect(refusal({ OPS_ADMIN_USER_IDS: '11111111-1111-4111-8111-111111111111; 22222222-2222-4222-8222-222222222222' }).message).toMatch(/not a UUID: "11111111-1111-4111-8111-111111111111; 22222222-2222-4222-822…"$/);
+  });
+});

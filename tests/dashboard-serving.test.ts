@@ -129,7 +129,7 @@ describe('development sign-in', () => {
     expect(session.token_type).toBe('bearer');
     expect(session.user.id).toBe(DEMO_PROFESSOR_ID);
     expect(session.expires_at * 1000).toBeGreaterThan(Date.now() + 3500_000);
-    expect(await verifier.verify(session.access_token)).toEqual({ userId: DEMO_PROFESSOR_ID, role: 'authenticated' });
+    expect(await verifier.verify(session.access_token)).toEqual({ userId: DEMO_PROFESSOR_ID, role: 'authenticated', admin: false });
     const other = '9f1c6b8e-2d3a-4c5b-8e7f-0a1b2c3d4e5f';
     const second = (await (await signIn(route, { userId: other.toUpperCase() }))!.json()) as { access_token: string; user: { id: string } };
     expect(second.user.id).toBe(other);

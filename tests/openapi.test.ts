@@ -12,6 +12,7 @@ import { GET as getJob } from '../api/video/jobs/[id].js';
 import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
 import { POST as retry } from '../api/video/jobs/[id]/retry.js';
 import { GET as listJobs } from '../api/video/jobs/index.js';
+import { GET as metrics } from '../api/video/metrics.js';
 import { GET as pollGet, POST as pollPost } from '../api/video/poll.js';
 import type { Config } from '../lib/config.js';
 import { MAX_BODY_BYTES } from '../lib/http/body.js';
@@ -46,7 +47,7 @@ describe('GET /api/openapi.json', () => {
     const doc = res.json;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/openapi.json', '/api/dashboard/config', '/api/video/capabilities', '/api/video/storyboard', '/api/video/generate', '/api/video/generate/batch', '/api/video/jobs', '/api/video/jobs/{id}', '/api/video/jobs/{id}/cancel', '/api/video/jobs/{id}/retry', '/api/video/poll'].sort(),
+      ['/api/openapi.json', '/api/dashboard/config', '/api/video/capabilities', '/api/video/storyboard', '/api/video/generate', '/api/video/generate/batch', '/api/video/jobs', '/api/video/jobs/{id}', '/api/video/jobs/{id}/cancel', '/api/video/jobs/{id}/retry', '/api/video/poll', '/api/video/metrics'].sort(),
     );
     for (const r of refs(doc)) {
       expect(r).toMatch(/^#\/components\/schemas\//);
@@ -83,6 +84,16 @@ describe('GET /api/openapi.json', () => {
     expect(listParams).toEqual([['status', false], ['escalationId', false], ['professorId', false], ['limit', false], ['cursor', false]]);
     expect(components.schemas.Job.properties.status.$ref).toBe('#/components/schemas/Status');
     expect(components.schemas.Status.enum).toEqual(['pending', 'processing', 'completed', 'failed', 'canceled']);
+  });
+
+  it('documents the metrics in both forms, their query and who may read them', async () => {
+    const { components, paths } = (await app.call(openapi, 'GET', '/api/openapi.json')).json;
+    const op = paths['/api/video/metrics'].get;
+    expect(Object.keys(op.responses['200'].content)).toEqual(['application/json', 'text/plain; version=0.0.4; charset=utf-8']);
+    expect(op.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Metrics');
+    expect(op.parameters.map((p: { name: string; required: boolean }) => [p.name, p.required])).toEqual([['ticks', false]]);
+    expect(op.description).toMatch(/app_metadata.*user_metadata.*OPS_ADMIN_USER_IDS/s);
+    expect(Object.keys(components.schemas.Metrics.properties)).toEqual(['generatedAt', 'generationEnabled', 'queue', 'inFlight', 'oldestWaitingSeconds', 'veoLatency', 'failures', 'ticks']);
   });
 
   it('the local router maps /api/openapi.json and the new job routes to their files', async () => {
@@ -143,7 +154,7 @@ describe('the document matches what the handlers do', () => {
     expect(allowedDurations('veo-2.0-generate-001')).toEqual([5, 6, 7, 8]);
   });
 
-  it('documents every status the handlers answer (generate, cancel, retry, poll, list, get)', async () => {
+  it('documents every status the handlers answer (generate, cancel, retry, poll, list, get, metrics)', async () => {
     const doc = (await app.call(openapi, 'GET', '/api/openapi.json', { as: null })).json;
     const seen: Array<[string, string, number, string]> = [];
     const record = (route: string, method: string, res: { status: number; json?: { error?: { code?: string } } }) => seen.push([route, method, res.status, res.json?.error?.code ?? '']);
@@ -181,6 +192,11 @@ describe('the document matches what the handlers do', () => {
     for (const query of ['', '?limit=0']) record('/api/video/jobs', 'get', await app.call(listJobs, 'GET', `/api/video/jobs${query}`));
     for (const id of [done.json.jobId, unknownId, 'abc']) record('/api/video/jobs/{id}', 'get', await app.call(getJob, 'GET', jobPath(id)));
 
+    const operator = await app.auth(null, 'service_role');
+    for (const [init, query] of [[{ headers: operator }, ''], [{ headers: { ...operator, accept: 'text/plain' } }, ''], [{ headers: operator }, '?ticks=0'], [{}, ''], [{ as: null }, '']] as const) {
+      record('/api/video/metrics', 'get', await app.call(metrics, 'GET', `/api/video/metrics${query}`, init));
+    }
+
     for (const [method, handler] of [['get', pollGet], ['post', pollPost]] as const) {
       record('/api/video/poll', method, await app.call(handler, method.toUpperCase(), '/api/video/poll', { as: null }));
       app.reconfigure({ CRON_SECRET: 'openapi-test-cron-secret' });
@@ -199,6 +215,7 @@ describe('the document matches what the handlers do', () => {
     expect(statuses('/api/video/generate')).toEqual(new Set([200, 202, 400, 401, 403, 404, 409, 413, 415, 422]));
     for (const action of ['cancel', 'retry']) expect([...statuses(`/api/video/jobs/{id}/${action}`)]).toEqual(expect.arrayContaining([400, 404, 409, 413, 415]));
     expect(statuses('/api/video/poll')).toEqual(new Set([200, 401, 500]));
+    expect(statuses('/api/video/metrics')).toEqual(new Set([200, 400, 401, 403]));
     for (const [route, method, status, code] of seen) {
       expect(Object.keys(doc.paths[route][method].responses), `${method} ${route} answered ${status} ${code}`).toContain(String(status));
     }

@@ -39,6 +39,9 @@ export interface MintOptions {
   userId?: string | null;
   role?: 'authenticated' | 'service_role';
   ttlSeconds?: number;
+  /** Supabase's claims of the same names, e.g. `{ role: 'admin' }` for an operator. */
+  appMetadata?: Record<string, unknown>;
+  userMetadata?: Record<string, unknown>;
 }
 
 export interface DevKeys {
@@ -65,6 +68,8 @@ const mintSchema = z.object({
   userId: z.guid('userId must be a UUID').nullish(),
   role: z.enum(['authenticated', 'service_role']).default('authenticated'),
   ttlSeconds: z.number().int().min(1).max(30 * 24 * 3600).default(3600),
+  appMetadata: z.record(z.string(), z.unknown()).optional(),
+  userMetadata: z.record(z.string(), z.unknown()).optional(),
 });
 
 function assertLocalMode(config: Config): void {
@@ -116,10 +121,15 @@ export async function openDevKeys(config: Config): Promise<DevKeys> {
     jwks,
     getKey: createLocalJWKSet(jwks),
     async mintToken(options) {
-      const { userId, role, ttlSeconds } = mintSchema.parse(options);
+      const { userId, role, ttlSeconds, appMetadata, userMetadata } = mintSchema.parse(options);
       if (role === 'authenticated' && !userId) throw new Error('mintToken: an authenticated token needs a userId');
       // The claims Supabase Auth puts in its own tokens; service-role tokens carry no audience there either.
-      const jwt = new SignJWT({ role, ...(role === 'authenticated' ? { aal: 'aal1', is_anonymous: false } : {}) })
+      const jwt = new SignJWT({
+        role,
+        ...(role === 'authenticated' ? { aal: 'aal1', is_anonymous: false } : {}),
+        ...(appMetadata ? { app_metadata: appMetadata } : {}),
+        ...(userMetadata ? { user_metadata: userMetadata } : {}),
+      })
         .setProtectedHeader({ alg: ALG, kid, typ: 'JWT' })
         .setIssuer(issuer)
         .setIssuedAt()

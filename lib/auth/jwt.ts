@@ -19,6 +19,12 @@ export interface Caller {
   /** The Supabase user id (lower-case UUID); null for the service role, which acts for anyone. */
   userId: string | null;
   role: 'authenticated' | 'service_role';
+  /**
+   * May read operator data (GET /api/video/metrics): always the service role; a user when their
+   * verified token's app_metadata says admin, or when OPS_ADMIN_USER_IDS names them. Computed
+   * here only, from verified claims, so nothing a client sends unsigned can set it.
+   */
+  admin: boolean;
 }
 
 export interface TokenVerifier {
@@ -52,7 +58,16 @@ const claimsSchema = z.object({
   exp: z.number(),
   iat: z.number().optional(),
   is_anonymous: z.boolean().optional(),
+  // Read by adminClaimSchema below; any other shape simply grants nothing.
+  app_metadata: z.unknown().optional(),
 });
+
+/**
+ * The admin claim, read from app_metadata only: Supabase lets only the service role write it,
+ * whereas user_metadata is the user's own to edit (supabase.auth.updateUser), so an "admin" there
+ * would be anyone who asked for it. Strict literals: `"true"` or `role: "Admin"` grant nothing.
+ */
+const adminClaimSchema = z.union([z.object({ role: z.literal('admin') }), z.object({ admin: z.literal(true) })]);
 
 // A token issued further ahead than drift explains was minted with a wrong clock, or to outlive its exp.
 const MAX_IAT_AHEAD_SECONDS = 60;
@@ -89,16 +104,24 @@ function describe(err: unknown): string {
   return 'The access token is malformed';
 }
 
-function toCaller(payload: unknown, allowAnonymous: boolean): Caller {
+const SERVICE_ROLE: Caller = Object.freeze({ userId: null, role: 'service_role', admin: true });
+
+interface CallerRules {
+  allowAnonymous: boolean;
+  /** Lower-case user ids that are operators whatever their token says (OPS_ADMIN_USER_IDS). */
+  adminUserIds: ReadonlySet<string>;
+}
+
+function toCaller(payload: unknown, rules: CallerRules): Caller {
   const parsed = claimsSchema.safeParse(payload);
   if (!parsed.success) throw new InvalidTokenError('The access token claims are malformed');
-  const { sub, role, aud, iat, is_anonymous } = parsed.data;
+  const { sub, role, aud, iat, is_anonymous, app_metadata } = parsed.data;
   if (iat !== undefined && iat > Date.now() / 1000 + MAX_IAT_AHEAD_SECONDS) {
     throw new InvalidTokenError("The access token's iat claim is in the future");
   }
-  if (role === 'service_role') return { userId: null, role: 'service_role' };
+  if (role === 'service_role') return { ...SERVICE_ROLE };
   // Supabase's anonymous sign-ins are "authenticated" too; they start paid Veo jobs only by opt-in.
-  if (is_anonymous === true && !allowAnonymous) throw new InvalidTokenError('Anonymous users may not use this service');
+  if (is_anonymous === true && !rules.allowAnonymous) throw new InvalidTokenError('Anonymous users may not use this service');
   const audiences = typeof aud === 'string' ? [aud] : (aud ?? []);
   if (role !== 'authenticated' || !audiences.includes('authenticated')) {
     // anon keys and tokens for other audiences never act for a user here.
@@ -106,7 +129,9 @@ function toCaller(payload: unknown, allowAnonymous: boolean): Caller {
   }
   const userId = userIdSchema.safeParse(sub);
   if (!userId.success) throw new InvalidTokenError("The access token's sub claim is not a user id");
-  return { userId: userId.data.toLowerCase(), role: 'authenticated' };
+  const id = userId.data.toLowerCase();
+  const admin = rules.adminUserIds.has(id) || adminClaimSchema.safeParse(app_metadata).success;
+  return { userId: id, role: 'authenticated', admin };
 }
 
 /**
@@ -116,6 +141,7 @@ function toCaller(payload: unknown, allowAnonymous: boolean): Caller {
 export function createVerifier(config: Config, options: VerifierOptions = {}): TokenVerifier {
   const serviceKey = config.SUPABASE_SERVICE_ROLE_KEY;
   const secret = config.SUPABASE_JWT_SECRET ? new TextEncoder().encode(config.SUPABASE_JWT_SECRET) : undefined;
+  const rules: CallerRules = { allowAnonymous: config.AUTH_ALLOW_ANONYMOUS_USERS, adminUserIds: new Set(config.OPS_ADMIN_USER_IDS) };
 
   async function keysAndIssuer(): Promise<{ keys: JWTVerifyGetKey; issuer: string }> {
     if (config.SUPABASE_URL) {
@@ -130,7 +156,7 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
 
   return {
     async verify(token) {
-      if (serviceKey && sameSecret(token, serviceKey)) return { userId: null, role: 'service_role' };
+      if (serviceKey && sameSecret(token, serviceKey)) return { ...SERVICE_ROLE };
       try {
         let header: ReturnType<typeof decodeProtectedHeader>;
         try {
@@ -155,7 +181,7 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
         } else {
           throw new InvalidTokenError('The access token algorithm is not accepted');
         }
-        return toCaller(payload, config.AUTH_ALLOW_ANONYMOUS_USERS);
+        return toCaller(payload, rules);
       } catch (err) {
         if (err instanceof ConfigError || err instanceof AppError) throw err;
         if (isKeySourceFailure(err)) {

@@ -44,3 +44,16 @@ export function canAccess(caller: Caller, ownerId: string | null | undefined): b
   if (caller.role === 'service_role') return true;
   return Boolean(caller.userId && ownerId && ownerId.toLowerCase() === caller.userId);
 }
+
+/**
+ * Operator data (metrics) is for `caller.admin` only. A 403, not a 404: the endpoint's existence
+ * is no secret, and a signed-in user refused should know to ask for the claim.
+ */
+export function requireAdmin(caller: Caller): void {
+  if (caller.admin) return;
+  throw new AppError(
+    'forbidden',
+    'Operators only: the service role, a user whose app_metadata has role "admin" (or admin: true), or one listed in OPS_ADMIN_USER_IDS',
+    { status: 403 },
+  );
+}

@@ -5,7 +5,8 @@
  * gives back what it did not get to, so a tick killed or cut short loses nothing.
  *
  * The parts: `budget.ts` (when to stop), `feed.ts` (which task next), `step.ts` (one task, one
- * outcome), `run-steps.ts` (workers over a feed; also `startNow`/`stepTasks` for use outside a tick).
+ * outcome), `run-steps.ts` (workers over a feed; also `startNow`/`stepTasks` for use outside a tick),
+ * `tick-runs.ts` (the row each tick leaves for the operator metrics).
  */
 import { randomUUID } from 'node:crypto';
 import { log } from '../log.js';
@@ -20,6 +21,7 @@ import { createBudget } from './budget.js';
 import { TaskFeed, type FeedSource } from './feed.js';
 import { releaseLeftovers, runSteps } from './run-steps.js';
 import { emptyCounts } from './step.js';
+import { recordTickRun } from './tick-runs.js';
 
 export interface TickOptions {
   /** Aborts the tick (a shutdown); work in flight is abandoned and its leases given back. */
@@ -117,5 +119,7 @@ export async function runTick(services: Services, options: TickOptions = {}): Pr
     durationMs: Date.now() - budget.startedAt,
   };
   log('tick.done', { ...result });
+  // Stamped with the tick's clock, like every other write of the tick. Never throws.
+  await recordTickRun(services.db, result, now());
   return result;
 }

@@ -21,8 +21,11 @@ export interface TestApp {
   storageDir: string;
   /** Rebuilds the services with more env or other parts, on the same database. */
   reconfigure: (env?: Record<string, string>, overrides?: ServiceOverrides) => Services;
-  /** `Authorization` headers with a development token for `userId` (the demo professor by default). */
-  auth: (userId?: string | null, role?: 'authenticated' | 'service_role') => Promise<Record<string, string>>;
+  /**
+   * `Authorization` headers with a development token for `userId` (the demo professor by default),
+   * carrying `claims` (app_metadata, user_metadata) as Supabase Auth would.
+   */
+  auth: (userId?: string | null, role?: 'authenticated' | 'service_role', claims?: TokenClaims) => Promise<Record<string, string>>;
   /** `call` as the demo professor (or `as`: another user id; `null` for no token). */
   call: (handler: Handler, method: string, pathAndQuery: string, init?: CallInit & { as?: string | null }) => ReturnType<typeof call>;
   /**
@@ -37,6 +40,12 @@ export interface TestApp {
 
 export const BASE = 'http://localhost:3000';
 
+/** The metadata claims Supabase Auth puts in a user's access token. */
+export interface TokenClaims {
+  app_metadata?: Record<string, unknown>;
+  user_metadata?: Record<string, unknown>;
+}
+
 /**
  * With SUPABASE_URL set, tokens come from "Supabase Auth": a key pair made here, its public half
  * handed to the real verifier as the project's JWKS.
@@ -47,9 +56,9 @@ const projectKeys = (async () => {
   return { privateKey: privateKey as CryptoKey, jwks: createLocalJWKSet({ keys: [jwk] }) };
 })();
 
-async function projectToken(supabaseUrl: string, userId: string | null, role: string): Promise<string> {
+async function projectToken(supabaseUrl: string, userId: string | null, role: string, claims: TokenClaims = {}): Promise<string> {
   const { privateKey } = await projectKeys;
-  const jwt = new SignJWT({ role, ...(role === 'authenticated' ? { aud: 'authenticated' } : {}) })
+  const jwt = new SignJWT({ ...claims, role, ...(role === 'authenticated' ? { aud: 'authenticated' } : {}) })
     .setProtectedHeader({ alg: 'ES256', kid: 'test-project-key' })
     .setIssuer(`${supabaseUrl.replace(/\/$/, '')}/auth/v1`)
     .setIssuedAt()
@@ -88,10 +97,11 @@ export async function createTestApp(label: string, env: Record<string, string> =
       useServices(app.services);
       return app.services;
     },
-    async auth(userId = DEMO_PROFESSOR_ID, role = 'authenticated') {
-      if (app.config.SUPABASE_URL) return { authorization: `Bearer ${await projectToken(app.config.SUPABASE_URL, userId, role)}` };
+    async auth(userId = DEMO_PROFESSOR_ID, role = 'authenticated', claims = {}) {
+      if (app.config.SUPABASE_URL) return { authorization: `Bearer ${await projectToken(app.config.SUPABASE_URL, userId, role, claims)}` };
       const keys = await getDevKeys(app.config);
-      return { authorization: `Bearer ${await keys.mintToken({ userId, role })}` };
+      const metadata = { ...(claims.app_metadata ? { appMetadata: claims.app_metadata } : {}), ...(claims.user_metadata ? { userMetadata: claims.user_metadata } : {}) };
+      return { authorization: `Bearer ${await keys.mintToken({ userId, role, ...metadata })}` };
     },
     async call(handler, method, pathAndQuery, init = {}) {
       const { as, ...rest } = init;

@@ -125,7 +125,7 @@ export async function startWired(
   return wired;
 }
 
-const SERVICE: Caller = { userId: null, role: 'service_role' };
+const SERVICE: Caller = { userId: null, role: 'service_role', admin: true };
 const TOPICS = ['light', 'sound', 'heat', 'tides', 'magnets', 'rain', 'seasons', 'orbits'];
 
 /**
