@@ -1,6 +1,6 @@
 /**
  * The ticks' own record for the operator metrics: one row in video_tick_runs per tick, written as
- * it ends (supabase/migrations/20261206000100_video_tick_runs.sql). The table is bounded by the
+ * it ends (supabase/migrations/20261205001500_video_tick_runs.sql). The table is bounded by the
  * insert itself, which deletes in the same statement whatever falls out of the window: no cron, no
  * separate cleanup to forget, one round trip per tick.
  */
