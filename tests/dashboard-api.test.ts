@@ -29,7 +29,9 @@ describe('GET /api/video/capabilities', () => {
     const res = await app.call(capabilities, 'GET', '/api/video/capabilities');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, max-age=60');
+    expect(res.headers.get('vary')).toBe('authorization');
     const caps = capabilitiesSchema.parse(res.json);
+    expect(caps.operator).toBe(false);
     expect(caps.provider).toBe('local');
     expect(caps.video.durations).toEqual(allowedDurations(app.config.VEO_MODEL));
     expect(caps.video.durations).toContain(caps.video.defaultDuration);
@@ -46,6 +48,15 @@ describe('GET /api/video/capabilities', () => {
     expect(schema.safeParse({ response: 'x', maxScenes: caps.limits.maxScenes + 1 }).success).toBe(false);
     expect(schema.safeParse({ response: 'x', variations: caps.limits.maxVariations + 1 }).success).toBe(false);
     expect(schema.safeParse({ response: 'x', scenes: [{ text: 'y'.repeat(caps.limits.sceneTextChars + 1) }] }).success).toBe(false);
+  });
+
+  it('says whether the caller is an operator: from app_metadata, never from user_metadata', async () => {
+    const operatorOf = async (headers: Record<string, string>) =>
+      capabilitiesSchema.parse((await app.call(capabilities, 'GET', '/api/video/capabilities', { as: null, headers })).json).operator;
+    const PROFESSOR = '7b0c4a52-3f1e-4d2a-9c55-1d2e3f4a5b6c';
+    expect(await operatorOf(await app.auth(PROFESSOR, 'authenticated', { app_metadata: { role: 'admin' } }))).toBe(true);
+    expect(await operatorOf(await app.auth(PROFESSOR, 'authenticated', { user_metadata: { role: 'admin', admin: true } }))).toBe(false);
+    expect(await operatorOf(await app.auth(null, 'service_role'))).toBe(true);
   });
 
   it('wants a signed-in caller', async () => {

@@ -32,6 +32,7 @@ beforeAll(async () => {
     // Three jobs an hour: the fourth generate of the test is the 429.
     QUOTA_JOBS_PER_HOUR: '3',
     QUOTA_ACTIVE_JOBS: '0',
+    OPS_ADMIN_USER_IDS: OPERATOR,
   });
   base = stack.base;
   browser = await launchChromium();
@@ -46,6 +47,8 @@ afterAll(async () => {
 
 const PHASES_QUESTION = 'Why does the moon have phases?';
 const SECOND_PROFESSOR = '9f1c6b8e-2d3a-4c5b-8e7f-0a1b2c3d4e5f';
+/** Named in OPS_ADMIN_USER_IDS: the operator. */
+const OPERATOR = '3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a9f';
 let firstJobId = '';
 
 /** Fills the new-explainer form and opens the storyboard preview. */
@@ -242,6 +245,43 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${base}/#/jobs/${firstJobId}`);
     await page.getByText('There is no such explainer, or it is not yours.').waitFor();
     await screenshots(page, 'job-not-yours');
+  });
+
+  it('refuses the operator view to a plain professor, and shows an operator the queue, latency and ticks', async () => {
+    console_.expectStatus(403);
+    // Still the second professor: no menu entry, and /ops says who may see it.
+    await page.goto(`${base}/#/`);
+    await page.getByRole('heading', { name: 'Your explainers' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).count()).toBe(0);
+    await page.goto(`${base}/ops`);
+    expect(page.url()).toBe(`${base}/#/ops`);
+    await page.getByText('This view is for operators.').waitFor();
+    await screenshots(page, 'ops-refused');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Or sign in as another user id').fill(OPERATOR);
+    await page.getByRole('button', { name: 'Sign in as this user' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('heading', { name: 'Operations' }).waitFor();
+    await page.getByRole('heading', { name: 'Latest ticks' }).waitFor();
+    // What the page shows is what the API answers the same operator.
+    const metrics = await page.evaluate(async () => {
+      const { accessToken } = JSON.parse(sessionStorage.getItem('explainer-dashboard.session')!) as { accessToken: string };
+      const res = await fetch('/api/video/metrics', { headers: { authorization: `Bearer ${accessToken}` } });
+      return (await res.json()) as { inFlight: { operations: number; maxInFlight: number }; veoLatency: { lastDay: { operations: number } }; ticks: unknown[] };
+    });
+    expect(metrics.ticks.length).toBeGreaterThan(0);
+    // The first explainer's three scenes and the retried one's two, at least, were stored today.
+    expect(metrics.veoLatency.lastDay.operations).toBeGreaterThanOrEqual(5);
+    const stat = (label: string) => page.locator('.stat', { has: page.locator('.stat-label', { hasText: label }) }).locator('.stat-value');
+    expect(await stat('Operations in flight').textContent()).toMatch(new RegExp(`^\\d+ of ${metrics.inFlight.maxInFlight}$`));
+    const lastDay = page.getByRole('row', { name: /Last 24 hours/ });
+    expect(Number(await lastDay.locator('td').first().textContent())).toBeGreaterThanOrEqual(5);
+    expect(await page.getByRole('row', { name: /Video scenes/ }).count()).toBe(1);
+    expect(await page.locator('.ticks tbody tr').count()).toBe(metrics.ticks.length);
+    expect(await page.locator('.ticks tbody tr').first().locator('td').last().textContent()).toMatch(/^(Nothing more due|Ran out of time|Shut down)$/);
+    await screenshots(page, 'ops');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('a refused session signs out with the reason and offers to sign in again', async () => {

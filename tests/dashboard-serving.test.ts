@@ -14,6 +14,7 @@ import { DEMO_PROFESSOR_ID } from '../lib/auth/dev-keys.js';
 import { createVerifier } from '../lib/auth/jwt.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { clientConfig, clientConfigSchema } from '../lib/dashboard/client-config.js';
+import { hashForPath, PAGE_REWRITES } from '../lib/dashboard/page-paths.js';
 import { pageHeaders, SUPABASE_SOURCES } from '../lib/dashboard/security-headers.js';
 import { createDevSignInRoute, DEV_SIGN_IN_PATH } from '../lib/local/dev-sign-in.js';
 import { localPageSources } from '../lib/local/page-sources.js';
@@ -105,6 +106,22 @@ describe('the static route', () => {
     const head = (await get('/', 'HEAD'))!;
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
+  });
+
+  it('serves the page at the paths vercel.json rewrites to it, and only those', async () => {
+    const vercel = JSON.parse(await readFile(path.join(root, 'vercel.json'), 'utf8')) as { rewrites: Array<{ source: string; destination: string }> };
+    expect(vercel.rewrites).toEqual(PAGE_REWRITES.map(({ source, destination }) => ({ source, destination })));
+    const index = await (await get('/'))!.text();
+    for (const { source, hash } of PAGE_REWRITES) {
+      const res = (await get(source))!;
+      expect(res.status, source).toBe(200);
+      expect(await res.text()).toBe(index);
+      expect(hashForPath(source)).toBe(hash);
+      // Vercel matches the source exactly: neither a trailing slash nor a longer path is the page.
+      expect(await get(`${source}/`), `${source}/`).toBeUndefined();
+      expect(await get(`${source}x`), `${source}x`).toBeUndefined();
+    }
+    expect(hashForPath('/')).toBeUndefined();
   });
 
   it('serves nothing outside public/, no hidden file, no API path, and no other method', async () => {

@@ -5,7 +5,9 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ClientConfig } from '../lib/dashboard/client-config.js';
-import { createApi } from './api.js';
+import { hashForPath } from '../lib/dashboard/page-paths.js';
+import type { Capabilities } from '../lib/jobs/capabilities.js';
+import { createApi, type Api } from './api.js';
 import { Notice, Spinner } from './components/ui.js';
 import { href, useRoute } from './router.js';
 import { createSession, type AuthStatus, type Session } from './session.js';
@@ -14,6 +16,7 @@ import { createSupabaseAuth } from './supabase-auth.js';
 import { JobPage } from './views/JobPage.js';
 import { JobsList } from './views/JobsList.js';
 import { NewExplainer } from './views/NewExplainer.js';
+import { OpsView } from './views/OpsView.js';
 import { SignIn } from './views/SignIn.js';
 import './styles.css';
 
@@ -21,6 +24,26 @@ function useAuth(session: Session): AuthStatus {
   const [status, setStatus] = useState(session.status());
   useEffect(() => session.subscribe(() => setStatus(session.status())), [session]);
   return status;
+}
+
+/**
+ * Whether the signed-in user is an operator, to offer the operator view in the menu. Asked
+ * again for each user; until the answer comes, or if it cannot be had, the link is not offered
+ * (the view itself still answers anyone who opens /ops).
+ */
+function useOperator(api: Api, userId: string | undefined): boolean {
+  const [operator, setOperator] = useState(false);
+  useEffect(() => {
+    setOperator(false);
+    if (!userId) return;
+    const aborter = new AbortController();
+    api
+      .request<Capabilities>('/api/video/capabilities', { signal: aborter.signal })
+      .then((caps) => setOperator(caps.operator))
+      .catch(() => undefined);
+    return () => aborter.abort();
+  }, [api, userId]);
+  return operator;
 }
 
 function userLabel(userId: string, config: ClientConfig, email?: string): string {
@@ -38,9 +61,10 @@ function App({ config }: { config: ClientConfig }) {
   const userId = auth.kind === 'signed-in' ? auth.session.userId : undefined;
   const changes = useMemo(() => (supabase && userId ? createLiveChanges(supabase.client, userId) : undefined), [supabase, userId]);
   useEffect(() => () => changes?.stop(), [changes]);
+  const operator = useOperator(api, userId);
 
   useEffect(() => {
-    const titles = { jobs: 'Your explainers', new: 'New explainer', job: 'Explainer', 'not-found': 'Not found' } as const;
+    const titles = { jobs: 'Your explainers', new: 'New explainer', job: 'Explainer', ops: 'Operations', 'not-found': 'Not found' } as const;
     document.title = auth.kind === 'signed-in' ? `${titles[route.name]} · Explainer videos` : 'Sign in · Explainer videos';
   }, [route.name, auth.kind]);
 
@@ -61,6 +85,11 @@ function App({ config }: { config: ClientConfig }) {
           <a href={href({ name: 'new' })} aria-current={route.name === 'new' ? 'page' : undefined}>
             New
           </a>
+          {operator && (
+            <a href={href({ name: 'ops' })} aria-current={route.name === 'ops' ? 'page' : undefined}>
+              Operations
+            </a>
+          )}
         </nav>
         <div class="user">
           <span class="user-name" title={auth.session.userId}>
@@ -75,6 +104,7 @@ function App({ config }: { config: ClientConfig }) {
         {route.name === 'jobs' && <JobsList api={api} route={route} changes={changes} />}
         {route.name === 'new' && <NewExplainer api={api} />}
         {route.name === 'job' && <JobPage api={api} id={route.id} changes={changes} />}
+        {route.name === 'ops' && <OpsView api={api} />}
         {route.name === 'not-found' && (
           <Notice kind="error">
             Nothing here. <a href={href({ name: 'jobs' })}>Back to your explainers</a>
@@ -100,5 +130,10 @@ function Boot() {
   if (!config) return <main class="content"><Spinner label="Starting…" /></main>;
   return <App config={config} />;
 }
+
+// A path that stands for a view (`/ops`, rewritten to this page) becomes its hash route, which
+// every link and reload of the page then keeps.
+const viewHash = hashForPath(location.pathname);
+if (viewHash) history.replaceState(null, '', `/${viewHash}`);
 
 render(<Boot />, document.getElementById('app')!);

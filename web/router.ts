@@ -8,6 +8,7 @@ export type Route =
   | { name: 'jobs'; status?: string; escalationId?: string }
   | { name: 'new' }
   | { name: 'job'; id: string }
+  | { name: 'ops' }
   | { name: 'not-found'; path: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,6 +23,7 @@ export function parseRoute(hash: string): Route {
     return { name: 'jobs', ...(status ? { status } : {}), ...(escalationId && UUID.test(escalationId) ? { escalationId } : {}) };
   }
   if (parts.length === 1 && parts[0] === 'new') return { name: 'new' };
+  if (parts.length === 1 && parts[0] === 'ops') return { name: 'ops' };
   if (parts.length === 2 && parts[0] === 'jobs' && UUID.test(parts[1]!)) return { name: 'job', id: parts[1]!.toLowerCase() };
   return { name: 'not-found', path };
 }
@@ -39,6 +41,8 @@ export function href(route: Route): string {
       return '#/new';
     case 'job':
       return `#/jobs/${route.id}`;
+    case 'ops':
+      return '#/ops';
     case 'not-found':
       return `#/${route.path}`;
   }

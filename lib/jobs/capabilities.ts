@@ -5,6 +5,7 @@
  * what generate would refuse.
  */
 import { z } from 'zod';
+import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
 import { videoModelLimits } from '../providers/model-limits.js';
 import { JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './request.js';
@@ -42,6 +43,7 @@ export const capabilitiesSchema = z.object({
     defaultMaxScenes: z.number().int(),
     maxVariations: z.number().int(),
   }),
+  operator: z.boolean().meta({ description: 'Whether the caller is an operator: may open the dashboard\'s operator view and read GET /api/video/metrics.' }),
   quotas: z.object({
     jobsPerHour: z.number().int().meta({ description: 'Jobs a professor may start per rolling hour; 0: no limit.' }),
     activeJobs: z.number().int().meta({ description: 'Jobs a professor may have running at once; 0: no limit.' }),
@@ -50,7 +52,7 @@ export const capabilitiesSchema = z.object({
 
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 
-export function capabilitiesOf(config: Config): Capabilities {
+export function capabilitiesOf(config: Config, caller: Pick<Caller, 'admin'>): Capabilities {
   const model = videoModelLimits(config.VEO_MODEL);
   const defaults = requestDefaults(config);
   return {
@@ -86,6 +88,7 @@ export function capabilitiesOf(config: Config): Capabilities {
       defaultMaxScenes: defaults.maxScenes,
       maxVariations: config.MAX_VARIATIONS,
     },
+    operator: caller.admin,
     quotas: { jobsPerHour: config.QUOTA_JOBS_PER_HOUR, activeJobs: config.QUOTA_ACTIVE_JOBS },
   };
 }

@@ -1,11 +1,13 @@
 /**
  * Serves the built dashboard (`public/`, made by `npm run build`) as Vercel serves its static
- * output: `/` is `index.html`, any other path is the file of that name, and every answer carries
+ * output: `/` is `index.html`, the paths vercel.json rewrites to it (lib/dashboard/page-paths.ts)
+ * too, any other path is the file of that name, and every answer carries
  * the page's security headers. Hashed assets are cached for good; `index.html` is always asked
  * for again, so a new build is picked up at the next load.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { PAGE_REWRITES } from '../dashboard/page-paths.js';
 import { pageHeaders, type PageSources } from '../dashboard/security-headers.js';
 
 const TYPES: Record<string, string> = {
@@ -38,8 +40,10 @@ export function createStaticRoute(dir: string, sources: PageSources): (request: 
   const security = pageHeaders(sources);
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
-    const { pathname } = new URL(request.url);
-    if (pathname.startsWith('/api/')) return undefined;
+    const requested = new URL(request.url).pathname;
+    if (requested.startsWith('/api/')) return undefined;
+    // Vercel matches a rewrite's source exactly, so `/ops/` is not rewritten there either.
+    const pathname = PAGE_REWRITES.find((r) => r.source === requested)?.destination ?? requested;
     const file = fileFor(dir, pathname);
     if (!file) return undefined;
     const info = await stat(file).catch(() => undefined);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { duration, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from './ops-format.js';
+
+describe('operator view wording', () => {
+  it('names known kinds, stop reasons and codes, and shows unknown ones as they are', () => {
+    expect(kindLabel('veo_scene')).toBe('Video scenes');
+    expect(kindLabel('luma_scene')).toBe('luma_scene');
+    expect(stopLabel('budget')).toBe('Ran out of time');
+    expect(stopLabel('crashed')).toBe('crashed');
+    expect(reasonLabel('safety_filtered')).toBe('Blocked by the safety filter');
+    expect(reasonLabel('brand_new_code')).toBe('brand_new_code');
+  });
+
+  it('gives each duration the precision it deserves', () => {
+    expect(duration(null)).toBe('—');
+    expect(duration(Number.NaN)).toBe('—');
+    expect(duration(0.25)).toBe('250 ms');
+    expect(duration(4.26)).toBe('4.3 s');
+    expect(duration(42.6)).toBe('43 s');
+    expect(duration(125)).toBe('2 min 5 s');
+    expect(duration(3 * 3600 + 7 * 60 + 30)).toBe('3 h 7 min');
+  });
+
+  it('counts the slots in use, capped at full, and a zero cap as full once anything runs', () => {
+    expect(slotsUsed(3, 12)).toBe(0.25);
+    expect(slotsUsed(14, 12)).toBe(1);
+    expect(slotsUsed(0, 0)).toBe(0);
+    expect(slotsUsed(1, 0)).toBe(1);
+  });
+
+  it('ranks failure reasons by count, ties by name, and drops zeros', () => {
+    expect(rankedReasons({ timed_out: 2, safety_filtered: 5, provider_error: 2, internal: 0 })).toEqual([
+      { code: 'safety_filtered', count: 5 },
+      { code: 'provider_error', count: 2 },
+      { code: 'timed_out', count: 2 },
+    ]);
+  });
+});
