@@ -16,6 +16,8 @@ import { startLocalStack, type RunningStack } from './support/local-stack.js';
 const PUBLISHABLE_KEY = 'sb_publishable_test-dashboard-0001';
 const PROFESSOR = { id: '3c9a1f0e-5b7d-4e2a-9c1b-7d6e5f4a3b21', email: 'ada@university.test', password: 'correct horse battery' };
 const OTHER = { id: '8e2d4c6b-1a3f-4b5d-8c7e-9f0a1b2c3d4e', email: 'grace@university.test', password: 'another long passphrase' };
+/** An operator by the claim Supabase lets only the service role write. */
+const OPERATOR = { id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a', email: 'ops@university.test', password: 'operators passphrase here', appMetadata: { role: 'admin' } };
 
 let stack: RunningStack | undefined;
 let browser: Browser | undefined;
@@ -28,7 +30,7 @@ let console_: ReturnType<typeof watchConsole>;
 
 beforeAll(async () => {
   storage = await startStorageWire();
-  auth = await startAuthWire({ publishableKey: PUBLISHABLE_KEY, users: [PROFESSOR, OTHER], forward: storage.url,
+  auth = await startAuthWire({ publishableKey: PUBLISHABLE_KEY, users: [PROFESSOR, OTHER, OPERATOR], forward: storage.url,
     // Short enough that supabase-js refreshes it during the test (it refreshes within 90 s of expiry).
     accessTokenSeconds: 120 });
   stack = await startLocalStack('dashboard-supabase', {
@@ -165,6 +167,24 @@ describe('the dashboard with Supabase Auth', () => {
     expect(await other.locator('.job-row').count()).toBe(0);
     expect(otherConsole.errors).toEqual([]);
     await other.close();
+  });
+
+  it('offers the operator view to a user whose app_metadata says admin, and not to a professor', async () => {
+    // The professor is signed in here: no menu entry.
+    await page.goto(`${base}/#/`);
+    await page.getByRole('heading', { name: 'Your explainers' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).count()).toBe(0);
+    const ops = await browser!.newPage({ viewport: VIEWPORTS.desktop });
+    const opsConsole = watchConsole(ops);
+    await ops.goto(`${base}/ops`);
+    await ops.getByLabel('Email').fill(OPERATOR.email);
+    await ops.getByLabel('Password').fill(OPERATOR.password);
+    await ops.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await ops.getByRole('heading', { name: 'Operations' }).waitFor();
+    await ops.getByRole('heading', { name: 'Latest ticks' }).waitFor();
+    expect(await ops.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operations' }).getAttribute('aria-current')).toBe('page');
+    expect(opsConsole.errors).toEqual([]);
+    await ops.close();
   });
 
   it('logged no console error along the way', () => {
