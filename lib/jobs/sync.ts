@@ -5,61 +5,19 @@
  */
 import type { DbClient } from '../db/pool.js';
 import { enqueueWebhook } from '../webhooks/enqueue.js';
-import { taskLabel, unitKindOf } from './progress.js';
-import { JOB_KIND, STATUS, TASK_KIND, isFinal, type Status } from './states.js';
+import { deriveJob, type DerivedJob, type TaskSummary } from './derive.js';
+import { STATUS, isFinal, type Status } from '../states.js';
 
-interface TaskSummary {
-  position: number;
-  kind: string;
+export interface LockedJob {
   status: Status;
-  error: string | null;
-  input: { scene?: number; index?: number; purpose?: string };
-  output: { url?: string; objectPath?: string; posterPath?: string; posterUrl?: string } | null;
+  escalation_id: string;
+  kind: string;
 }
 
 /** Locks the job row; every task write of a job happens under this lock. */
-export async function lockJob(client: DbClient, jobId: string): Promise<{ status: Status; escalation_id: string; kind: string } | undefined> {
-  const { rows } = await client.query<{ status: Status; escalation_id: string; kind: string }>(
-    `select status, escalation_id, kind from video_jobs where id = $1 for update`,
-    [jobId],
-  );
+export async function lockJob(client: DbClient, jobId: string): Promise<LockedJob | undefined> {
+  const { rows } = await client.query<LockedJob>(`select status, escalation_id, kind from video_jobs where id = $1 for update`, [jobId]);
   return rows[0];
-}
-
-function failureSummary(tasks: TaskSummary[]): string | null {
-  const failed = tasks.filter((t) => t.status === STATUS.failed);
-  if (failed.length === 0) return null;
-  return failed.map((t) => `${taskLabel(t.kind, t.input.scene ?? t.input.index ?? t.position, t.input.purpose)}: ${t.error ?? 'failed'}`).join('; ');
-}
-
-interface Result {
-  videoPath: string | null;
-  videoUrl: string | null;
-  posterPath: string | null;
-  posterUrl: string | null;
-}
-
-/**
- * What a finished job delivers. A video job: its final cut and poster, or (the render failed)
- * its first scene. An image job: its first still, as the poster. Variations: the first one.
- */
-const NO_RESULT: Result = { videoPath: null, videoUrl: null, posterPath: null, posterUrl: null };
-
-function resultOf(jobKind: string, tasks: TaskSummary[]): Result {
-  const done = (kind: string) => tasks.find((t) => t.kind === kind && t.status === STATUS.completed && t.output?.objectPath);
-  if (jobKind === JOB_KIND.image) {
-    const still = done(TASK_KIND.imagenStill);
-    return still ? { ...NO_RESULT, posterPath: still.output!.objectPath!, posterUrl: still.output!.url ?? null } : NO_RESULT;
-  }
-  const cut = jobKind === JOB_KIND.video ? done(TASK_KIND.render) : undefined;
-  const video = cut ?? done(unitKindOf(jobKind));
-  if (!video) return NO_RESULT;
-  return {
-    videoPath: video.output!.objectPath!,
-    videoUrl: video.output!.url ?? null,
-    posterPath: video.output!.posterPath ?? null,
-    posterUrl: video.output!.posterUrl ?? null,
-  };
 }
 
 /**
@@ -67,77 +25,116 @@ function resultOf(jobKind: string, tasks: TaskSummary[]): Result {
  * instead of at their next backoff: a render starts as soon as the last scene is stored. One
  * already backing off after an error of its own (attempts > 0) keeps its backoff.
  */
-async function wakeDependents(client: DbClient, jobId: string, now: Date): Promise<void> {
+async function wakeDependents(client: DbClient, jobIds: readonly string[], now: Date): Promise<void> {
   await client.query(
     `update video_tasks w set next_check_at = $2
-      where w.job_id = $1 and w.status = 'pending' and w.attempts = 0 and w.next_check_at > $2 and w.input ? 'waitsFor'
+      where w.job_id = any($1::uuid[]) and w.status = 'pending' and w.attempts = 0 and w.next_check_at > $2 and w.input ? 'waitsFor'
         and not exists (
           select 1 from video_tasks d
-           where d.job_id = $1 and d.status in ('pending', 'processing')
+           where d.job_id = w.job_id and d.status in ('pending', 'processing')
              and d.position in (select (jsonb_array_elements_text(w.input -> 'waitsFor'))::int))`,
-    [jobId, now],
+    [jobIds, now],
   );
 }
 
 /**
- * Recomputes the job from its tasks; returns the job's status afterwards. A caller that already
- * holds the job's lock passes the row lockJob gave it (`locked`), saving a second round trip.
- *
- * The job row is written only when what a dashboard shows changes: one of its own columns, or,
- * with `taskChanged` (the default), a task's status or output, which moves the job's progress.
- * Every write fires `updated_at` and a Realtime event per subscriber, which is metered.
+ * Writes the derived jobs and their escalations in one statement. Only the escalation's current
+ * job speaks for it, so an older job finishing late stays quiet; and a step that leaves the job as
+ * it was (a scene done, others still running) rewrites nothing on the escalation.
  */
-export async function syncJob(
+async function writeJobs(client: DbClient, jobs: ReadonlyArray<{ id: string; escalationId: string; derived: DerivedJob }>, now: Date, taskChanged: boolean): Promise<void> {
+  const col = <T>(pick: (j: (typeof jobs)[number]) => T) => jobs.map(pick);
+  await client.query(
+    `with v as (
+       select * from unnest($1::uuid[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::uuid[])
+         as v(id, status, final, error, video_path, video_url, poster_path, poster_url, escalation_id)
+     ), job as (
+       update video_jobs j
+          set status = v.status,
+              started_at = case when v.status <> 'pending' then coalesce(j.started_at, $10) else j.started_at end,
+              completed_at = case when v.final then coalesce(j.completed_at, $10) else null end,
+              error = v.error,
+              video_path = v.video_path,
+              video_url = v.video_url,
+              poster_path = v.poster_path,
+              poster_url = v.poster_url
+         from v
+        where j.id = v.id
+          and ($11
+               or (j.status, j.error, j.video_path, j.video_url, j.poster_path, j.poster_url)
+                  is distinct from (v.status, v.error, v.video_path, v.video_url, v.poster_path, v.poster_url)
+               or (v.status <> 'pending' and j.started_at is null)
+               or (v.final and j.completed_at is null)
+               or (not v.final and j.completed_at is not null))
+     )
+     update escalations e set video_generation_status = v.status, video_url = v.video_url, poster_url = v.poster_url
+       from v
+      where e.id = v.escalation_id and e.video_job_id = v.id
+        and (e.video_generation_status, e.video_url, e.poster_url) is distinct from (v.status, v.video_url, v.poster_url)`,
+    [
+      col((j) => j.id),
+      col((j) => j.derived.status),
+      col((j) => j.derived.final),
+      col((j) => j.derived.error),
+      col((j) => j.derived.result.videoPath),
+      col((j) => j.derived.result.videoUrl),
+      col((j) => j.derived.result.posterPath),
+      col((j) => j.derived.result.posterUrl),
+      col((j) => j.escalationId),
+      now,
+      taskChanged,
+    ],
+  );
+}
+
+/**
+ * Recomputes jobs from their tasks after a task of each moved, with their rows locked by the
+ * caller (`locked`, from lockJob or a set-wise lock in id order); returns each job's status
+ * afterwards. One read of all their tasks and one write of all the jobs and escalations, whatever
+ * their number: a batch of outcomes costs two round trips here, not two per job. Canceled jobs
+ * stay as they are.
+ *
+ * A job row is written only when what a dashboard shows changes: one of its own columns, or,
+ * with `taskChanged` (the default), a task's status or output, which moves the job's progress.
+ * Every write fires `updated_at` and a Realtime event per subscriber, which is metered; a poll
+ * that finds an operation still running does not sync at all.
+ */
+export async function syncJobs(
   client: DbClient,
-  jobId: string,
+  locked: ReadonlyMap<string, LockedJob>,
   now: Date,
-  locked?: Awaited<ReturnType<typeof lockJob>>,
   { taskChanged = true }: { taskChanged?: boolean } = {},
-): Promise<Status> {
+): Promise<Map<string, Status>> {
+  const statuses = new Map<string, Status>();
+  const live = [...locked].filter(([, job]) => job.status !== STATUS.canceled);
+  for (const [id, job] of locked) if (job.status === STATUS.canceled) statuses.set(id, job.status);
+  if (live.length === 0) return statuses;
+  const { rows } = await client.query<TaskSummary & { job_id: string }>(
+    `select job_id, position, kind, status, error, input, output from video_tasks where job_id = any($1::uuid[]) order by job_id, position`,
+    [live.map(([id]) => id)],
+  );
+  const tasksOf = new Map<string, TaskSummary[]>();
+  for (const row of rows) {
+    const list = tasksOf.get(row.job_id) ?? [];
+    list.push(row);
+    tasksOf.set(row.job_id, list);
+  }
+  const derived = live.map(([id, job]) => ({ id, job, escalationId: job.escalation_id, derived: deriveJob(job.kind, tasksOf.get(id) ?? []) }));
+  const waking = derived.filter((d) => d.derived.mayWake).map((d) => d.id);
+  if (waking.length > 0) await wakeDependents(client, waking, now);
+  await writeJobs(client, derived, now, taskChanged);
+  for (const { id, job, derived: d } of derived) {
+    statuses.set(id, d.status);
+    // Exactly once per move into a terminal state, in this transaction: the job's webhook, if any.
+    if (d.final && !isFinal(job.status)) await enqueueWebhook(client, id, d.status, now);
+  }
+  return statuses;
+}
+
+/** syncJobs for one job, locking it first unless the caller passes the row lockJob gave it. */
+export async function syncJob(client: DbClient, jobId: string, now: Date, locked?: LockedJob, options: { taskChanged?: boolean } = {}): Promise<Status> {
   const job = locked ?? (await lockJob(client, jobId));
   if (!job) return STATUS.failed;
-  if (job.status === STATUS.canceled) return job.status;
-  const { rows: tasks } = await client.query<TaskSummary>(
-    `select position, kind, status, error, input, output from video_tasks where job_id = $1 order by position`,
-    [jobId],
-  );
-  const active = tasks.some((t) => t.status === STATUS.pending || t.status === STATUS.processing);
-  const touched = tasks.some((t) => t.status !== STATUS.pending);
-  const unitKind = unitKindOf(job.kind);
-  const anyUnitDone = tasks.some((t) => t.kind === unitKind && t.status === STATUS.completed);
-  let status: Status;
-  if (active) status = touched ? STATUS.processing : STATUS.pending;
-  else status = anyUnitDone ? STATUS.completed : STATUS.failed;
-  const final = !active;
-  const result = final ? resultOf(job.kind, tasks) : NO_RESULT;
-  // Only a pending task that waits for others can be woken; most jobs have none to look for.
-  if (active && tasks.some((t) => t.status === STATUS.pending && 'waitsFor' in t.input)) await wakeDependents(client, jobId, now);
-  // The job and its escalation in one statement (one round trip). Only the escalation's current
-  // job speaks for it, so an older job finishing late stays quiet; and a step that leaves the
-  // job as it was (a scene done, others still running) rewrites nothing on the escalation.
-  await client.query(
-    `with job as (
-       update video_jobs
-          set status = $2,
-              started_at = case when $2 <> 'pending' then coalesce(started_at, $3) else started_at end,
-              completed_at = case when $4 then coalesce(completed_at, $3) else null end,
-              error = $5,
-              video_path = $6,
-              video_url = $7,
-              poster_path = $8,
-              poster_url = $9
-        where id = $1
-          and ($11
-               or (status, error, video_path, video_url, poster_path, poster_url) is distinct from ($2, $5, $6, $7, $8, $9)
-               or ($2 <> 'pending' and started_at is null)
-               or ($4 and completed_at is null)
-               or (not $4 and completed_at is not null)))
-     update escalations set video_generation_status = $2, video_url = $7, poster_url = $9
-      where id = $10 and video_job_id = $1
-        and (video_generation_status, video_url, poster_url) is distinct from ($2, $7, $9)`,
-    [jobId, status, now, final, failureSummary(tasks), result.videoPath, result.videoUrl, result.posterPath, result.posterUrl, job.escalation_id, taskChanged],
-  );
-  // Exactly once per move into a terminal state, in this transaction: the job's webhook, if any.
-  if (final && !isFinal(job.status)) await enqueueWebhook(client, jobId, status, now);
-  return status;
+  const statuses = await syncJobs(client, new Map([[jobId, job]]), now, options);
+  return statuses.get(jobId)!;
 }

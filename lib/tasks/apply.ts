@@ -6,8 +6,8 @@
 import { addMinutes } from 'date-fns';
 import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
-import type { Status } from '../jobs/states.js';
-import { lockJob, syncJob } from '../jobs/sync.js';
+import type { Status } from '../states.js';
+import { lockJob, syncJob, syncJobs } from '../jobs/sync.js';
 import { nextCheckAt } from './backoff.js';
 import type { RecordedOutcome, TaskRow } from './types.js';
 
@@ -145,7 +145,8 @@ export interface OutcomeToApply {
 /**
  * Several tasks' outcomes in one transaction: their jobs locked once each (in id order, as
  * releaseLeases and cancel do), every task written under its lease, each job synced once. One
- * commit instead of one per task is what bounds a tick's write rate. Not for a fresh operation
+ * commit instead of one per task is what bounds a tick's write rate, and the jobs are derived
+ * set-wise (one read of their tasks, one write of them all). Not for a fresh operation
  * name (`started`): that commits alone and at once, since waiting widens the window in which a
  * crash makes the provider bill twice. Results are in the order given.
  */
@@ -171,7 +172,8 @@ export async function applyOutcomes(db: Db, items: readonly OutcomeToApply[], op
       applied.push(patch.applied);
       if (outcome.type !== 'waiting') moved.add(task.job_id);
     }
-    for (const jobId of [...moved].sort()) await syncJob(client, jobId, options.now, jobs.get(jobId));
+    const movedJobs = new Map([...moved].sort().flatMap((id) => (jobs.has(id) ? [[id, jobs.get(id)!] as const] : [])));
+    await syncJobs(client, movedJobs, options.now);
     return applied;
   });
 }
