@@ -43,7 +43,7 @@ beforeAll(async () => {
   base = stack.base;
   // Realtime reads the changes from the very database npm start uses (the banner's psql line).
   const databaseUrl = /psql (postgres:\/\/\S+)/.exec(stack.output.text)![1]!;
-  realtime = await startRealtimeWire(auth, { databaseUrl, publishableKey: PUBLISHABLE_KEY, tables: ['video_jobs', 'video_tasks'] });
+  realtime = await startRealtimeWire(auth, { databaseUrl, publishableKey: PUBLISHABLE_KEY, tables: ['video_jobs'] });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: VIEWPORTS.desktop });
   console_ = watchConsole(page);

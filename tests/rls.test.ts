@@ -217,4 +217,28 @@ describe('row level security (real PostgreSQL, migrated schema, authenticated/an
       await t.db.query('drop publication supabase_realtime');
     }
   });
+
+  it('then takes video_tasks out of the publication: its bookkeeping writes would each be a metered message', async () => {
+    const migrations = await readMigrations();
+    const rls = migrations.find((m) => m.name === 'row_level_security')!;
+    const unpublish = migrations.find((m) => m.name === 'unpublish_video_tasks')!;
+    const published = async () =>
+      (await t.db.query(`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`)).rows.map((r) => r.tablename);
+    await t.db.query('create publication supabase_realtime');
+    try {
+      await t.db.query(rls.sql);
+      await t.db.query(unpublish.sql);
+      await t.db.query(unpublish.sql);
+      expect(await published()).toEqual(['escalations', 'video_jobs']);
+    } finally {
+      await t.db.query('drop publication supabase_realtime');
+    }
+    await t.db.query('create publication supabase_realtime for all tables');
+    try {
+      await t.db.query(unpublish.sql);
+      expect(await published()).toContain('video_tasks');
+    } finally {
+      await t.db.query('drop publication supabase_realtime');
+    }
+  });
 });

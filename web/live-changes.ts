@@ -1,14 +1,16 @@
 /**
- * Realtime pokes: the professor's job and task rows as Postgres changes (supabase-js, row level
- * security on the server side, so no other professor's rows ever arrive). A change does not carry
- * the job view (progress, signed URLs), so it tells the view to read the job now; while the
+ * Realtime pokes: the professor's job rows as Postgres changes (supabase-js, row level security
+ * on the server side, so no other professor's rows ever arrive). Only jobs: every task change a
+ * view shows rewrites its job, and task rows are not published (their bookkeeping writes would
+ * each be a metered message; supabase/migrations/*_unpublish_video_tasks.sql). A change does not
+ * carry the job view (progress, signed URLs), so it tells the view to read the job now; while the
  * channel is up the views poll only slowly, and when it drops they poll as usual until
  * realtime-js has rejoined.
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 
 export interface Change {
-  table: 'video_jobs' | 'video_tasks';
+  table: 'video_jobs';
   /** The job the changed row belongs to. */
   jobId: string;
 }
@@ -29,11 +31,6 @@ export function createLiveChanges(client: SupabaseClient, userId: string): LiveC
     .on('postgres_changes', { event: '*', schema: 'public', table: 'video_jobs', filter: `owner_id=eq.${userId}` }, (payload) => {
       const id = (payload.new as { id?: string }).id;
       if (id) emit({ table: 'video_jobs', jobId: id });
-    })
-    // Tasks carry no owner column: row level security decides which arrive.
-    .on('postgres_changes', { event: '*', schema: 'public', table: 'video_tasks' }, (payload) => {
-      const jobId = (payload.new as { job_id?: string }).job_id;
-      if (jobId) emit({ table: 'video_tasks', jobId });
     })
     .subscribe((status) => {
       const next = status === 'SUBSCRIBED';
