@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { discontinuedSuccessor } from './providers/model-limits.js';
+import { discontinuedSuccessor } from './model-limits.js';
 
 const bool = (fallback: boolean) =>
   z

@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document of the dashboard API, generated from the very zod schemas the handlers
  * validate with and answer by (lib/jobs/request.ts, lib/jobs/list.ts, lib/jobs/idempotency.ts,
- * lib/http/schemas.ts), so the document cannot drift from the code. Built per config because the
+ * lib/jobs/schemas.ts), so the document cannot drift from the code. Built per config because the
  * allowed scene durations depend on the configured Veo model.
  */
 import { z } from 'zod';
@@ -16,7 +16,7 @@ import {
   sceneViewSchema,
   statusSchema,
   storyboardResponseSchema,
-} from './http/schemas.js';
+} from './jobs/schemas.js';
 import { clientConfigSchema } from './dashboard/client-config.js';
 import { capabilitiesSchema } from './jobs/capabilities.js';
 import { MAX_BODY_BYTES } from './http/body.js';

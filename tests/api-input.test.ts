@@ -9,7 +9,7 @@ import { GET as getJob } from '../api/video/jobs/[id].js';
 import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
 import { POST as retry } from '../api/video/jobs/[id]/retry.js';
 import { GET as listJobs } from '../api/video/jobs/index.js';
-import { errorBodySchema } from '../lib/http/schemas.js';
+import { errorBodySchema } from '../lib/jobs/schemas.js';
 import { encodeCursor } from '../lib/jobs/list.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { dbFingerprint } from './support/api-helpers.js';

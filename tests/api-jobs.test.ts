@@ -10,7 +10,7 @@ import { GET as getJob } from '../api/video/jobs/[id].js';
 import { POST as cancel } from '../api/video/jobs/[id]/cancel.js';
 import { POST as retry } from '../api/video/jobs/[id]/retry.js';
 import { GET as listJobs } from '../api/video/jobs/index.js';
-import { errorBodySchema, generateResponseSchema, jobListSchema, jobViewSchema } from '../lib/http/schemas.js';
+import { errorBodySchema, generateResponseSchema, jobListSchema, jobViewSchema } from '../lib/jobs/schemas.js';
 import { createLocalProvider } from '../lib/providers/local.js';
 import type { VideoProvider } from '../lib/providers/types.js';
 import { createLocalStore } from '../lib/storage/local.js';

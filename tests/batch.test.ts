@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { POST as generate } from '../api/video/generate.js';
 import { POST as batch } from '../api/video/generate/batch.js';
-import { batchResponseSchema, errorBodySchema } from '../lib/http/schemas.js';
+import { batchResponseSchema, errorBodySchema } from '../lib/jobs/schemas.js';
 import { createApiRouter } from '../lib/local/router.js';
 import { call, createTestApp, type TestApp } from './support/app.js';
 import { PROF_A, PROF_B, dbFingerprint } from './support/api-helpers.js';

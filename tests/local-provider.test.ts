@@ -12,7 +12,8 @@ import { loadConfig, type Config } from '../lib/config.js';
 import { AppError } from '../lib/errors.js';
 import { ffmpegFilters, ffmpegPath, runFfmpeg, type FfmpegProgress } from '../lib/media/ffmpeg.js';
 import { looksLikeMp4, readMp4Info } from '../lib/media/mp4.js';
-import { BLOCKED_MARKER, FAILS_ONCE_MARKER, createLocalProvider, escapeFilterValue, localVeoDir } from '../lib/providers/local.js';
+import { BLOCKED_MARKER, escapeFilterValue } from '../lib/providers/local-render.js';
+import { FAILS_ONCE_MARKER, createLocalProvider, localVeoDir } from '../lib/providers/local.js';
 import type { AspectRatio, OperationState, VideoSource } from '../lib/providers/types.js';
 
 const DELAY_MS = 5000;

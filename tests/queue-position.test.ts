@@ -9,7 +9,7 @@ import { POST as generate } from '../api/video/generate.js';
 import { GET as getJob } from '../api/video/jobs/[id].js';
 import { GET as listJobs } from '../api/video/jobs/index.js';
 import type { Queryable } from '../lib/db/pool.js';
-import { jobListSchema, jobViewSchema } from '../lib/http/schemas.js';
+import { jobListSchema, jobViewSchema } from '../lib/jobs/schemas.js';
 import { listJobs as listJobsOf, parseListQuery } from '../lib/jobs/list.js';
 import { claimStartable } from '../lib/tasks/claim.js';
 import { PROVIDER_KINDS, startQueueOptions } from '../lib/tasks/registry.js';

@@ -7,7 +7,7 @@ import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { beginTransfer } from '../lib/jobs/cancel.js';
+import { beginTransfer } from '../lib/tasks/transfer.js';
 import { releaseLeases } from '../lib/tasks/apply.js';
 import { claimDue } from '../lib/tasks/claim.js';
 import { TASK_COLUMNS } from '../lib/tasks/types.js';

@@ -131,7 +131,7 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
 
   test('Vertex AI with a service account: JWT login, create → poll until done → inline bytes', async () => {
     const provider = providerFor(wire, 'vertex-service-account');
-    // Interpolation as Veo 3.1 takes it: both frames, 8 s (lib/providers/model-limits.ts).
+    // Interpolation as Veo 3.1 takes it: both frames, 8 s (lib/model-limits.ts).
     const { operationName } = await provider.startVideo({ ...REQUEST, durationSeconds: 8, image: { bytesBase64: 'BBBB', mimeType: 'image/png' }, lastFrame: { bytesBase64: 'AAAA', mimeType: 'image/jpeg' } });
 
     expect(operationName).toBe(`projects/demo-project/locations/us-central1/publishers/google/models/${MODEL}/operations/op-1`);

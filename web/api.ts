@@ -4,7 +4,7 @@
  * again after a 429). A 401 ends the session, so no view keeps polling with a dead token.
  */
 import type { JobView } from '../lib/jobs/view.js';
-import type { JobList } from '../lib/http/schemas.js';
+import type { JobList } from '../lib/jobs/schemas.js';
 import type { Session } from './session.js';
 
 export type { JobView, JobList };

@@ -11,7 +11,7 @@ import { generateRequestSchema } from '../../lib/jobs/request.js';
 import { readJsonBody } from '../../lib/http/body.js';
 import { errorResponse, json, validationError } from '../../lib/http/respond.js';
 import type { z } from 'zod';
-import type { generateResponseSchema } from '../../lib/http/schemas.js';
+import type { generateResponseSchema } from '../../lib/jobs/schemas.js';
 import { services } from '../../lib/services.js';
 import { startScenesAfterResponse } from '../../lib/tick/start-soon.js';
 

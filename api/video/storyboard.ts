@@ -7,7 +7,7 @@
 import { authenticate } from '../../lib/auth/request.js';
 import { readJsonBody } from '../../lib/http/body.js';
 import { errorResponse, httpError, json, validationError } from '../../lib/http/respond.js';
-import type { storyboardResponseSchema } from '../../lib/http/schemas.js';
+import type { storyboardResponseSchema } from '../../lib/jobs/schemas.js';
 import { draftStoryboard } from '../../lib/jobs/plan.js';
 import { generateRequestSchema } from '../../lib/jobs/request.js';
 import { services } from '../../lib/services.js';

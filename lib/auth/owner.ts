@@ -2,9 +2,7 @@
  * Ownership of the rows a request touches: a professor acts on their own jobs and escalations;
  * the service role acts for anyone and may name the professor it acts for.
  */
-import type { Queryable } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
-import { jobOwner } from '../jobs/view.js';
 import type { Caller } from './jwt.js';
 import { canAccess } from './request.js';
 
@@ -20,11 +18,4 @@ export function ownerFor(caller: Caller, professorId: string | undefined): strin
 /** Throws 404 (not 403) for a row the caller may not see, so ids of others' rows reveal nothing. */
 export function assertOwner(caller: Caller, ownerId: string | null | undefined, what: string, field?: string): void {
   if (!canAccess(caller, ownerId)) throw httpError(404, 'not_found', `No ${what} with this id`, field ? { [field]: `no ${what} with this id` } : undefined);
-}
-
-/** Resolves a job id the caller may act on, or throws the same 404 whether it is missing or not theirs. */
-export async function requireOwnedJob(db: Queryable, caller: Caller, jobId: string): Promise<void> {
-  const owner = await jobOwner(db, jobId);
-  if (!owner) throw httpError(404, 'not_found', 'No job with this id');
-  assertOwner(caller, owner.ownerId, 'job');
 }

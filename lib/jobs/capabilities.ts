@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
-import { videoModelLimits } from '../providers/model-limits.js';
+import { videoModelLimits } from '../model-limits.js';
 import { JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './request.js';
 
 export const capabilitiesSchema = z.object({

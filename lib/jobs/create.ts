@@ -14,7 +14,7 @@ import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './ide
 import { planJob, UNIT_COUNT_SQL, type JobPlan, type PlannedTask } from './plan.js';
 import { assertQuota } from './quota.js';
 import { recordedRequest, type GenerateRequest } from './request.js';
-import { ACTIVE_STATUSES, STATUS, type Status } from './states.js';
+import { ACTIVE_STATUSES, STATUS, type Status } from '../states.js';
 
 export interface CreatedJob {
   jobId: string;

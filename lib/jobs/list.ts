@@ -7,11 +7,11 @@ import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Queryable } from '../db/pool.js';
 import { fieldMap, httpError, zodFields } from '../http/respond.js';
-import type { JobList, JobSummary } from '../http/schemas.js';
+import type { JobList, JobSummary } from './schemas.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
-import { isFinal, STATUS, TASK_KIND, type Status } from './states.js';
+import { isFinal, STATUS, TASK_KIND, type Status } from '../states.js';
 
 export const MAX_LIST_LIMIT = 100;
 const DEFAULT_LIST_LIMIT = 20;

@@ -19,7 +19,7 @@ import { log } from '../log.js';
 import { writeModelStoryboard } from '../providers/storyboard-model.js';
 import { promptShortfall, scenePrompt, splitText, storyboardFrom, type Scene, type StoryboardOptions } from '../storyboard.js';
 import type { GenerateRequest } from './request.js';
-import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from './states.js';
+import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from '../states.js';
 import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.js';
 
 export interface PlannedTask {

@@ -4,7 +4,7 @@
  * contributes its own fraction, and the step names whatever the job is doing now:
  * "Making keyframe 1/3", "Generating scene 3/5", "Rendering final cut", "Making variation 2/4".
  */
-import { JOB_KIND, STATUS, TASK_KIND, type Status } from './states.js';
+import { JOB_KIND, STATUS, TASK_KIND, type Status } from '../states.js';
 
 export interface TaskProgress {
   position: number;

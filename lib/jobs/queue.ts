@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import { standingOf, type JobTaskState, type QueueSnapshot } from './eta.js';
-import { STATUS, TASK_KIND } from './states.js';
+import { STATUS, TASK_KIND } from '../states.js';
 
 /** How many of a kind's latest completed tasks the median is taken over. */
 export const RECENT_TASKS = 50;

@@ -9,7 +9,7 @@ import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
 import type { DbClient } from '../db/pool.js';
 import { AppError } from '../errors.js';
-import { ACTIVE_STATUSES } from './states.js';
+import { ACTIVE_STATUSES } from '../states.js';
 
 /** Seconds a client is told to wait when its active jobs are at the cap: about one tick. */
 const ACTIVE_RETRY_AFTER_SECONDS = 60;

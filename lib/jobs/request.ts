@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { allowedDurations, VIDEO_ASPECT_RATIOS } from '../providers/model-limits.js';
+import { allowedDurations, VIDEO_ASPECT_RATIOS } from '../model-limits.js';
 import { MAX_PROMPT_CHARS } from '../storyboard.js';
 import { webhookUrlSchema } from '../webhooks/url.js';
 

@@ -11,7 +11,7 @@ import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
 import { assertQuota } from './quota.js';
 import { lockJob, syncJob } from './sync.js';
-import { STATUS, type Status, TASK_KIND } from './states.js';
+import { STATUS, type Status, TASK_KIND } from '../states.js';
 
 /**
  * Task kinds made from other tasks' outputs by local work (a final cut, its variations): they run

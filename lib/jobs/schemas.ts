@@ -5,8 +5,8 @@
  * lib/jobs/list.ts, lib/jobs/idempotency.ts) and are shared the same way.
  */
 import { z } from 'zod';
-import type { JobView } from '../jobs/view.js';
-import { STATUS } from '../jobs/states.js';
+import type { JobView } from './view.js';
+import { STATUS } from '../states.js';
 
 export const statusSchema = z.enum(Object.values(STATUS) as [string, ...string[]]);
 

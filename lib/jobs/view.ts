@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
-import { isFinal, type Status } from './states.js';
+import { isFinal, type Status } from '../states.js';
 
 const jobRowSchema = z.object({
   id: z.string(),

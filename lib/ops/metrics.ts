@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
-import { STATUS, TASK_KIND } from '../jobs/states.js';
+import { STATUS, TASK_KIND } from '../states.js';
 import { PROVIDER_KINDS } from '../tasks/registry.js';
 import { TICK_STOP_REASONS } from '../tick/tick-runs.js';
 import { DEFAULT_TICKS, type Metrics, type TickRunView } from './schema.js';

@@ -10,7 +10,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import type { ImageRequest, ImageResult } from './types.js';
-import { toAppError } from './veo.js';
+import { toAppError } from './google-client.js';
 
 const imagenResponseSchema = z.object({
   generatedImages: z

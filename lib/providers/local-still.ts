@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 import { runFfmpeg } from '../media/ffmpeg.js';
-import { BLOCKED_MARKER, BLOCKED_PATTERN, FRAME_SIZES, captionFilters, captionFont, truncate, wrap } from './local.js';
+import { BLOCKED_MARKER, BLOCKED_PATTERN, FRAME_SIZES, captionFilters, captionFont, truncate, wrap } from './local-render.js';
 import type { ImageRequest, ImageResult } from './types.js';
 
 const CAPTION_CHARS = 80;

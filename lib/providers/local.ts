@@ -13,22 +13,19 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
-import { ffmpegFilters, ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
+import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
+import { BLOCKED_MARKER, BLOCKED_PATTERN, FRAME_SIZES, captionFilters, captionFont, fontSizeFor, truncate, wrap } from './local-render.js';
 import { renderLocalStill } from './local-still.js';
-import type { AspectRatio, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
+import type { OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
 
 export const LOCAL_PROVIDER_NAME = 'local';
-/** Put this in a prompt to make the stand-in refuse it the way Veo's safety filter does. */
-export const BLOCKED_MARKER = '[[blocked]]';
 export const LOCAL_URI_SCHEME = 'local-veo:';
-/** No `g` flag: `test` on a global regex would carry lastIndex between calls. */
-export const BLOCKED_PATTERN = /\[\[blocked\]\]/i;
 /** Put this in a prompt to make its first operation fail the way a Veo operation error does; the next one succeeds. */
 export const FAILS_ONCE_MARKER = '[[fails-once]]';
 export const FAILS_ONCE_PATTERN = /\[\[fails-once\]\]/i;
@@ -42,25 +39,7 @@ const FRAME_RATE = 12;
 /** Renders take well under a second; this only stops a wedged ffmpeg from holding callers forever. */
 const RENDER_TIMEOUT_MS = 60_000;
 
-export const FRAME_SIZES: Record<AspectRatio, { width: number; height: number }> = {
-  '16:9': { width: 640, height: 360 },
-  '9:16': { width: 360, height: 640 },
-};
 
-/** Fonts drawtext can use without fontconfig, on common Linux distributions, macOS and Windows. */
-const FONT_CANDIDATES = [
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/TTF/DejaVuSans.ttf',
-  '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
-  '/usr/share/fonts/liberation-sans/LiberationSans-Regular.ttf',
-  '/usr/share/fonts/truetype/freefont/FreeSans.ttf',
-  '/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf',
-  '/usr/share/fonts/noto/NotoSans-Regular.ttf',
-  '/System/Library/Fonts/Supplemental/Arial.ttf',
-  '/Library/Fonts/Arial.ttf',
-  'C:/Windows/Fonts/arial.ttf',
-];
 
 export interface LocalProviderOptions {
   /** The clock, in epoch milliseconds; tests advance it instead of sleeping. */
@@ -131,11 +110,6 @@ function operationFromSource(source: VideoSource): { op: LocalOperation; key: st
   return { op, key };
 }
 
-/** Cuts at a code point, not a UTF-16 unit, so an emoji is never split in half. */
-export function truncate(text: string, max: number): string {
-  const chars = [...text.replace(/\s+/g, ' ').trim()];
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
-}
 
 function validate(request: VideoRequest): void {
   const reject = (message: string) => new AppError('provider_rejected', `Local stand-in rejected the request: ${message}`, { status: 400 });
@@ -167,70 +141,11 @@ function sourceAndTint(op: LocalOperation, width: number, height: number): { sou
   }
 }
 
-/**
- * Escapes a value for a filter option inside a filtergraph: once for the option parser
- * (`\ ' :`), then once more for the graph parser (`\ ' [ ] , ;`).
- */
-export function escapeFilterValue(value: string): string {
-  return value.replace(/[\\':]/g, '\\$&').replace(/[\\'[\],;]/g, '\\$&');
-}
 
-/** Greedy word wrap into at most `maxLines` lines of `columns` characters. */
-export function wrap(text: string, columns: number, maxLines: number): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const candidate = line ? `${line} ${word}` : word;
-    if ([...candidate].length <= columns || !line) line = candidate;
-    else {
-      lines.push(line);
-      line = word;
-    }
-  }
-  if (line) lines.push(line);
-  if (lines.length <= maxLines) return lines.join('\n');
-  return [...lines.slice(0, maxLines - 1), truncate(lines.slice(maxLines - 1).join(' '), columns)].join('\n');
-}
 
-let fontLookup: Promise<string | undefined> | undefined;
 
-function findFont(): Promise<string | undefined> {
-  fontLookup ??= (async () => {
-    for (const candidate of FONT_CANDIDATES) {
-      if (await access(candidate).then(() => true, () => false)) return candidate;
-    }
-    return undefined;
-  })();
-  return fontLookup;
-}
 
-/** drawtext needs libfreetype in the build and a font on disk; without either the clip has no caption. */
-export async function captionFont(binary: string): Promise<string | undefined> {
-  const filters = await ffmpegFilters(binary).catch(() => new Set<string>());
-  return filters.has('drawtext') ? findFont() : undefined;
-}
 
-function fontSizeFor(width: number, height: number): number {
-  return Math.round(Math.min(width, height) / 16);
-}
-
-export function captionFilters(textFile: string, font: string, width: number, height: number): string[] {
-  const fontSize = fontSizeFor(width, height);
-  return [
-    `drawbox=x=0:y=ih*0.68:w=iw:h=ih*0.32:color=black@0.55:t=fill`,
-    [
-      `drawtext=fontfile=${escapeFilterValue(font)}`,
-      `textfile=${escapeFilterValue(textFile)}`,
-      // The prompt is data: `%{…}` in it must not run drawtext's expansions.
-      'expansion=none',
-      'fontcolor=white',
-      `fontsize=${fontSize}`,
-      `line_spacing=${Math.round(fontSize / 3)}`,
-      'x=(w-tw)/2',
-      'y=h*0.68+(h*0.32-th)/2',
-    ].join(':'),
-  ];
-}
 
 function captionText(op: LocalOperation, width: number, height: number): string {
   const fontSize = fontSizeFor(width, height);

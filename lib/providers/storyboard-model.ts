@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { clientOptions, loadGenAI, toAppError } from './veo.js';
+import { clientOptions, loadGenAI, toAppError } from './google-client.js';
 
 export interface ModelScene {
   text: string;

@@ -1,12 +1,7 @@
-/**
- * Reading the tasks another task waits for, and reporting a long step's progress while it runs.
- * Both are single statements on video_tasks: the progress write is fenced by the lease like every
- * other task write, so a tick that lost its lease cannot scribble on the row.
- */
+/** Reading the tasks another task waits for (`waitsFor`): their states, outputs and ends. */
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
-import { STATUS, type Status } from '../jobs/states.js';
-import type { TaskRow } from './types.js';
+import { STATUS, type Status } from '../states.js';
 
 const depSchema = z.object({
   position: z.number().int(),
@@ -36,29 +31,6 @@ export function anyActive(deps: Dependency[]): boolean {
 export function objectPathOf(dep: Dependency): string | undefined {
   const path = dep.output?.objectPath;
   return dep.status === STATUS.completed && typeof path === 'string' ? path : undefined;
-}
-
-const PROGRESS_INTERVAL_MS = 1000;
-
-/**
- * A throttled reporter of a running step's fraction done (0..1), written to the task's output
- * as `progress` for the status endpoint. Never throws: progress is a nicety, not the work.
- */
-export function progressReporter(db: Queryable, task: TaskRow, extra: Record<string, unknown> = {}): (fraction: number) => void {
-  let last = 0;
-  let lastValue = -1;
-  return (fraction) => {
-    const value = Math.max(0, Math.min(0.99, Math.round(fraction * 100) / 100));
-    const now = Date.now();
-    if (value === lastValue || now - last < PROGRESS_INTERVAL_MS) return;
-    last = now;
-    lastValue = value;
-    db.query(
-      `update video_tasks set output = coalesce(output, '{}'::jsonb) || $3::jsonb
-        where id = $1 and locked_by = $2 and status in ('pending', 'processing')`,
-      [task.id, task.locked_by, JSON.stringify({ ...extra, progress: value })],
-    ).catch(() => undefined);
-  };
 }
 
 export type { Status };

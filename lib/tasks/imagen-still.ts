@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { imagenStillInputSchema } from '../jobs/task-inputs.js';
-import { TASK_KIND } from '../jobs/states.js';
+import { TASK_KIND } from '../states.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config.js';
 import type { QueueOptions } from '../jobs/queue.js';
-import type { TaskKindName } from '../jobs/states.js';
+import type { TaskKindName } from '../states.js';
 import { imagenStill } from './imagen-still.js';
 import { render } from './render.js';
 import type { TaskKind } from './types.js';

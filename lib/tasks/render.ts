@@ -15,13 +15,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { renderInputSchema } from '../jobs/task-inputs.js';
-import { TASK_KIND } from '../jobs/states.js';
+import { TASK_KIND } from '../states.js';
 import { log } from '../log.js';
 import { canStreamCopy, concatClips, extractPoster } from '../media/concat.js';
 import { ffmpegPath } from '../media/ffmpeg.js';
 import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.js';
 import { readMp4Info } from '../media/mp4.js';
-import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.js';
+import { anyActive, objectPathOf, readDependencies } from './deps.js';
+import { progressReporter } from './progress-reporter.js';
 import { readManifest, signatureOf, writeManifest } from './manifest.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 

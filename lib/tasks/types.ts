@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Services } from '../services.js';
-import type { Status, TaskKindName } from '../jobs/states.js';
+import type { Status, TaskKindName } from '../states.js';
 
 /**
  * The columns of a claimed task that a step reads, and nothing else: the claim functions return

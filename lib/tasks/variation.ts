@@ -15,13 +15,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { variationInputSchema, type VariationInput } from '../jobs/task-inputs.js';
-import { STATUS, TASK_KIND } from '../jobs/states.js';
+import { STATUS, TASK_KIND } from '../states.js';
 import type { Queryable } from '../db/pool.js';
 import { describeEffects, pickVariations, variationArgs, variationSeconds } from '../media/effects.js';
 import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
 import { downloadTo, hasFile, produce, uploadFile, workDir } from '../media/files.js';
 import { readMp4Info } from '../media/mp4.js';
-import { anyActive, objectPathOf, progressReporter, readDependencies } from './deps.js';
+import { anyActive, objectPathOf, readDependencies } from './deps.js';
+import { progressReporter } from './progress-reporter.js';
 import { readManifest, signatureOf, writeManifest } from './manifest.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 

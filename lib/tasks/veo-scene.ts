@@ -5,9 +5,9 @@
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { ERRORS, isRetryable } from '../errors.js';
-import { beginTransfer, transferWasCutOff } from '../jobs/cancel.js';
+import { beginTransfer, transferWasCutOff } from './transfer.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
-import { TASK_KIND } from '../jobs/states.js';
+import { TASK_KIND } from '../states.js';
 import { guardVideoStream } from '../media/video-guard.js';
 import type { VideoDownload, VideoProvider } from '../providers/types.js';
 import { sceneFrames } from './scene-frames.js';

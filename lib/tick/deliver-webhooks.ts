@@ -10,10 +10,10 @@ import { coerceError } from '../errors.js';
 import { readJob } from '../jobs/view.js';
 import { log } from '../log.js';
 import type { Services } from '../services.js';
-import { webhookEventFor } from './enqueue.js';
-import { postWebhook, type Resolve } from './post.js';
-import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './sign.js';
-import { webhookUrlProblem } from './url.js';
+import { webhookEventFor } from '../webhooks/enqueue.js';
+import { postWebhook, type Resolve } from '../webhooks/post.js';
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../webhooks/sign.js';
+import { webhookUrlProblem } from '../webhooks/url.js';
 
 export interface DeliverOptions {
   tickId: string;

@@ -16,7 +16,7 @@ import { claimDue, claimStartable, nextDueAt } from '../tasks/claim.js';
 import { expireOverdue } from '../tasks/expire.js';
 import { PROVIDER_KINDS } from '../tasks/registry.js';
 import type { TaskRow } from '../tasks/types.js';
-import { deliverWebhooks } from '../webhooks/deliver.js';
+import { deliverWebhooks } from './deliver-webhooks.js';
 import { createBudget } from './budget.js';
 import { TaskFeed, type FeedSource } from './feed.js';
 import { releaseLeftovers, runSteps } from './run-steps.js';

@@ -4,7 +4,7 @@
  * row lock, so a delivery exists exactly when the state change committed.
  */
 import type { DbClient } from '../db/pool.js';
-import { STATUS, type Status } from '../jobs/states.js';
+import { STATUS, type Status } from '../states.js';
 
 const EVENTS: Partial<Record<Status, string>> = {
   [STATUS.completed]: 'job.completed',

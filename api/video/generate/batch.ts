@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { authenticate } from '../../../lib/auth/request.js';
 import { readJsonBody } from '../../../lib/http/body.js';
 import { errorResponse, json } from '../../../lib/http/respond.js';
-import type { batchResponseSchema } from '../../../lib/http/schemas.js';
+import type { batchResponseSchema } from '../../../lib/jobs/schemas.js';
 import { createBatch, MAX_BATCH_BODY_BYTES, parseBatch } from '../../../lib/jobs/batch.js';
 import { readIdempotencyKey } from '../../../lib/jobs/idempotency.js';
 import { services } from '../../../lib/services.js';

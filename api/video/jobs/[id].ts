@@ -2,7 +2,7 @@
  * GET /api/video/jobs/:id — the job's status, progress, current step and per-scene results.
  * Vercel hands the dynamic segment over as the `id` query parameter.
  */
-import { requireOwnedJob } from '../../../lib/auth/owner.js';
+import { requireOwnedJob } from '../../../lib/jobs/access.js';
 import { authenticate } from '../../../lib/auth/request.js';
 import { jobIdParam } from '../../../lib/http/params.js';
 import { errorResponse, httpError, json } from '../../../lib/http/respond.js';

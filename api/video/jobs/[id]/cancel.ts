@@ -2,7 +2,7 @@
  * POST /api/video/jobs/:id/cancel — stops a job (lib/jobs/cancel.ts) and answers with it.
  * Idempotent: canceling a canceled job answers the same job again.
  */
-import { requireOwnedJob } from '../../../../lib/auth/owner.js';
+import { requireOwnedJob } from '../../../../lib/jobs/access.js';
 import { authenticate } from '../../../../lib/auth/request.js';
 import { readEmptyBody } from '../../../../lib/http/body.js';
 import { jobIdParam } from '../../../../lib/http/params.js';

@@ -2,7 +2,7 @@
  * POST /api/video/jobs/:id/retry — re-queues the failed scenes of a finished job
  * (lib/jobs/retry.ts) and answers 202 with the job; 409 when nothing failed.
  */
-import { requireOwnedJob } from '../../../../lib/auth/owner.js';
+import { requireOwnedJob } from '../../../../lib/jobs/access.js';
 import { authenticate } from '../../../../lib/auth/request.js';
 import { readEmptyBody } from '../../../../lib/http/body.js';
 import { jobIdParam } from '../../../../lib/http/params.js';
