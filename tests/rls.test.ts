@@ -197,10 +197,11 @@ describe('row level security (real PostgreSQL, migrated schema, authenticated/an
     }
   });
 
+  const published = async () =>
+    (await t.db.query(`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`)).rows.map((r) => r.tablename);
+
   it('adds the watched tables to supabase_realtime when that publication exists, idempotently', async () => {
     const rls = (await readMigrations()).find((m) => m.name === 'row_level_security')!;
-    const published = async () =>
-      (await t.db.query(`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`)).rows.map((r) => r.tablename);
     await t.db.query('create publication supabase_realtime');
     try {
       await t.db.query(rls.sql);
@@ -222,8 +223,6 @@ describe('row level security (real PostgreSQL, migrated schema, authenticated/an
     const migrations = await readMigrations();
     const rls = migrations.find((m) => m.name === 'row_level_security')!;
     const unpublish = migrations.find((m) => m.name === 'unpublish_video_tasks')!;
-    const published = async () =>
-      (await t.db.query(`select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1`)).rows.map((r) => r.tablename);
     await t.db.query('create publication supabase_realtime');
     try {
       await t.db.query(rls.sql);

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Queryable } from '../db/pool.js';
-import { fieldMap, httpError, zodFields } from '../http/respond.js';
+import { httpError } from '../http/respond.js';
+import { parseQuery } from '../http/query.js';
 import type { JobList, JobSummary } from './schemas.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.js';
@@ -56,20 +57,10 @@ export function decodeCursor(raw: string): Cursor {
   return parsed.data;
 }
 
-/** Parses the query string: each parameter at most once, no unknown ones, each named when bad. */
+/** Parses the query string (lib/http/query.ts) and decodes the cursor. */
 export function parseListQuery(params: URLSearchParams): ListQuery & { after?: Cursor } {
-  const raw = fieldMap();
-  const fields = fieldMap();
-  for (const [key, value] of params) {
-    if (key in raw) fields[key] = 'must be given at most once';
-    raw[key] = value;
-  }
-  const parsed = listQuerySchema.safeParse(raw);
-  if (!parsed.success) Object.assign(fields, zodFields(parsed.error));
-  if (Object.keys(fields).length > 0 || !parsed.success) {
-    throw httpError(400, 'invalid_request', `Invalid query: ${Object.keys(fields).join(', ')}`, fields);
-  }
-  return { ...parsed.data, ...(parsed.data.cursor !== undefined ? { after: decodeCursor(parsed.data.cursor) } : {}) };
+  const query = parseQuery(listQuerySchema, params);
+  return { ...query, ...(query.cursor !== undefined ? { after: decodeCursor(query.cursor) } : {}) };
 }
 
 interface Row {

@@ -4,7 +4,7 @@
  * with them, and lib/openapi.ts documents them, so the three cannot drift apart.
  */
 import { z } from 'zod';
-import { fieldMap, httpError, zodFields } from '../http/respond.js';
+import { parseQuery } from '../http/query.js';
 import { TICK_RUNS_WINDOW, TICK_STOP_REASONS } from '../tick/tick-runs.js';
 
 export const DEFAULT_TICKS = 20;
@@ -25,20 +25,9 @@ export const metricsQuerySchema = z.strictObject({
 
 export type MetricsQuery = z.output<typeof metricsQuerySchema>;
 
-/** Parses the query string: each parameter at most once, no unknown ones, each named when bad. */
+/** Parses the query string (lib/http/query.ts). */
 export function parseMetricsQuery(params: URLSearchParams): MetricsQuery {
-  const raw = fieldMap();
-  const fields = fieldMap();
-  for (const [key, value] of params) {
-    if (key in raw) fields[key] = 'must be given at most once';
-    raw[key] = value;
-  }
-  const parsed = metricsQuerySchema.safeParse(raw);
-  if (!parsed.success) Object.assign(fields, zodFields(parsed.error));
-  if (Object.keys(fields).length > 0 || !parsed.success) {
-    throw httpError(400, 'invalid_request', `Invalid query: ${Object.keys(fields).join(', ')}`, fields);
-  }
-  return parsed.data;
+  return parseQuery(metricsQuerySchema, params);
 }
 
 const activeCountsSchema = z.object({ pending: count, processing: count });
