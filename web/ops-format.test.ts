@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from './ops-format.js';
+import { duration, foldIdleTicks, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from './ops-format.js';
 
 describe('operator view wording', () => {
   it('names known kinds, stop reasons and codes, and shows unknown ones as they are', () => {
@@ -34,5 +34,21 @@ describe('operator view wording', () => {
       { code: 'provider_error', count: 2 },
       { code: 'timed_out', count: 2 },
     ]);
+  });
+});
+
+describe('foldIdleTicks', () => {
+  const tick = (id: string, work: Partial<{ polled: number; stoppedBecause: string }> = {}) => ({
+    tickId: id, startedAt: `2026-12-05T12:00:0${id}Z`, durationMs: 10, stoppedBecause: work.stoppedBecause ?? 'idle',
+    created: 0, polled: work.polled ?? 0, completed: 0, failed: 0, uploaded: 0, retried: 0, expired: 0, released: 0, lost: 0,
+  });
+
+  it('folds runs of ticks that did nothing, keeps working ones and a lone idle one as they are', () => {
+    const rows = foldIdleTicks([tick('9'), tick('8'), tick('7'), tick('6', { polled: 2 }), tick('5'), tick('4', { stoppedBecause: 'budget' }), tick('3'), tick('2')]);
+    expect(rows.map((r) => (r.kind === 'idle' ? `idle×${r.count} ${r.newest.tickId}-${r.oldest.tickId}` : r.tick.tickId))).toEqual(['idle×3 9-7', '6', '5', '4', 'idle×2 3-2']);
+  });
+
+  it('leaves an empty list empty', () => {
+    expect(foldIdleTicks([])).toEqual([]);
   });
 });

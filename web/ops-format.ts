@@ -61,3 +61,47 @@ export function rankedReasons(byReason: Record<string, number>): Array<{ code: s
     .map(([code, count]) => ({ code, count }))
     .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
 }
+
+export interface TickLike {
+  tickId: string;
+  startedAt: string;
+  durationMs: number;
+  stoppedBecause: string;
+  created: number;
+  polled: number;
+  completed: number;
+  failed: number;
+  uploaded: number;
+  retried: number;
+  expired: number;
+  released: number;
+  lost: number;
+}
+
+export type TickRow<T extends TickLike> = { kind: 'tick'; tick: T } | { kind: 'idle'; count: number; newest: T; oldest: T };
+
+const didNothing = (t: TickLike) =>
+  t.stoppedBecause === 'idle' && t.created + t.polled + t.completed + t.failed + t.uploaded + t.retried + t.expired + t.released + t.lost === 0;
+
+/**
+ * Ticks as an operator reads them: runs of ticks that found nothing to do fold into one row, so
+ * the ones that worked (or stopped early) stand out. A single idle tick stays a tick.
+ */
+export function foldIdleTicks<T extends TickLike>(ticks: readonly T[]): Array<TickRow<T>> {
+  const rows: Array<TickRow<T>> = [];
+  let run: T[] = [];
+  const flush = () => {
+    if (run.length === 1) rows.push({ kind: 'tick', tick: run[0]! });
+    else if (run.length > 1) rows.push({ kind: 'idle', count: run.length, newest: run[0]!, oldest: run.at(-1)! });
+    run = [];
+  };
+  for (const tick of ticks) {
+    if (didNothing(tick)) run.push(tick);
+    else {
+      flush();
+      rows.push({ kind: 'tick', tick });
+    }
+  }
+  flush();
+  return rows;
+}

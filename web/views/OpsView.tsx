@@ -11,7 +11,7 @@ import { ApiError, type Api } from '../api.js';
 import { Notice, ProgressBar, Spinner } from '../components/ui.js';
 import { ago } from '../format.js';
 import { startPolling, type Poller, type PollOptions } from '../live.js';
-import { duration, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from '../ops-format.js';
+import { duration, foldIdleTicks, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from '../ops-format.js';
 import { href } from '../router.js';
 import { useNow } from '../use-now.js';
 
@@ -163,21 +163,37 @@ function Ticks({ ticks, now }: { ticks: TickRunView[]; now: number }) {
             </tr>
           </thead>
           <tbody>
-            {ticks.map((tick) => (
-              <tr key={tick.tickId}>
-                <td>
-                  <time dateTime={tick.startedAt} title={new Date(tick.startedAt).toLocaleString()}>
-                    {ago(tick.startedAt, now)}
-                  </time>
-                </td>
-                <td class="num">{duration(tick.durationMs / 1000)}</td>
-                <td>
-                  {tickSummary(tick)}
-                  {!tick.generationEnabled && <span class="tag">generation off</span>}
-                </td>
-                <td>{stopLabel(tick.stoppedBecause)}</td>
-              </tr>
-            ))}
+            {foldIdleTicks(ticks).map((row) =>
+              row.kind === 'idle' ? (
+                <tr key={row.newest.tickId} class="ticks-idle">
+                  <td>
+                    <time dateTime={row.newest.startedAt} title={`${new Date(row.oldest.startedAt).toLocaleString()} – ${new Date(row.newest.startedAt).toLocaleString()}`}>
+                      {ago(row.newest.startedAt, now)}
+                    </time>
+                  </td>
+                  <td class="num">—</td>
+                  <td>
+                    {row.count} ticks found nothing to do
+                    {ago(row.oldest.startedAt, now) !== ago(row.newest.startedAt, now) && ` (the oldest ${ago(row.oldest.startedAt, now)})`}
+                  </td>
+                  <td>{stopLabel('idle')}</td>
+                </tr>
+              ) : (
+                <tr key={row.tick.tickId}>
+                  <td>
+                    <time dateTime={row.tick.startedAt} title={new Date(row.tick.startedAt).toLocaleString()}>
+                      {ago(row.tick.startedAt, now)}
+                    </time>
+                  </td>
+                  <td class="num">{duration(row.tick.durationMs / 1000)}</td>
+                  <td>
+                    {tickSummary(row.tick)}
+                    {!row.tick.generationEnabled && <span class="tag">generation off</span>}
+                  </td>
+                  <td>{stopLabel(row.tick.stoppedBecause)}</td>
+                </tr>
+              ),
+            )}
           </tbody>
         </table>
       )}
