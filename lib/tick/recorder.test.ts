@@ -64,3 +64,32 @@ describe('outcome recorder', () => {
     expect(f.log).toEqual([['gated'], ['a'], ['b'], ['c']]);
   });
 });
+
+describe('outcome recorder under steady load', () => {
+  it('eight steps that each have their next outcome at hand fill whole batches, not one and seven in turn', async () => {
+    const batches: number[] = [];
+    // Each write takes a turn of I/O, as a commit does.
+    const io = () => new Promise((resolve) => setImmediate(resolve));
+    const r = new OutcomeRecorder({
+      one: async () => {
+        batches.push(1);
+        await io();
+        return 'polled';
+      },
+      many: async (items) => {
+        batches.push(items.length);
+        await io();
+        return items.map(() => 'polled' as const);
+      },
+    });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let id = next++; id < 80; id = next++) await r.record(item(String(id), waiting));
+      }),
+    );
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(80);
+    // The first commits alone; after it, every commit carries the eight the steps had ready.
+    expect(batches.length).toBeLessThanOrEqual(12);
+  });
+});
