@@ -20,6 +20,17 @@ export function isFinal(status: Status): boolean {
   return FINAL_STATUSES.includes(status);
 }
 
+/** Pending or processing: still to run, or running. */
+export function isActive(status: string): boolean {
+  return (ACTIVE_STATUSES as readonly string[]).includes(status);
+}
+
+/**
+ * `('pending', 'processing')` for SQL, spelled as literals rather than a parameter so the planner
+ * can match the partial indexes declared with the same list (a `= any($1)` would not).
+ */
+export const ACTIVE_IN_SQL = `(${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
 export const TASK_KIND = Object.freeze({
   veoScene: 'veo_scene',
   imagenStill: 'imagen_still',

@@ -9,9 +9,7 @@ export const STATUS_LABEL: Record<string, string> = {
   canceled: 'Canceled',
 };
 
-export function isActive(status: string): boolean {
-  return status === 'pending' || status === 'processing';
-}
+export { isActive } from '../lib/states.js';
 
 /** "3 minutes ago"; "just now" within ten seconds (a clock a little ahead must not say "in 2 seconds"). */
 export function ago(iso: string | null | undefined, now: number): string {

@@ -4,7 +4,7 @@
  * test can hold the rules without a database.
  */
 import { taskLabel, unitKindOf } from './progress.js';
-import { ACTIVE_STATUSES, JOB_KIND, STATUS, TASK_KIND, type Status } from '../states.js';
+import { isActive, JOB_KIND, STATUS, TASK_KIND, type Status } from '../states.js';
 
 export interface TaskSummary {
   position: number;
@@ -35,7 +35,6 @@ export interface DerivedJob {
 
 export const NO_RESULT: JobResult = Object.freeze({ videoPath: null, videoUrl: null, posterPath: null, posterUrl: null });
 
-const isActive = (status: Status) => ACTIVE_STATUSES.includes(status);
 
 function failureSummary(tasks: readonly TaskSummary[]): string | null {
   const failed = tasks.filter((t) => t.status === STATUS.failed);

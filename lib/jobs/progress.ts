@@ -4,7 +4,7 @@
  * contributes its own fraction, and the step names whatever the job is doing now:
  * "Making keyframe 1/3", "Generating scene 3/5", "Rendering final cut", "Making variation 2/4".
  */
-import { JOB_KIND, STATUS, TASK_KIND, type Status } from '../states.js';
+import { isActive as isActiveStatus, JOB_KIND, STATUS, TASK_KIND, type Status } from '../states.js';
 
 export interface TaskProgress {
   position: number;
@@ -23,7 +23,7 @@ export interface TaskProgress {
 /** Expected polls before a Veo operation finishes; only shapes the bar between start and done. */
 const TYPICAL_POLLS = 6;
 
-const isActive = (t: TaskProgress) => t.status === STATUS.pending || t.status === STATUS.processing;
+const isActive = (t: TaskProgress) => isActiveStatus(t.status);
 const kindOf = (t: TaskProgress) => t.kind ?? TASK_KIND.veoScene;
 const unitOf = (t: TaskProgress) => t.unit ?? t.position;
 

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import { standingOf, type JobTaskState, type QueueSnapshot } from './eta.js';
-import { STATUS, TASK_KIND } from '../states.js';
+import { isActive, STATUS, TASK_KIND } from '../states.js';
 
 /** How many of a kind's latest completed tasks the median is taken over. */
 export const RECENT_TASKS = 50;
@@ -85,7 +85,7 @@ export function queueFieldsOf(read: QueueRead, options: QueueOptions, jobActive:
   if (!jobActive) return NONE;
   const now = read.snapshot.now.getTime();
   const states: JobTaskState[] = tasks.map((t) => {
-    const active = t.status === STATUS.pending || t.status === STATUS.processing;
+    const active = isActive(t.status);
     const leased = t.status === STATUS.pending && t.lockedUntil !== null && t.lockedUntil.getTime() >= now;
     return {
       kind: t.kind,

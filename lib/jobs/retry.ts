@@ -11,7 +11,7 @@ import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
 import { assertQuota } from './quota.js';
 import { lockJob, syncJob } from './sync.js';
-import { STATUS, type Status, TASK_KIND } from '../states.js';
+import { isActive, STATUS, type Status, TASK_KIND } from '../states.js';
 
 /**
  * Task kinds made from other tasks' outputs by local work (a final cut, its variations): they run
@@ -55,7 +55,7 @@ export async function retryJob(db: Db, config: Config, caller: Caller, jobId: st
   return withTransaction(db, async (client) => {
     const job = await lockJob(client, jobId);
     if (!job) throw httpError(404, 'not_found', 'No job with this id');
-    if (job.status === STATUS.pending || job.status === STATUS.processing) {
+    if (isActive(job.status)) {
       throw httpError(409, 'job_active', 'The job is still running; retry it once it has finished');
     }
     if (job.status === STATUS.canceled) throw httpError(409, 'job_canceled', 'A canceled job cannot be retried; start a new one');

@@ -6,7 +6,7 @@
 import type { DbClient } from '../db/pool.js';
 import { enqueueWebhook } from '../webhooks/enqueue.js';
 import { deriveJob, type DerivedJob, type TaskSummary } from './derive.js';
-import { STATUS, isFinal, type Status } from '../states.js';
+import { ACTIVE_IN_SQL, isFinal, STATUS, type Status } from '../states.js';
 
 export interface LockedJob {
   status: Status;
@@ -31,7 +31,7 @@ async function wakeDependents(client: DbClient, jobIds: readonly string[], now: 
       where w.job_id = any($1::uuid[]) and w.status = 'pending' and w.attempts = 0 and w.next_check_at > $2 and w.input ? 'waitsFor'
         and not exists (
           select 1 from video_tasks d
-           where d.job_id = w.job_id and d.status in ('pending', 'processing')
+           where d.job_id = w.job_id and d.status in ${ACTIVE_IN_SQL}
              and d.position in (select (jsonb_array_elements_text(w.input -> 'waitsFor'))::int))`,
     [jobIds, now],
   );

@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
-import { isFinal, type Status } from '../states.js';
+import { isActive, isFinal, type Status } from '../states.js';
 
 const jobRowSchema = z.object({
   id: z.string(),
@@ -172,7 +172,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
   const scenes = await Promise.all(
     tasks.map(async (t, i): Promise<SceneView> => {
       const p = progressInput[i]!;
-      const active = t.status === 'pending' || t.status === 'processing';
+      const active = isActive(t.status);
       return {
         index: p.unit ?? t.position,
         kind: t.kind,

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
-import { STATUS, TASK_KIND } from '../states.js';
+import { ACTIVE_IN_SQL, STATUS, TASK_KIND } from '../states.js';
 import { PROVIDER_KINDS } from '../tasks/registry.js';
 import { TICK_STOP_REASONS } from '../tick/tick-runs.js';
 import { DEFAULT_TICKS, type Metrics, type TickRunView } from './schema.js';
@@ -73,10 +73,10 @@ const SQL = `
 select
   (select coalesce(json_agg(json_build_object('kind', a.kind, 'status', a.status, 'count', a.n)), '[]'::json)
      from (select kind, status, count(*)::int as n from video_tasks
-            where status in ('pending', 'processing') group by kind, status) a) as tasks,
+            where status in ${ACTIVE_IN_SQL} group by kind, status) a) as tasks,
   (select coalesce(json_agg(json_build_object('status', b.status, 'count', b.n)), '[]'::json)
      from (select status, count(*)::int as n from video_jobs
-            where status in ('pending', 'processing') group by status) b) as jobs,
+            where status in ${ACTIVE_IN_SQL} group by status) b) as jobs,
   -- What holds a MAX_IN_FLIGHT slot, counted as claim_startable_video_tasks counts it.
   (select coalesce(json_agg(json_build_object('kind', f.kind, 'count', f.n)), '[]'::json)
      from (select kind, count(*)::int as n from video_tasks

@@ -10,6 +10,7 @@ import type { Status } from '../states.js';
 import { lockJob, syncJob, syncJobs } from '../jobs/sync.js';
 import { nextCheckAt } from './backoff.js';
 import type { RecordedOutcome, TaskRow } from './types.js';
+import { ACTIVE_IN_SQL } from '../states.js';
 
 /** What happened, for the tick's counts. `lost` means the lease was gone and nothing was written. */
 export type Applied = 'created' | 'polled' | 'completed' | 'failed' | 'retried' | 'lost';
@@ -87,7 +88,7 @@ async function writeCommonSetwise(client: DbClient, items: readonly OutcomeToApp
           set status = 'completed', output = v.output, error = null, error_code = null, completed_at = $3,
               started_at = coalesce(t.started_at, v.began), locked_until = null, locked_by = null, transfer_started = false
          from unnest($1::uuid[], $2::jsonb[], $4::timestamptz[]) as v(id, output, began)
-        where t.id = v.id and t.locked_by = $5 and t.status in ('pending', 'processing')
+        where t.id = v.id and t.locked_by = $5 and t.status in ${ACTIVE_IN_SQL}
         returning t.id`,
       [completed.map((i) => i.task.id), completed.map((i) => JSON.stringify((i.outcome as { output: unknown }).output)), now, completed.map((i) => i.began), tickId],
     );
@@ -100,7 +101,7 @@ async function writeCommonSetwise(client: DbClient, items: readonly OutcomeToApp
       `update video_tasks t
           set polls = t.polls + 1, attempts = 0, next_check_at = v.next, locked_until = null, locked_by = null, transfer_started = false
          from unnest($1::uuid[], $2::timestamptz[]) as v(id, next)
-        where t.id = v.id and t.locked_by = $3 and t.status in ('pending', 'processing')
+        where t.id = v.id and t.locked_by = $3 and t.status in ${ACTIVE_IN_SQL}
         returning t.id`,
       [waiting.map((i) => i.task.id), next, tickId],
     );
@@ -114,7 +115,7 @@ async function writeTask(client: DbClient, task: TaskRow, patch: Patch, tickId: 
   const { rowCount } = await client.query(
     `update video_tasks
         set ${patch.sql}, locked_until = null, locked_by = null, transfer_started = false
-      where id = $1 and locked_by = $2 and status in ('pending', 'processing')`,
+      where id = $1 and locked_by = $2 and status in ${ACTIVE_IN_SQL}`,
     [task.id, tickId, ...patch.values],
   );
   return rowCount !== 0;

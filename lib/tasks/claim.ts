@@ -9,6 +9,7 @@
  */
 import type { Queryable } from '../db/pool.js';
 import { taskRowSchema, type TaskRow } from './types.js';
+import { ACTIVE_IN_SQL } from '../states.js';
 
 export interface ClaimOptions {
   tickId: string;
@@ -58,7 +59,7 @@ export async function claimStartable(db: Queryable, providerKinds: readonly stri
 export async function nextDueAt(db: Queryable, now: Date, providerKinds: readonly string[], includeStartable: boolean): Promise<Date | undefined> {
   const { rows } = await db.query<{ at: Date | null }>(
     `select min(next_check_at) as at from video_tasks
-      where status in ('pending', 'processing')
+      where status in ${ACTIVE_IN_SQL}
         and (locked_until is null or locked_until < $1)
         and ($3 or status = 'processing' or not (kind = any($2)))`,
     [now, providerKinds, includeStartable],

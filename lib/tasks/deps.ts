@@ -1,7 +1,7 @@
 /** Reading the tasks another task waits for (`waitsFor`): their states, outputs and ends. */
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
-import { STATUS, type Status } from '../states.js';
+import { isActive, STATUS, type Status } from '../states.js';
 
 const depSchema = z.object({
   position: z.number().int(),
@@ -24,7 +24,7 @@ export async function readDependencies(db: Queryable, jobId: string, positions: 
 }
 
 export function anyActive(deps: Dependency[]): boolean {
-  return deps.some((d) => d.status === STATUS.pending || d.status === STATUS.processing);
+  return deps.some((d) => isActive(d.status));
 }
 
 /** A completed dependency's stored object, if it made one. */

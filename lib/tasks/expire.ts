@@ -5,8 +5,9 @@
  */
 import { withTransaction, type Db } from '../db/pool.js';
 import { lockJob, syncJob } from '../jobs/sync.js';
+import { ACTIVE_IN_SQL } from '../states.js';
 
-const LATE = `t.status in ('pending', 'processing')
+const LATE = `t.status in ${ACTIVE_IN_SQL}
   and (t.locked_until is null or t.locked_until < $1)
   and (t.deadline_at < $1 or j.deadline_at < $1)`;
 

@@ -4,7 +4,7 @@
  * still store anything (a cancel wins) and that an earlier attempt's upload may have landed.
  */
 import type { Queryable } from '../db/pool.js';
-import { ACTIVE_STATUSES, type Status } from '../states.js';
+import { ACTIVE_IN_SQL, ACTIVE_STATUSES, type Status } from '../states.js';
 
 /**
  * The last check before a scene's video is uploaded, in one round trip: whether its job may still
@@ -17,7 +17,7 @@ export async function beginTransfer(db: Queryable, taskId: string, tickId: strin
   const { rows } = await db.query<{ status: Status; cut_off: boolean }>(
     `update video_tasks t set transfer_started = true
        from video_jobs j, (select transfer_started from video_tasks where id = $1) prior
-      where t.id = $1 and j.id = t.job_id and t.status in ('pending', 'processing') and t.locked_by = $2
+      where t.id = $1 and j.id = t.job_id and t.status in ${ACTIVE_IN_SQL} and t.locked_by = $2
      returning j.status, prior.transfer_started as cut_off`,
     [taskId, tickId],
   );
