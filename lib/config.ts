@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { discontinuedSuccessor } from './model-limits.js';
+import { discontinuedSuccessor, LUMA_MODELS, LUMA_RESOLUTIONS } from './model-limits.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -102,6 +102,15 @@ export const envSchema = z.object({
   // The model storyboard runs inside the generate request, before it answers (see the rule below).
   STORYBOARD_TIMEOUT_MS: int(8000, 500, 900_000),
   MAX_VARIATIONS: int(6, 1, 20),
+  /**
+   * Luma Dream Machine (issue 17). With a key set, generations Luma made are polled by the Luma
+   * provider; the model and resolution are the pinned ones in lib/providers/model-limits.ts.
+   */
+  LUMA_API_KEY: optionalText,
+  /** Points the `lumaai` SDK at another endpoint (the wire double in tests). */
+  LUMA_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  LUMA_MODEL: z.enum(LUMA_MODELS, { error: `must be one of ${LUMA_MODELS.join(', ')}` }).default('ray-flash-2'),
+  LUMA_RESOLUTION: z.enum(LUMA_RESOLUTIONS, { error: `must be one of ${LUMA_RESOLUTIONS.join(', ')}` }).default('720p'),
   MOCK_MODE: bool(false),
   VIDEO_GENERATION_ENABLED: bool(true),
   LOCAL_VIDEO_DELAY_MS: int(4000, 0, 3_600_000),

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { discontinuedSuccessor, frameProblems, vertexApiVersion, videoModelLimits } from './model-limits.js';
+import {
+  discontinuedSuccessor,
+  frameProblems,
+  isLumaModel,
+  lumaModelLimits,
+  lumaProblems,
+  nearestDuration,
+  toLumaDuration,
+  vertexApiVersion,
+  videoModelLimits,
+} from './model-limits.js';
 
 const fields = (p: Array<{ field: string }>) => p.map((x) => x.field);
 
@@ -42,5 +52,41 @@ describe('model catalogue', () => {
     const limits = videoModelLimits('veo-3.0-generate-001');
     expect(JSON.parse(JSON.stringify(limits))).toEqual(limits);
     expect(limits).toMatchObject({ model: 'veo-3.0-generate-001', durations: [4, 6, 8], referenceImages: false, successor: 'veo-3.1-generate-001', vertexApiVersion: 'v1' });
+  });
+});
+
+describe('Luma limits (issue 17)', () => {
+  it('pins Ray 2 and Ray Flash 2 at 5 or 9 s, four resolutions, the two shapes the final cut composes', () => {
+    for (const m of ['ray-2', 'ray-flash-2'] as const) {
+      const limits = lumaModelLimits(m);
+      expect(limits).toMatchObject({ model: m, durations: [5, 9], resolutions: ['540p', '720p', '1080p', '4k'], aspectRatios: ['16:9', '9:16'] });
+      expect(JSON.parse(JSON.stringify(limits))).toEqual(limits);
+    }
+    expect(isLumaModel('ray-1-6')).toBe(false);
+    expect(isLumaModel('veo-3.1-generate-001')).toBe(false);
+  });
+  it('speaks seconds to the service and "5s"/"9s" to Luma', () => {
+    expect(toLumaDuration(5)).toBe('5s');
+    expect(toLumaDuration(9)).toBe('9s');
+    expect(toLumaDuration(8)).toBeUndefined();
+  });
+  it('maps a duration the other provider refuses to its nearest accepted one, ties to the longer', () => {
+    expect(nearestDuration([5, 9], 4)).toBe(5);
+    expect(nearestDuration([5, 9], 6)).toBe(5);
+    expect(nearestDuration([5, 9], 7)).toBe(9);
+    expect(nearestDuration([5, 9], 8)).toBe(9);
+    expect(nearestDuration([4, 6, 8], 5)).toBe(6);
+    expect(nearestDuration([4, 6, 8], 9)).toBe(8);
+    expect(() => nearestDuration([], 5)).toThrow();
+  });
+  it('names each field Luma would refuse', () => {
+    expect(lumaProblems('ray-2', { durationSeconds: 5, aspectRatio: '16:9', resolution: '720p' })).toEqual([]);
+    expect(fields(lumaProblems('ray-flash-2', { durationSeconds: 8, aspectRatio: '1:1', resolution: '2k', referenceImages: [{}] }))).toEqual([
+      'durationSeconds',
+      'aspectRatio',
+      'resolution',
+      'referenceImages',
+    ]);
+    expect(fields(lumaProblems('ray-1-6', { durationSeconds: 5, aspectRatio: '16:9' }))).toEqual(['model']);
   });
 });

@@ -136,3 +136,110 @@ export function frameProblems(model: string, request: FramedRequest): Array<{ fi
   }
   return problems;
 }
+
+/*
+ * Luma Dream Machine (issue 17). Pinned from Luma's API reference for
+ * POST /dream-machine/v1/generations and the `lumaai` SDK 1.19.1 types: the models this service
+ * supports, what each accepts, and the mapping between its "5s"/"9s" durations and the whole
+ * seconds every scene carries. Written here, beside Veo's, so request validation, the provider
+ * and the capabilities endpoint read one list.
+ */
+
+/** Luma models this service calls. Ray 1.6 is left out: it takes no duration or resolution. */
+export const LUMA_MODELS = ['ray-2', 'ray-flash-2'] as const;
+export type LumaModel = (typeof LUMA_MODELS)[number];
+
+/** Luma's duration strings and the seconds each stands for. */
+export const LUMA_DURATIONS = { '5s': 5, '9s': 9 } as const;
+export type LumaDuration = keyof typeof LUMA_DURATIONS;
+
+/** Resolutions Luma renders Ray 2 and Ray Flash 2 at (4k is an upscale, billed as such). */
+export const LUMA_RESOLUTIONS = ['540p', '720p', '1080p', '4k'] as const;
+export type LumaResolution = (typeof LUMA_RESOLUTIONS)[number];
+
+/**
+ * Luma also renders 1:1, 4:3, 3:4, 21:9 and 9:21, but the final cut and poster are composed at
+ * 16:9 or 9:16 only, so the service offers Luma the same two shapes as Veo.
+ */
+export const LUMA_ASPECT_RATIOS: readonly VideoAspectRatio[] = VIDEO_ASPECT_RATIOS;
+
+/** Luma's keyframe rules, as data the dashboard can show. */
+export interface LumaFrameRules {
+  /** Keyframes are passed as image URLs Luma fetches while the generation is queued. */
+  keyframesAsUrls: true;
+  /** Unlike Veo, Luma accepts an end frame (frame1) alone. */
+  lastFrameNeedsImage: false;
+  /** Luma takes no subject or style reference images on these models. */
+  referenceImages: false;
+}
+
+export interface LumaModelLimits {
+  model: LumaModel;
+  durations: number[];
+  resolutions: readonly LumaResolution[];
+  aspectRatios: readonly VideoAspectRatio[];
+  frames: LumaFrameRules;
+}
+
+export function isLumaModel(model: string): model is LumaModel {
+  return (LUMA_MODELS as readonly string[]).includes(model);
+}
+
+export function lumaModelLimits(model: LumaModel): LumaModelLimits {
+  return {
+    model,
+    durations: Object.values(LUMA_DURATIONS),
+    resolutions: LUMA_RESOLUTIONS,
+    aspectRatios: LUMA_ASPECT_RATIOS,
+    frames: { keyframesAsUrls: true, lastFrameNeedsImage: false, referenceImages: false },
+  };
+}
+
+/**
+ * The accepted duration closest to the one asked for, ties to the longer clip (a scene's narration
+ * should not be cut short). Used when a retry moves a scene to a provider that refuses its length.
+ */
+export function nearestDuration(accepted: readonly number[], seconds: number): number {
+  if (accepted.length === 0) throw new Error('nearestDuration: no accepted durations');
+  return accepted.reduce((best, d) => {
+    const gap = Math.abs(d - seconds);
+    const bestGap = Math.abs(best - seconds);
+    return gap < bestGap || (gap === bestGap && d > best) ? d : best;
+  });
+}
+
+/** Luma's duration string for whole seconds it accepts; undefined for any other length. */
+export function toLumaDuration(seconds: number): LumaDuration | undefined {
+  const hit = (Object.entries(LUMA_DURATIONS) as Array<[LumaDuration, number]>).find(([, s]) => s === seconds);
+  return hit?.[0];
+}
+
+export interface LumaRequest {
+  durationSeconds: number;
+  aspectRatio: string;
+  resolution?: string;
+  referenceImages?: ReadonlyArray<unknown>;
+}
+
+/**
+ * What Luma would refuse about a request on a model, each naming its field; empty when it would
+ * accept it. Checked before any paid call, as frameProblems is for Veo.
+ */
+export function lumaProblems(model: string, request: LumaRequest): Array<{ field: string; message: string }> {
+  if (!isLumaModel(model)) return [{ field: 'model', message: `must be one of ${LUMA_MODELS.join(', ')}` }];
+  const limits = lumaModelLimits(model);
+  const problems: Array<{ field: string; message: string }> = [];
+  if (!limits.durations.includes(request.durationSeconds)) {
+    problems.push({ field: 'durationSeconds', message: `must be ${limits.durations.join(' or ')} on ${model}` });
+  }
+  if (!limits.aspectRatios.includes(request.aspectRatio as VideoAspectRatio)) {
+    problems.push({ field: 'aspectRatio', message: `must be ${limits.aspectRatios.join(' or ')} on ${model}` });
+  }
+  if (request.resolution !== undefined && !limits.resolutions.includes(request.resolution as LumaResolution)) {
+    problems.push({ field: 'resolution', message: `must be one of ${limits.resolutions.join(', ')} on ${model}` });
+  }
+  if ((request.referenceImages ?? []).length > 0) {
+    problems.push({ field: 'referenceImages', message: `are not accepted by ${model}` });
+  }
+  return problems;
+}

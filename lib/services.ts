@@ -7,6 +7,7 @@ import { loadConfig, type Config } from './config.js';
 import { createPool, type Db } from './db/pool.js';
 import { AppError } from './errors.js';
 import { createLocalProvider } from './providers/local.js';
+import { createLumaProvider } from './providers/luma.js';
 import type { VideoProvider } from './providers/types.js';
 import { createVeoProvider } from './providers/veo.js';
 import { createLocalStore } from './storage/local.js';
@@ -56,6 +57,18 @@ export function buildServices(config: Config, overrides: ServiceOverrides = {}):
         const local = createLocalProvider(config);
         known.set(name, local);
         return local;
+      }
+      // A Luma generation is polled by Luma whenever a key is set, whichever provider starts new ones.
+      if (name === 'luma' && config.LUMA_API_KEY) {
+        const luma = createLumaProvider({
+          apiKey: config.LUMA_API_KEY,
+          model: config.LUMA_MODEL,
+          resolution: config.LUMA_RESOLUTION,
+          timeoutMs: config.REQUEST_TIMEOUT_MS,
+          ...(config.LUMA_BASE_URL ? { baseURL: config.LUMA_BASE_URL } : {}),
+        });
+        known.set(name, luma);
+        return luma;
       }
       throw new AppError('provider_unavailable', `The ${name} provider that started this operation is not configured here`, { status: 500 });
     },
