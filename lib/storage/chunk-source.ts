@@ -8,11 +8,16 @@
  * knows at every slice whether it handed over the last byte (tus then declares the length).
  *
  * Only the current chunk is kept: a failed chunk can be sent again from any offset inside it
- * (the server's, after a HEAD), never from before it.
+ * (the server's, after a HEAD), never from before it. A chunk is the stream's own pieces, never
+ * copied into one buffer: 6 MB copies of a 200 MB video would be 200 MB of garbage to collect.
  */
+import { Readable } from 'node:stream';
 
-/** The body tus-js-client sends: its Node HTTP stack reads `size` for Content-Length. */
-export type ChunkValue = Buffer & { size: number };
+/**
+ * The body tus-js-client sends: its Node HTTP stack pipes a Readable into the request and reads
+ * `size` for the Content-Length.
+ */
+export type ChunkValue = Readable & { size: number };
 
 export interface SliceResult {
   value: ChunkValue;
@@ -23,13 +28,17 @@ export class ChunkSource {
   /** tus-js-client reads it when no uploadSize is given; this service always gives one or defers. */
   readonly size: number;
   private readonly pieces: AsyncIterator<Buffer | string>;
-  private chunk: Buffer = Buffer.alloc(0);
+  /** The current chunk as the stream's pieces, and where it starts in the stream. */
+  private chunk: Buffer[] = [];
+  private chunkBytes = 0;
   private chunkStart = 0;
   /** Bytes read from the stream but not yet in a chunk (the read-ahead). */
   private ahead: Buffer[] = [];
   private aheadBytes = 0;
   private ended = false;
   private closed = false;
+  /** The stream's own error. Kept: a stream that failed must never read as one that ended. */
+  failure: Error | undefined;
 
   constructor(
     private readonly stream: AsyncIterable<Buffer | string> & { destroy?: () => void },
@@ -40,15 +49,26 @@ export class ChunkSource {
   }
 
   async slice(start: number, end: number): Promise<SliceResult> {
-    const chunkEnd = this.chunkStart + this.chunk.length;
+    // tus-js-client retries a failed slice like a failed request; a broken stream stays broken,
+    // or the retry would see an exhausted iterator, take it for the end, and declare a short length.
+    if (this.failure) throw this.failure;
+    try {
+      return await this.read(start, end);
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      throw this.failure;
+    }
+  }
+
+  private async read(start: number, end: number): Promise<SliceResult> {
+    const chunkEnd = this.chunkStart + this.chunkBytes;
     if (start < this.chunkStart || start > chunkEnd) {
       // Only a server that lost bytes it had acknowledged sends a client back before its chunk.
       throw new Error(`cannot resume at byte ${start}: only bytes ${this.chunkStart}..${chunkEnd} are still held`);
     }
-    const kept = this.chunk.subarray(start - this.chunkStart);
     const want = end - start;
-    const parts: Buffer[] = [kept];
-    let have = kept.length;
+    const parts = skip(this.chunk, start - this.chunkStart, want);
+    let have = parts.reduce((n, part) => n + part.length, 0);
     while (have < want) {
       const next = await this.take(want - have);
       if (!next) break;
@@ -57,10 +77,11 @@ export class ChunkSource {
     }
     // Read one piece ahead while there is none, so "done" is known now, not one slice late.
     if (this.aheadBytes === 0 && !this.ended) await this.fill();
-    this.chunk = parts.length === 1 ? kept : Buffer.concat(parts, have);
+    this.chunk = parts;
+    this.chunkBytes = have;
     this.chunkStart = start;
-    const value = this.chunk as ChunkValue;
-    value.size = value.length;
+    const value = Readable.from(parts, { objectMode: false }) as ChunkValue;
+    value.size = have;
     return { value, done: this.ended && this.aheadBytes === 0 };
   }
 
@@ -101,4 +122,23 @@ export class ChunkSource {
     }
     return false;
   }
+}
+
+/** The pieces after the first `from` bytes, at most `max` bytes of them (views, not copies). */
+function skip(pieces: Buffer[], from: number, max: number): Buffer[] {
+  const out: Buffer[] = [];
+  let offset = from;
+  let left = max;
+  for (const piece of pieces) {
+    if (left <= 0) break;
+    if (offset >= piece.length) {
+      offset -= piece.length;
+      continue;
+    }
+    const part = piece.subarray(offset, offset + left);
+    offset = 0;
+    left -= part.length;
+    out.push(part);
+  }
+  return out;
 }
