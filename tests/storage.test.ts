@@ -72,6 +72,8 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     wire.setBehavior({ uploadFailureRate: 0, failureStatuses: [503], latencyMs: 0 });
   });
 
+  // Objects of known length up to RESUMABLE_THRESHOLD_BYTES take the standard upload tested here;
+  // larger ones and those of unknown length go resumable (tests/storage-tus.test.ts).
   it('put streams the body: the server receives bytes before the source has produced the rest, stored as video/mp4', async () => {
     const head = bytes(CHUNK, 1);
     const tail = bytes(3 * CHUNK + 17, 2);
@@ -86,7 +88,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
       })(),
     );
     const store = createSupabaseStore(configFor(wire));
-    await store.put('jobs/j1/scene-1.mp4', body, { contentType: 'video/mp4' });
+    await store.put('jobs/j1/scene-1.mp4', body, { contentType: 'video/mp4', contentLength: head.length + tail.length });
 
     const object = wire.objects.get(`${BUCKET}/jobs/j1/scene-1.mp4`);
     expect(object?.contentType).toBe('video/mp4');
@@ -227,7 +229,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
     const store = createSupabaseStore(configFor(wire));
     for (const status of [503, 500]) {
       wire.setBehavior({ uploadFailureRate: 1, failureStatuses: [status] });
-      const error = await caught(store.put(`jobs/j6/${status}.mp4`, chunked(bytes(200_000)), { contentType: 'video/mp4' }));
+      const error = await caught(store.put(`jobs/j6/${status}.mp4`, chunked(bytes(200_000)), { contentType: 'video/mp4', contentLength: 200_000 }));
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).retryable).toBe(true);
       expect((error as AppError).status).toBe(status);
@@ -322,7 +324,7 @@ describe('Supabase store: real @supabase/supabase-js client against the in-proce
         const store = createSupabaseStore(configFor(faulty));
         const outcomes: string[] = [];
         for (let i = 0; i < 12; i++) {
-          const put = store.put(`jobs/f/${i}.mp4`, chunked(bytes(100)), { contentType: 'video/mp4' });
+          const put = store.put(`jobs/f/${i}.mp4`, chunked(bytes(100)), { contentType: 'video/mp4', contentLength: 100 });
           outcomes.push(await put.then(() => 'ok', (error: AppError) => String(error.status)));
         }
         expect(faulty.failedUploads).toBe(outcomes.filter((o) => o !== 'ok').length);

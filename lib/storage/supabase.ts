@@ -8,6 +8,9 @@
  * timeout (no byte pulled and no answer for that long), since a large file may rightly take
  * longer than any fixed total. Both ride on an AbortSignal that reaches `fetch` through
  * AsyncLocalStorage, because storage-js methods take no signal of their own.
+ * Large uploads: an object above RESUMABLE_THRESHOLD_BYTES, or of unknown length, goes through
+ * Storage's resumable (TUS) endpoint in 6 MB chunks instead (tus-upload.ts), so a failure resends
+ * one chunk rather than the whole object, and the bucket's size limit is checked up front.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
@@ -19,11 +22,15 @@ import { ConfigError, type Config } from '../config.js';
 import { AppError, isRetryableStatus } from '../errors.js';
 import { log } from '../log.js';
 import { BUCKET_SETTINGS } from './bucket-settings.js';
+import { shouldUploadResumably } from './resumable.js';
+import { uploadResumably } from './tus-upload.js';
 import type { ObjectStore, PutOptions } from './types.js';
 
 export interface SupabaseStoreOptions {
   /** Replaces the global fetch (tests, proxies). The service key is still added by supabase-js. */
   fetch?: typeof fetch;
+  /** Waits between retries of one resumable chunk (tests shorten them). */
+  tusRetryDelaysMs?: readonly number[];
 }
 
 type StorageClient = SupabaseClient['storage'];
@@ -49,6 +56,13 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
   let opened: Promise<Bucket> | undefined;
   const open = () => (opened ??= storage().then((s) => s.from(config.SUPABASE_STORAGE_BUCKET)));
   const timeoutMs = config.REQUEST_TIMEOUT_MS;
+  const { url: projectUrl, key: serviceKey } = requireCredentials(config);
+  const resumable: ResumableTarget = {
+    projectUrl,
+    serviceKey,
+    bucket: config.SUPABASE_STORAGE_BUCKET,
+    ...(options.tusRetryDelaysMs ? { retryDelaysMs: options.tusRetryDelaysMs } : {}),
+  };
 
   return {
     name: 'supabase',
@@ -59,7 +73,7 @@ export function createSupabaseStore(config: Config, options: SupabaseStoreOption
       const started = Date.now();
       let bytes: number;
       try {
-        bytes = await upload(bucket, key, body, putOptions, timeoutMs);
+        bytes = await upload(bucket, key, body, putOptions, timeoutMs, resumable);
       } catch (err) {
         // A fresh project has no bucket, and `supabase db push` does not make one. An upload can
         // only be refused with a 404 for that: make the bucket, and let the step's retry upload
@@ -226,12 +240,21 @@ function signalledFetch(base: typeof fetch = fetch): typeof fetch {
   };
 }
 
+/** Where a resumable upload goes: tus-js-client speaks HTTP itself, not through supabase-js. */
+interface ResumableTarget {
+  projectUrl: string;
+  serviceKey: string;
+  bucket: string;
+  retryDelaysMs?: readonly number[];
+}
+
 async function upload(
   bucket: Bucket,
   key: string,
   body: Readable,
   options: PutOptions,
   idleMs: number,
+  resumable: ResumableTarget,
 ): Promise<number> {
   const dog = watchdog(idleMs, options.signal);
   let bytes = 0;
@@ -257,6 +280,22 @@ async function upload(
   const headers = options.contentLength === undefined ? undefined : { 'content-length': String(options.contentLength) };
 
   try {
+    if (shouldUploadResumably(options.contentLength)) {
+      await uploadResumably({
+        ...resumable,
+        key,
+        body: metered,
+        contentType: options.contentType,
+        ...(options.contentLength !== undefined ? { contentLength: options.contentLength } : {}),
+        signal: dog.signal,
+        onActivity: dog.touch,
+      }).catch((error: unknown) => {
+        if (sourceError !== undefined) throw sourceError;
+        if (dog.signal.aborted) throw dog.signal.reason;
+        throw toAppError('upload', key, error);
+      });
+      return bytes;
+    }
     await requestSignal.run(dog.signal, async () => {
       const { error } = await bucket.upload(key, metered, {
         contentType: options.contentType,

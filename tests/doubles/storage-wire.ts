@@ -15,7 +15,11 @@ import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream/promises';
 import { z } from 'zod';
 import { seededRandom } from '../../lib/random.js';
+import { parseSizeLimit } from '../../lib/storage/resumable.js';
 import { signUrlToken, verifyUrlToken } from '../../lib/storage/signed-url-token.js';
+import { createTusRoutes, type TusPatchFault, type TusStats } from './storage-tus.js';
+
+export type { TusPatchFault, TusStats } from './storage-tus.js';
 
 export interface WireObject {
   id: string;
@@ -47,12 +51,16 @@ export interface StorageWireBehavior {
   failureStatuses: number[];
   /** Delay before each answer: a fixed number or a [min, max] range. */
   latencyMs: number | [number, number];
+  /** Scripted faults of resumable uploads' PATCH requests (see storage-tus.ts). */
+  tusPatchFaults: TusPatchFault[];
+  /** The project's global object size limit in bytes (Supabase Free: 50 MB); none by default. */
+  globalFileSizeLimit: number | undefined;
 }
 
 export interface StorageWireOptions extends Partial<StorageWireBehavior> {
   seed?: number;
   serviceKey?: string;
-  buckets?: Array<{ id: string; public?: boolean }>;
+  buckets?: Array<{ id: string; public?: boolean; fileSizeLimit?: string | number; allowedMimeTypes?: string[] }>;
 }
 
 export interface StorageWire {
@@ -67,6 +75,8 @@ export interface StorageWire {
   readonly failedUploads: number;
   /** Upload body bytes received so far, counted as they arrive. */
   readonly bytesReceived: number;
+  /** Resumable uploads: creations, each PATCH's body size, HEADs. */
+  readonly tus: TusStats;
   setBehavior(change: Partial<StorageWireBehavior>): void;
   close(): Promise<void>;
 }
@@ -87,11 +97,41 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     uploadFailureRate: options.uploadFailureRate ?? 0,
     failureStatuses: options.failureStatuses ?? [503],
     latencyMs: options.latencyMs ?? 0,
+    tusPatchFaults: options.tusPatchFaults ?? [],
+    globalFileSizeLimit: options.globalFileSizeLimit,
   };
   const objects = new Map<string, WireObject>();
   const buckets = new Map<string, WireBucket>();
-  for (const b of options.buckets ?? []) buckets.set(b.id, { id: b.id, public: b.public ?? false, createdAt: new Date() });
+  for (const b of options.buckets ?? []) {
+    buckets.set(b.id, { id: b.id, public: b.public ?? false, createdAt: new Date(), fileSizeLimit: b.fileSizeLimit ?? null, allowedMimeTypes: b.allowedMimeTypes ?? null });
+  }
   const counters = { uploads: 0, failedUploads: 0, bytesReceived: 0 };
+  let baseUrl = '';
+  const tus = createTusRoutes({
+    baseUrl: () => baseUrl,
+    bucket: (id) => buckets.get(id),
+    objectExists: (bucketId, path) => objects.has(`${bucketId}/${path}`),
+    commit: (write) => {
+      const key = `${write.bucketId}/${write.path}`;
+      const existing = objects.get(key);
+      objects.set(key, {
+        id: existing?.id ?? randomUUID(),
+        size: write.size,
+        contentType: write.contentType,
+        cacheControl: write.cacheControl,
+        sha256: write.sha256,
+        writes: (existing?.writes ?? 0) + 1,
+        updatedAt: new Date(),
+        ...(write.data ? { data: write.data } : {}),
+      });
+    },
+    keepBytes: () => behavior.keepBytes,
+    globalFileSizeLimit: () => behavior.globalFileSizeLimit,
+    faults: () => behavior.tusPatchFaults,
+    onBytes: (n) => {
+      counters.bytesReceived += n;
+    },
+  });
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -116,6 +156,10 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
       return fail(req, res, 401, 'InvalidJWT', 'Invalid API key or token', 401);
     }
     if (area === 'bucket') return bucketRoute(req, res, method, first);
+    if (area === 'upload' && first === 'resumable') {
+      if (method === 'POST' && rest.length === 0) counters.uploads += 1;
+      return tus.handle(req, res, method, rest.length === 0 || rest[0] === '' ? undefined : rest.join('/'));
+    }
     if (area !== 'object') return fail(req, res, 404, 'NotFound', `No route ${url.pathname}`);
     if (method === 'POST' && first === 'sign') return sign(req, res, rest);
     if (method === 'GET' && first === 'info') return info(req, res, rest);
@@ -142,6 +186,10 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     }
 
     const fault = random() < behavior.uploadFailureRate ? pick(behavior.failureStatuses) : undefined;
+    const limit = maxObjectSize(bucketId);
+    const declared = Number(req.headers['content-length']);
+    // The server refuses a declared length over the limit before reading, and stops one that runs over.
+    if (limit !== undefined && declared > limit) return fail(req, res, 413, 'EntityTooLarge', 'The object exceeded the maximum allowed size');
     const keep = behavior.keepBytes && fault === undefined;
     const hash = createHash('sha256');
     const chunks: Buffer[] = [];
@@ -152,6 +200,7 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
       hash.update(chunk);
       if (keep) chunks.push(chunk);
     }
+    if (limit !== undefined && size > limit) return fail(req, res, 413, 'EntityTooLarge', 'The object exceeded the maximum allowed size');
     if (fault !== undefined) {
       counters.failedUploads += 1;
       // A 503 is what the gateway sends (not JSON); anything else is the storage server's JSON.
@@ -226,6 +275,14 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     send(res, 200, { name: bucketId });
   }
 
+  /** The bucket's own limit, never above the project's global one (supabase/storage getFileSizeLimit). */
+  function maxObjectSize(bucketId: string): number | undefined {
+    const own = parseSizeLimit(buckets.get(bucketId)?.fileSizeLimit);
+    const global = behavior.globalFileSizeLimit;
+    if (own === undefined) return global;
+    return global === undefined ? own : Math.min(own, global);
+  }
+
   function latency(): number {
     const l = behavior.latencyMs;
     return typeof l === 'number' ? l : l[0] + random() * (l[1] - l[0]);
@@ -238,6 +295,7 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -253,6 +311,9 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     get bytesReceived() {
       return counters.bytesReceived;
     },
+    get tus() {
+      return tus.stats;
+    },
     setBehavior(change) {
       Object.assign(behavior, change);
     },
@@ -263,9 +324,9 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
   };
 }
 
-function renderBucket({ id, public: isPublic, createdAt }: WireBucket) {
+function renderBucket({ id, public: isPublic, createdAt, fileSizeLimit, allowedMimeTypes }: WireBucket) {
   const at = createdAt.toISOString();
-  return { id, name: id, owner: '', public: isPublic, file_size_limit: null, allowed_mime_types: null, created_at: at, updated_at: at };
+  return { id, name: id, owner: '', public: isPublic, file_size_limit: parseSizeLimit(fileSizeLimit) ?? null, allowed_mime_types: allowedMimeTypes ?? null, created_at: at, updated_at: at };
 }
 
 async function readJson(req: Req): Promise<unknown> {
