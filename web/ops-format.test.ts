@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { duration, foldIdleTicks, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from './ops-format.js';
+import type { TickLike } from './ops-format.js';
 
 describe('operator view wording', () => {
   it('names known kinds, stop reasons and codes, and shows unknown ones as they are', () => {
@@ -38,7 +39,7 @@ describe('operator view wording', () => {
 });
 
 describe('foldIdleTicks', () => {
-  const tick = (id: string, work: Partial<{ polled: number; stoppedBecause: string }> = {}) => ({
+  const tick = (id: string, work: Partial<{ polled: number; stoppedBecause: TickLike['stoppedBecause'] }> = {}): TickLike => ({
     tickId: id, startedAt: `2026-12-05T12:00:0${id}Z`, durationMs: 10, stoppedBecause: work.stoppedBecause ?? 'idle',
     created: 0, polled: work.polled ?? 0, completed: 0, failed: 0, uploaded: 0, retried: 0, expired: 0, released: 0, lost: 0,
   });

@@ -3,6 +3,8 @@
  * them, and durations at the precision each figure deserves. A name the page does not know yet
  * (a new kind or error code) shows as it is, so nothing the API reports is hidden.
  */
+import type { TickRunView } from '../lib/ops/schema.js';
+
 const KIND_LABELS: Record<string, string> = {
   veo_scene: 'Video scenes',
   imagen_still: 'Keyframe stills',
@@ -62,21 +64,8 @@ export function rankedReasons(byReason: Record<string, number>): Array<{ code: s
     .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
 }
 
-export interface TickLike {
-  tickId: string;
-  startedAt: string;
-  durationMs: number;
-  stoppedBecause: string;
-  created: number;
-  polled: number;
-  completed: number;
-  failed: number;
-  uploaded: number;
-  retried: number;
-  expired: number;
-  released: number;
-  lost: number;
-}
+/** A tick as the operator view reads it (lib/ops/schema.ts), less what folding does not look at. */
+export type TickLike = Omit<TickRunView, 'finishedAt' | 'generationEnabled'>;
 
 export type TickRow<T extends TickLike> = { kind: 'tick'; tick: T } | { kind: 'idle'; count: number; newest: T; oldest: T };
 
