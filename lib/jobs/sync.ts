@@ -1,7 +1,7 @@
 /**
- * Derives a job's status from its tasks and mirrors it onto the escalation. Called inside the
- * transaction that changed a task, after the job row is locked, so two ticks finishing the last
- * two scenes at once cannot both miss that the job is done.
+ * Writes what jobs are, as derived from their tasks (lib/jobs/derive.ts), onto the job rows and
+ * their escalations. Called inside the transaction that changed a task, after the job row is
+ * locked, so two ticks finishing the last two scenes at once cannot both miss that the job is done.
  */
 import type { DbClient } from '../db/pool.js';
 import { enqueueWebhook } from '../webhooks/enqueue.js';
