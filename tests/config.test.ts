@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, listensOnLoopback, loadConfig } from '../lib/config.js';
+import { listensOnLoopback, loadConfig } from '../lib/config.js';
+import { configRefusal as refusal } from './support/refusals.js';
 
 const PRODUCTION = {
   VERCEL_ENV: 'production',
@@ -11,16 +12,6 @@ const PRODUCTION = {
   SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_service-role-key',
   GEMINI_API_KEY: 'AIza-key',
 };
-
-function refusal(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig in production', () => {
   it('with the real services named, runs on them', () => {

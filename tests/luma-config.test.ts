@@ -3,19 +3,10 @@
  * Luma provider through services.providerFor, as the tick does for every operation.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/config.js';
 import { buildServices } from '../lib/services.js';
 import { type LumaWire, startLumaWire } from './doubles/luma-wire.js';
-
-function refusal(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-}
+import { configRefusal as refusal } from './support/refusals.js';
 
 let wire: LumaWire | undefined;
 afterEach(async () => {

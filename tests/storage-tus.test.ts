@@ -12,6 +12,7 @@ import { RESUMABLE_THRESHOLD_BYTES, TUS_CHUNK_BYTES, encodeUploadMetadata } from
 import { createSupabaseStore } from '../lib/storage/supabase.js';
 import { outcomeOfError } from '../lib/tasks/outcome.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
+import { caught } from './support/refusals.js';
 
 const BUCKET = 'explainer-test';
 const SMALL_BUCKET = 'small-test';
@@ -35,15 +36,6 @@ function streamOf(data: Buffer, piece = 256 * 1024): Readable {
 
 function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('resumable uploads: real tus-js-client against the Storage double', () => {

@@ -15,6 +15,7 @@ import { createSupabaseStore, ensureBucket } from '../lib/storage/supabase.js';
 import { BUCKET_SETTINGS } from '../lib/storage/bucket-settings.js';
 import { readUrlTokenClaims, signUrlToken } from '../lib/storage/signed-url-token.js';
 import { startStorageWire, type StorageWire } from './doubles/storage-wire.js';
+import { caught } from './support/refusals.js';
 
 const BUCKET = 'explainer-test';
 const CHUNK = 64 * 1024;
@@ -48,15 +49,6 @@ async function until(condition: () => boolean, what: string, ms = 5000): Promise
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('Supabase store: real @supabase/supabase-js client against the in-process Storage API double', () => {
