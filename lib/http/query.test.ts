@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
-import { parseQuery } from './query.js';
+import { countParam, parseQuery } from './query.js';
 
 const schema = z.strictObject({ limit: z.string().regex(/^\d+$/, 'must be a number').transform(Number).optional(), status: z.enum(['a', 'b']).optional() });
 
@@ -26,5 +26,16 @@ describe('parseQuery', () => {
     expect(status).toBe(400);
     expect(Object.keys(fields!).sort()).toEqual(['colour', 'limit', 'status']);
     expect(fields!.limit).toBe('must be given at most once');
+  });
+});
+
+describe('countParam', () => {
+  const counts = z.strictObject({ n: countParam(200, 20, 'how many') });
+  it('takes a whole number from 1 to its maximum, its default when absent, and refuses anything else by name', () => {
+    expect(parseQuery(counts, new URLSearchParams(''))).toEqual({ n: 20 });
+    expect(parseQuery(counts, new URLSearchParams('n=200'))).toEqual({ n: 200 });
+    for (const bad of ['0', '201', '1e2', '-1', '0x10', '1000', ' 5']) {
+      expect(() => parseQuery(counts, new URLSearchParams({ n: bad })), bad).toThrow(/Invalid query: n/);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Queryable } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
-import { parseQuery } from '../http/query.js';
+import { countParam, parseQuery } from '../http/query.js';
 import type { JobList, JobSummary } from './schemas.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.js';
@@ -27,13 +27,7 @@ export const listQuerySchema = z.strictObject({
   escalationId: z.uuid('must be a UUID').optional(),
   /** Service role only: whose jobs to list (it sees everyone's by default). */
   professorId: z.uuid('must be a UUID').optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`)
-    .transform(Number)
-    .pipe(z.number().int().min(1, `must be a whole number from 1 to ${MAX_LIST_LIMIT}`).max(MAX_LIST_LIMIT, `must be at most ${MAX_LIST_LIMIT}`))
-    .default(DEFAULT_LIST_LIMIT)
-    .meta({ description: `Page size, 1–${MAX_LIST_LIMIT} (default ${DEFAULT_LIST_LIMIT}).` }),
+  limit: countParam(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT, `Page size, 1–${MAX_LIST_LIMIT} (default ${DEFAULT_LIST_LIMIT}).`),
   cursor: z.string().max(200, 'is not a valid cursor').optional().meta({ description: 'The nextCursor of the previous page.' }),
 });
 

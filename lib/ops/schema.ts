@@ -4,7 +4,7 @@
  * with them, and lib/openapi.ts documents them, so the three cannot drift apart.
  */
 import { z } from 'zod';
-import { parseQuery } from '../http/query.js';
+import { countParam, parseQuery } from '../http/query.js';
 import { TICK_RUNS_WINDOW, TICK_STOP_REASONS } from '../tick/tick-runs.js';
 
 export const DEFAULT_TICKS = 20;
@@ -14,13 +14,7 @@ const count = z.number().int().min(0);
 const isoDate = z.iso.datetime({ offset: true });
 
 export const metricsQuerySchema = z.strictObject({
-  ticks: z
-    .string()
-    .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_TICKS}`)
-    .transform(Number)
-    .pipe(z.number().int().min(1, `must be a whole number from 1 to ${MAX_TICKS}`).max(MAX_TICKS, `must be at most ${MAX_TICKS}`))
-    .default(DEFAULT_TICKS)
-    .meta({ description: `How many of the latest ticks to list, 1–${MAX_TICKS} (default ${DEFAULT_TICKS}).` }),
+  ticks: countParam(MAX_TICKS, DEFAULT_TICKS, `How many of the latest ticks to list, 1–${MAX_TICKS} (default ${DEFAULT_TICKS}).`),
 });
 
 export type MetricsQuery = z.output<typeof metricsQuerySchema>;
