@@ -96,6 +96,30 @@ describe('scenes start right after generate answers', () => {
     expect((await scenesOf(jobId)).map((s) => s.status)).toEqual(['canceled', 'canceled']);
   });
 
+  it('a cancel that arrives while the scenes are being started wins: no operation is recorded, nothing restarts', async () => {
+    w.veo.setBehavior({ script: [{ route: 'create', delayMs: 1500 }, { route: 'create', delayMs: 1500 }] });
+    const jobId = await generateAs(PROF_A);
+    const requestsBefore = w.veo.requests.create;
+    const starting = w.app.runAfterResponse();
+    // Wait until both creates are at Veo, held there: the scenes are leased and mid-start.
+    for (let i = 0; i < 100 && w.veo.requests.create < requestsBefore + 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(w.veo.requests.create).toBe(requestsBefore + 2);
+    expect((await scenesOf(jobId)).every((s) => s.locked_by !== null && s.operation_name === null)).toBe(true);
+    const res = await w.app.call(cancel, 'POST', `/api/video/jobs/${jobId}/cancel?id=${jobId}`, { as: PROF_A });
+    expect(res.status).toBe(200);
+    await starting;
+    // Veo made the operations, but the cancel holds: the late answers write nothing.
+    const scenes = await scenesOf(jobId);
+    expect(scenes).toEqual([
+      { status: 'canceled', operation_name: null, locked_by: null },
+      { status: 'canceled', operation_name: null, locked_by: null },
+    ]);
+    const { rows } = await w.services.db.query<{ status: string }>('select status from video_jobs where id = $1', [jobId]);
+    expect(rows[0]!.status).toBe('canceled');
+    await runTick(w.services, { linger: false });
+    expect(w.veo.requests.create).toBe(requestsBefore + 2);
+  });
+
   it('VIDEO_GENERATION_ENABLED=false starts nothing after the answer', async () => {
     w.reconfigure({ VIDEO_GENERATION_ENABLED: 'false' });
     const creates = w.veo.creates.length;
