@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { discontinuedSuccessor, LUMA_MODELS, LUMA_RESOLUTIONS } from './model-limits.js';
+import { discontinuedSuccessor, LUMA_MODELS, LUMA_RESOLUTIONS, VIDEO_PROVIDERS, type VideoProviderName } from './model-limits.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -19,6 +19,20 @@ const int = (fallback: number, min: number, max: number) =>
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalInt = (min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
       const n = Number(v);
       if (!Number.isInteger(n) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${v}"` });
@@ -103,10 +117,22 @@ export const envSchema = z.object({
   STORYBOARD_TIMEOUT_MS: int(8000, 500, 900_000),
   MAX_VARIATIONS: int(6, 1, 20),
   /**
-   * Luma Dream Machine (issue 17). With a key set, generations Luma made are polled by the Luma
-   * provider; the model and resolution are the pinned ones in lib/providers/model-limits.ts.
+   * The provider new jobs start on unless a request names another: `veo`, `luma` or `local` (the
+   * stand-in). Unset: Veo with a Google key, else Luma with a Luma key, else the stand-in.
+   * MOCK_MODE=true is the older spelling of `local` for every job (no paid provider is called).
+   */
+  VIDEO_PROVIDER: optionalText.pipe(z.enum(VIDEO_PROVIDERS, { error: `must be one of ${VIDEO_PROVIDERS.join(', ')}` }).optional()),
+  /**
+   * Luma Dream Machine. With a key set, jobs may name `provider: 'luma'`, and generations Luma made
+   * are polled by the Luma provider; the model and resolution are the pinned ones in lib/model-limits.ts.
    */
   LUMA_API_KEY: optionalText,
+  /**
+   * Whether Luma is handed a callback URL (POST /api/video/callbacks/luma) to announce a finished
+   * generation before the next poll would see it. Unset: on when PUBLIC_BASE_URL (or the Vercel
+   * address) is https, the only kind of address Luma can reach.
+   */
+  LUMA_CALLBACKS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
   /** Points the `lumaai` SDK at another endpoint (the wire double in tests). */
   LUMA_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   LUMA_MODEL: z.enum(LUMA_MODELS, { error: `must be one of ${LUMA_MODELS.join(', ')}` }).default('ray-flash-2'),
@@ -179,6 +205,11 @@ export const envSchema = z.object({
   TICK_LINGER: bool(true),
   LEASE_SECONDS: int(180, 10, 3600),
   MAX_IN_FLIGHT: int(20, 1, 10_000),
+  /** Optional per-provider caps within MAX_IN_FLIGHT (a Luma plan's concurrency, a Veo quota). */
+  MAX_IN_FLIGHT_VEO: optionalInt(1, 10_000),
+  MAX_IN_FLIGHT_LUMA: optionalInt(1, 10_000),
+  /** How long new starts on a provider wait after it refused one for lack of credits (Luma). */
+  PROVIDER_PAUSE_MINUTES: int(15, 1, 24 * 60),
   POLL_MIN_SECONDS: int(5, 1, 3600),
   // The ceiling keeps the delay between Veo finishing and the URL being recorded near 10 s (BENCHMARKS.md, figure 3).
   POLL_MAX_SECONDS: int(10, 1, 3600),
@@ -195,8 +226,18 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config extends Env {
-  /** Which provider runs: Google Veo, or the local stand-in. */
-  provider: 'veo' | 'local';
+  /** The provider new jobs start on unless they name another (VIDEO_PROVIDER, or derived). */
+  provider: VideoProviderName;
+  /** Every provider a job may name here, the default first. */
+  providers: VideoProviderName[];
+  /** Per-provider caps on operations in flight, within MAX_IN_FLIGHT (only the ones set). */
+  inFlightCaps: Partial<Record<VideoProviderName, number>>;
+  /** Whether Google is configured (and MOCK_MODE off): stills, keyframes and the model storyboard need it. */
+  google: boolean;
+  /** Who makes stills (keyframes, image jobs): Google, the stand-in, or nobody (a Luma-only deployment). */
+  imageProvider?: 'veo' | 'local';
+  /** Whether Luma is told a callback URL (LUMA_CALLBACKS, or an https public origin). */
+  lumaCallbacks: boolean;
   /** Which store holds videos: Supabase Storage, or a local folder. */
   storage: 'supabase' | 'local';
   publicBaseUrl: string;
@@ -225,8 +266,9 @@ function assertProductionServices(e: Env, hasGoogle: boolean): void {
   const missing: Array<[string, string]> = [];
   if (!e.DATABASE_URL) missing.push(['DATABASE_URL', "Supabase's pooled connection string"]);
   if (!e.SUPABASE_URL) missing.push(['SUPABASE_URL', 'Supabase Storage and Auth']);
-  if (!hasGoogle) missing.push(['GEMINI_API_KEY', 'Google Veo (or GOOGLE_API_KEY, or the Vertex AI variables)']);
+  if (!hasGoogle && !e.LUMA_API_KEY) missing.push(['GEMINI_API_KEY', 'Google Veo (or GOOGLE_API_KEY, or the Vertex AI variables), or LUMA_API_KEY for Luma']);
   if (e.MOCK_MODE) missing.push(['MOCK_MODE', 'must be false: the local stand-in makes placeholder videos']);
+  if (e.VIDEO_PROVIDER === 'local') missing.push(['VIDEO_PROVIDER', 'must be veo or luma: the local stand-in makes placeholder videos']);
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map(([name]) => name),
@@ -310,6 +352,42 @@ function assertVeoServed(e: Env, vertex: boolean): void {
   }
 }
 
+/**
+ * The providers a job may name, the default first. MOCK_MODE keeps every job on the stand-in;
+ * a named default must be configured; the stand-in is never offered on a deployment.
+ */
+function chooseProviders(e: Env, hasGoogle: boolean, production: boolean): VideoProviderName[] {
+  if (e.MOCK_MODE) {
+    if (e.VIDEO_PROVIDER && e.VIDEO_PROVIDER !== 'local') {
+      throw new ConfigError(['VIDEO_PROVIDER', 'MOCK_MODE'], `VIDEO_PROVIDER: ${e.VIDEO_PROVIDER} cannot run with MOCK_MODE=true (the stand-in for every job); unset one of them`);
+    }
+    return ['local'];
+  }
+  const configured: VideoProviderName[] = [
+    ...(hasGoogle ? (['veo'] as const) : []),
+    ...(e.LUMA_API_KEY ? (['luma'] as const) : []),
+    ...(production ? [] : (['local'] as const)),
+  ];
+  if (e.VIDEO_PROVIDER === 'veo' && !hasGoogle) {
+    throw new ConfigError(['VIDEO_PROVIDER'], 'VIDEO_PROVIDER: veo needs GEMINI_API_KEY (or GOOGLE_API_KEY, or the Vertex AI variables)');
+  }
+  if (e.VIDEO_PROVIDER === 'luma' && !e.LUMA_API_KEY) throw new ConfigError(['VIDEO_PROVIDER', 'LUMA_API_KEY'], 'VIDEO_PROVIDER: luma needs LUMA_API_KEY');
+  const first = e.VIDEO_PROVIDER ?? configured[0]!;
+  return [first, ...configured.filter((p) => p !== first)];
+}
+
+function inFlightCaps(e: Env): Partial<Record<VideoProviderName, number>> {
+  const caps: Partial<Record<VideoProviderName, number>> = {};
+  for (const [provider, cap] of [['veo', e.MAX_IN_FLIGHT_VEO], ['luma', e.MAX_IN_FLIGHT_LUMA]] as const) {
+    if (cap === undefined) continue;
+    if (cap > e.MAX_IN_FLIGHT) {
+      throw new ConfigError([`MAX_IN_FLIGHT_${provider.toUpperCase()}`], `MAX_IN_FLIGHT_${provider.toUpperCase()}: must not exceed MAX_IN_FLIGHT (${e.MAX_IN_FLIGHT}), which bounds every provider together`);
+    }
+    caps[provider] = cap;
+  }
+  return caps;
+}
+
 /** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -363,11 +441,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const production = e.VERCEL_ENV === 'production' || e.VERCEL_ENV === 'preview';
   if (production) assertProductionServices(e, hasGoogle);
+  const providers = chooseProviders(e, hasGoogle, production);
+  const origin = publicBaseUrl(e);
   return {
     ...e,
-    provider: hasGoogle && !e.MOCK_MODE ? 'veo' : 'local',
+    provider: providers[0]!,
+    providers,
+    inFlightCaps: inFlightCaps(e),
+    google: hasGoogle && !e.MOCK_MODE,
+    ...(hasGoogle && !e.MOCK_MODE ? { imageProvider: 'veo' as const } : production ? {} : { imageProvider: 'local' as const }),
+    lumaCallbacks: providers.includes('luma') && (e.LUMA_CALLBACKS ?? origin.startsWith('https://')),
     storage: e.SUPABASE_URL ? 'supabase' : 'local',
-    publicBaseUrl: publicBaseUrl(e),
+    publicBaseUrl: origin,
     ...(googleApiKey ? { googleApiKey } : {}),
     production,
   };

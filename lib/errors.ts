@@ -68,6 +68,8 @@ export const ERROR_CODE = {
   stepFailed: 'step_failed',
   unknownKind: 'unknown_kind',
   canceled: 'canceled',
+  /** A provider account without credits (Luma): its new starts pause, its scenes wait. */
+  insufficientCredits: 'insufficient_credits',
 } as const;
 export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
 

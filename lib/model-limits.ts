@@ -4,6 +4,10 @@
  * per-model rule lives here so it is written once.
  */
 
+/** The providers a job can be made by: Google Veo, Luma Dream Machine, or the local stand-in. */
+export const VIDEO_PROVIDERS = ['veo', 'luma', 'local'] as const;
+export type VideoProviderName = (typeof VIDEO_PROVIDERS)[number];
+
 /** The aspect ratios every supported model renders. */
 export const VIDEO_ASPECT_RATIOS = ['16:9', '9:16'] as const;
 export type VideoAspectRatio = (typeof VIDEO_ASPECT_RATIOS)[number];
@@ -242,4 +246,25 @@ export function lumaProblems(model: string, request: LumaRequest): Array<{ field
     problems.push({ field: 'referenceImages', message: `are not accepted by ${model}` });
   }
   return problems;
+}
+
+/** A provider's model as jobs see it: what each clip may be, whichever provider makes it. */
+export interface ProviderClipLimits {
+  provider: VideoProviderName;
+  model: string;
+  durations: number[];
+  aspectRatios: readonly VideoAspectRatio[];
+}
+
+/**
+ * The clip rules of each provider with the configured models: Veo's per model, Luma's pinned list,
+ * and the stand-in's, which are Veo's (it stands in for Veo, so a job moved between them fits).
+ */
+export function clipLimits(provider: VideoProviderName, models: { veo: string; luma: LumaModel }): ProviderClipLimits {
+  if (provider === 'luma') {
+    const luma = lumaModelLimits(models.luma);
+    return { provider, model: luma.model, durations: luma.durations, aspectRatios: luma.aspectRatios };
+  }
+  const veo = videoModelLimits(models.veo);
+  return { provider, model: provider === 'local' ? `${veo.model} (local stand-in)` : veo.model, durations: veo.durations, aspectRatios: veo.aspectRatios };
 }

@@ -26,6 +26,8 @@ import { listQuerySchema } from './jobs/list.js';
 import { PROMETHEUS_CONTENT_TYPE } from './ops/prometheus.js';
 import { metricsQuerySchema, metricsSchema } from './ops/schema.js';
 import { generateRequestSchema, IGNORED_BY_KIND } from './jobs/request.js';
+import { retryRequestSchema } from './jobs/retry.js';
+import { callbackQuerySchema } from './tick/provider-callback.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign.js';
 
 type Json = Record<string, unknown>;
@@ -92,7 +94,7 @@ const jobIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'st
 const jobResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('Job') } } });
 const bodyLimit = `Body over ${MAX_BODY_BYTES / 1024} KB`;
 
-/** Cancel and retry take no parameters: what readEmptyBody (lib/http/body.ts) accepts and refuses. */
+/** Cancel takes no parameters: what readEmptyBody (lib/http/body.ts) accepts and refuses. */
 const emptyBody = {
   required: false,
   content: { 'application/json': { schema: { type: 'object', maxProperties: 0, description: 'No body, an empty body, or `{}`' } } },
@@ -252,13 +254,16 @@ export function openApiDocument(config: Config): Json {
       '/api/video/jobs/{id}/retry': {
         post: {
           operationId: 'retryJob',
-          summary: 'Re-queue the failed (or timed-out) scenes of a finished job',
+          summary: 'Re-queue the failed (or timed-out) scenes of a finished job, optionally on another provider',
           parameters: [jobIdParam],
-          requestBody: emptyBody,
+          requestBody: {
+            required: false,
+            content: { 'application/json': { schema: { ...inputSchema(retryRequestSchema(config)), description: 'No body, an empty body, `{}`, or `{"provider": …}`' } } },
+          },
           responses: {
             202: jobResponse('The job, queued again'),
             ...errors({
-              400: `id is not a UUID, or ${notEmptyBody}`,
+              400: 'id is not a UUID, invalid JSON, a provider not configured here (fields names it), or an unknown field',
               404: 'No such job (or not yours)',
               409: 'Nothing failed, the job is still running, was canceled, or was superseded',
               ...emptyBodyErrors,
@@ -269,6 +274,25 @@ export function openApiDocument(config: Config): Json {
         },
       },
       '/api/video/poll': { get: pollOperation('get'), post: pollOperation('post') },
+      '/api/video/callbacks/{provider}': {
+        post: {
+          operationId: 'providerCallback',
+          summary: "A provider announcing an operation's change (Luma's callback_url): the task is polled now",
+          description:
+            'Luma POSTs the generation here on every state change. It signs nothing, so the URL carries a token made for the task (an HMAC under a server secret, compared in constant time). ' +
+            'The body is not read: the callback only makes the task be polled at once, after this answer, and the poll decides what happened, so a forged or lost callback changes nothing. ' +
+            'Answers 200 (the only status Luma takes as delivered) whether or not the task still needed a look.',
+          security: [],
+          parameters: [
+            { name: 'provider', in: 'path', required: true, schema: { type: 'string', enum: [...callbackQuerySchema.shape.provider.options] } },
+            ...queryParameters(callbackQuerySchema.omit({ provider: true })),
+          ],
+          responses: {
+            200: { description: 'Accepted; `polling` says whether a look at the task was scheduled', content: { 'application/json': { schema: { type: 'object', properties: { accepted: { const: true }, polling: { type: 'boolean' } }, required: ['accepted', 'polling'] } } } },
+            ...errors({ 400: 'A bad task id or token (fields names it)', 401: 'The token was not made for this task', 404: 'The provider is not configured here' }),
+          },
+        },
+      },
       '/api/video/metrics': {
         get: {
           operationId: 'metrics',

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from './config.js';
 import { createPool, type Db } from './db/pool.js';
 import { AppError } from './errors.js';
 import { createLocalProvider } from './providers/local.js';
-import { createLumaProvider } from './providers/luma.js';
+import { createLumaProvider, LUMA_VIDEO_HOSTS } from './providers/luma.js';
 import type { VideoProvider } from './providers/types.js';
 import { createVeoProvider } from './providers/veo.js';
 import { createLocalStore } from './storage/local.js';
@@ -17,12 +17,17 @@ import type { ObjectStore } from './storage/types.js';
 export interface Services {
   config: Config;
   db: Db;
-  /** The provider new operations are started with. */
+  /** The provider a job that names none starts its clips on (VIDEO_PROVIDER). */
   provider: VideoProvider;
+  /** Who makes stills: Google, or the stand-in; absent on a deployment with Luma alone. */
+  imageProvider?: VideoProvider;
   store: ObjectStore;
   /** Verifies the bearer tokens of dashboard requests. */
   verifier: TokenVerifier;
-  /** The provider that made an operation; an operation is always polled by its maker. */
+  /**
+   * A provider by name: the one a task was planned on starts its operation, and the one that made
+   * an operation polls it.
+   */
   providerFor(name: string): VideoProvider;
 }
 
@@ -34,44 +39,61 @@ export interface ServiceOverrides {
   verifier?: TokenVerifier;
 }
 
+/** Signed keyframe URLs must outlive Luma's queue, which holds a generation for hours at busy times. */
+const KEYFRAME_URL_TTL_SECONDS = 24 * 60 * 60;
+
 export function buildServices(config: Config, overrides: ServiceOverrides = {}): Services {
   if (!overrides.db && !config.DATABASE_URL) {
     throw new AppError('misconfigured', 'DATABASE_URL is not set', { status: 500 });
   }
   const db = overrides.db ?? createPool(config.DATABASE_URL!, config.DATABASE_POOL_MAX, { ca: config.DATABASE_CA_CERT });
-  const provider = overrides.provider ?? (config.provider === 'veo' ? createVeoProvider(config) : createLocalProvider(config));
   const store = overrides.store ?? (config.storage === 'supabase' ? createSupabaseStore(config) : createLocalStore(config));
-  const known = new Map<string, VideoProvider>([[provider.name, provider]]);
+  const known = new Map<string, VideoProvider>();
   for (const p of overrides.providers ?? []) known.set(p.name, p);
+  if (overrides.provider) known.set(overrides.provider.name, overrides.provider);
+
+  /** Builds a provider on first use: a process polling only Veo never loads Luma's SDK client. */
+  const make = (name: string): VideoProvider | undefined => {
+    // An operation made by the stand-in can always be finished: it needs no account.
+    if (name === 'local') return createLocalProvider(config);
+    if (name === 'veo' && config.google) return createVeoProvider(config);
+    // A Luma generation is polled by Luma whenever a key is set, whichever provider starts new ones.
+    if (name === 'luma' && config.LUMA_API_KEY) {
+      // A proxy or the wire double in LUMA_BASE_URL serves the videos it announces from its own host.
+      const base = config.LUMA_BASE_URL ? new URL(config.LUMA_BASE_URL) : undefined;
+      return createLumaProvider({
+        apiKey: config.LUMA_API_KEY,
+        model: config.LUMA_MODEL,
+        resolution: config.LUMA_RESOLUTION,
+        timeoutMs: config.REQUEST_TIMEOUT_MS,
+        ...(base ? { baseURL: config.LUMA_BASE_URL, videoHosts: [...LUMA_VIDEO_HOSTS, base.hostname], allowHttpVideos: base.protocol === 'http:' } : {}),
+        keyframeUrl: async (image) => {
+          if (!image.objectPath) throw new AppError('invalid_request', 'Luma takes keyframes only as URLs, and this still has no stored object', { status: 400 });
+          return store.url(image.objectPath, KEYFRAME_URL_TTL_SECONDS);
+        },
+      });
+    }
+    return undefined;
+  };
+  const providerFor = (name: string): VideoProvider => {
+    let found = known.get(name);
+    if (!found) {
+      found = make(name);
+      if (!found) throw new AppError('provider_unavailable', `The ${name} provider this task needs is not configured here`, { status: 500 });
+      known.set(name, found);
+    }
+    return found;
+  };
+  const provider = overrides.provider ?? providerFor(config.provider);
+  const imageProvider = config.imageProvider ? (overrides.provider ?? providerFor(config.imageProvider)) : undefined;
   return {
     config,
     db,
     provider,
+    ...(imageProvider ? { imageProvider } : {}),
     store,
     verifier: overrides.verifier ?? createVerifier(config),
-    providerFor(name) {
-      const found = known.get(name);
-      if (found) return found;
-      // An operation made by the stand-in can always be finished: it needs no account.
-      if (name === 'local') {
-        const local = createLocalProvider(config);
-        known.set(name, local);
-        return local;
-      }
-      // A Luma generation is polled by Luma whenever a key is set, whichever provider starts new ones.
-      if (name === 'luma' && config.LUMA_API_KEY) {
-        const luma = createLumaProvider({
-          apiKey: config.LUMA_API_KEY,
-          model: config.LUMA_MODEL,
-          resolution: config.LUMA_RESOLUTION,
-          timeoutMs: config.REQUEST_TIMEOUT_MS,
-          ...(config.LUMA_BASE_URL ? { baseURL: config.LUMA_BASE_URL } : {}),
-        });
-        known.set(name, luma);
-        return luma;
-      }
-      throw new AppError('provider_unavailable', `The ${name} provider that started this operation is not configured here`, { status: 500 });
-    },
+    providerFor,
   };
 }
 

@@ -257,7 +257,7 @@ describe('POST /api/video/jobs/:id/retry', () => {
     const after = await taskRows(jobId);
     // The failed scene runs again, and so does the final cut, which must now include it.
     expect(after.map((t) => t.status)).toEqual(before.map((t) => (t.position === bad || t.kind === 'render' ? 'pending' : 'completed')));
-    expect(after[bad]).toMatchObject({ operation_name: null, provider: null, attempts: 0, polls: 0, error: null, error_code: null, output: null });
+    expect(after[bad]).toMatchObject({ operation_name: null, provider: 'local', attempts: 0, polls: 0, error: null, error_code: null, output: null });
     expect(after[0].output).toEqual(before[0].output);
     const esc = await app.database.db.query(`select video_generation_status from escalations where id = $1`, [escalationId]);
     expect(esc.rows[0].video_generation_status).toBe('processing');

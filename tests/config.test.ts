@@ -48,9 +48,54 @@ describe('loadConfig in production', () => {
   it('GENERATE_MAX_DURATION_SECONDS mirrors the maxDuration of generate, batch and retry, and leaves a create its whole timeout', async () => {
     const vercel = JSON.parse(await readFile(path.join(import.meta.dirname, '..', 'vercel.json'), 'utf8')) as { functions: Record<string, { maxDuration: number }> };
     const mirrored = loadConfig({}).GENERATE_MAX_DURATION_SECONDS;
-    for (const f of ['api/video/generate.ts', 'api/video/generate/batch.ts', 'api/video/jobs/[id]/retry.ts']) expect(vercel.functions[f]!.maxDuration, f).toBe(mirrored);
+    for (const f of ['api/video/generate.ts', 'api/video/generate/batch.ts', 'api/video/jobs/[id]/retry.ts', 'api/video/callbacks/[provider].ts']) expect(vercel.functions[f]!.maxDuration, f).toBe(mirrored);
     expect(refusal({ GENERATE_MAX_DURATION_SECONDS: '15', REQUEST_TIMEOUT_MS: '30000' }).variables).toEqual(['GENERATE_MAX_DURATION_SECONDS']);
     expect(loadConfig({ GENERATE_MAX_DURATION_SECONDS: '60', REQUEST_TIMEOUT_MS: '30000' }).GENERATE_MAX_DURATION_SECONDS).toBe(60);
+  });
+});
+
+describe('VIDEO_PROVIDER, MOCK_MODE and the per-provider caps', () => {
+  const LUMA = { LUMA_API_KEY: 'luma-key' };
+
+  it('the default is Veo with a Google key, else Luma with a Luma key, else the stand-in; every configured provider may be named', () => {
+    expect(loadConfig({})).toMatchObject({ provider: 'local', providers: ['local'], google: false, imageProvider: 'local' });
+    expect(loadConfig({ GEMINI_API_KEY: 'k' })).toMatchObject({ provider: 'veo', providers: ['veo', 'local'], google: true, imageProvider: 'veo' });
+    expect(loadConfig(LUMA)).toMatchObject({ provider: 'luma', providers: ['luma', 'local'] });
+    expect(loadConfig({ ...LUMA, GEMINI_API_KEY: 'k' })).toMatchObject({ provider: 'veo', providers: ['veo', 'luma', 'local'] });
+    expect(loadConfig({ ...LUMA, GEMINI_API_KEY: 'k', VIDEO_PROVIDER: 'luma' })).toMatchObject({ provider: 'luma', providers: ['luma', 'veo', 'local'] });
+    expect(loadConfig({ GEMINI_API_KEY: 'k', VIDEO_PROVIDER: 'local' })).toMatchObject({ provider: 'local', providers: ['local', 'veo'] });
+  });
+
+  it('MOCK_MODE=true is the stand-in for every job, and refuses a paid VIDEO_PROVIDER beside it', () => {
+    expect(loadConfig({ ...LUMA, GEMINI_API_KEY: 'k', MOCK_MODE: 'true' })).toMatchObject({ provider: 'local', providers: ['local'], google: false, imageProvider: 'local' });
+    const both = refusal({ GEMINI_API_KEY: 'k', MOCK_MODE: 'true', VIDEO_PROVIDER: 'veo' });
+    expect(both.variables).toEqual(['VIDEO_PROVIDER', 'MOCK_MODE']);
+    expect(both.message).toMatch(/cannot run with MOCK_MODE=true/);
+  });
+
+  it('a named provider must be configured; an unknown one is named with the choices', () => {
+    expect(refusal({ VIDEO_PROVIDER: 'luma' }).message).toBe('VIDEO_PROVIDER: luma needs LUMA_API_KEY');
+    expect(refusal({ VIDEO_PROVIDER: 'veo' }).variables).toEqual(['VIDEO_PROVIDER']);
+    expect(refusal({ VIDEO_PROVIDER: 'runway' }).message).toMatch(/VIDEO_PROVIDER: must be one of veo, luma, local/);
+  });
+
+  it('a deployment may run on Luma alone, with no stills; never on the stand-in', () => {
+    const { GEMINI_API_KEY: _g, ...noGoogle } = PRODUCTION;
+    const lumaOnly = loadConfig({ ...noGoogle, ...LUMA });
+    expect(lumaOnly).toMatchObject({ provider: 'luma', providers: ['luma'], google: false });
+    expect(lumaOnly.imageProvider).toBeUndefined();
+    expect(refusal({ ...PRODUCTION, VIDEO_PROVIDER: 'local' }).variables).toEqual(['VIDEO_PROVIDER']);
+    expect(loadConfig(PRODUCTION).providers).toEqual(['veo']);
+  });
+
+  it('per-provider caps sit within MAX_IN_FLIGHT; callbacks go on with an https origin', () => {
+    expect(loadConfig({ MAX_IN_FLIGHT: '10', MAX_IN_FLIGHT_LUMA: '3' }).inFlightCaps).toEqual({ luma: 3 });
+    expect(refusal({ MAX_IN_FLIGHT: '10', MAX_IN_FLIGHT_VEO: '11' }).variables).toEqual(['MAX_IN_FLIGHT_VEO']);
+    expect(refusal({ MAX_IN_FLIGHT_LUMA: '0' }).variables).toEqual(['MAX_IN_FLIGHT_LUMA']);
+    expect(loadConfig({ ...LUMA, PUBLIC_BASE_URL: 'https://x.example.edu' }).lumaCallbacks).toBe(true);
+    expect(loadConfig({ ...LUMA }).lumaCallbacks).toBe(false);
+    expect(loadConfig({ ...LUMA, PUBLIC_BASE_URL: 'https://x.example.edu', LUMA_CALLBACKS: 'false' }).lumaCallbacks).toBe(false);
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://x.example.edu' }).lumaCallbacks).toBe(false);
   });
 });
 

@@ -126,4 +126,25 @@ describe('fair-share claim', () => {
     expect(ids).toHaveLength(7);
     expect(new Set(ids).size).toBe(7);
   });
+
+  it('holds a provider to its own cap and skips a paused one; the room goes to the next scenes of other providers, in the fair order', async () => {
+    const luma = await job(A, 6, 30);
+    const veo = await job(B, 6, 20);
+    await t.db.query(`update video_tasks set provider = 'luma' where job_id = $1`, [luma]);
+    await t.db.query(`update video_tasks set provider = 'veo' where job_id = $1`, [veo]);
+    const capped = await claimStartable(t.db, KINDS, 8, { tickId: 'caps', now: NOW, leaseSeconds: 60, limit: 100 }, { luma: 2 });
+    // Luma's two, then Veo takes the rest of the global room (A's further turns are skipped).
+    expect(capped.filter((r) => r.provider === 'luma').map((r) => r.position)).toEqual([0, 1]);
+    expect(capped.filter((r) => r.provider === 'veo')).toHaveLength(6);
+    await start(capped.map((r) => r.id));
+    // Luma's cap counts what it has running: nothing more for it until one finishes.
+    expect(await claimStartable(t.db, KINDS, 20, { tickId: 'caps2', now: NOW, leaseSeconds: 60, limit: 100 }, { luma: 2 })).toEqual([]);
+    await t.db.query(`update video_tasks set status = 'completed', locked_until = null where job_id = $1 and status = 'processing'`, [luma]);
+    // Paused, Luma gets no room even under its cap; once the pause ends it does.
+    await t.db.query(`insert into video_provider_pauses (provider, paused_until, reason) values ('luma', $1, 'out of credits')`, [new Date(NOW.getTime() + 60_000)]);
+    expect(await claimStartable(t.db, KINDS, 20, { tickId: 'paused', now: NOW, leaseSeconds: 60, limit: 100 }, { luma: 2 })).toEqual([]);
+    const later = new Date(NOW.getTime() + 120_000);
+    const resumed = await claimStartable(t.db, KINDS, 20, { tickId: 'resumed', now: later, leaseSeconds: 60, limit: 100 }, { luma: 2 });
+    expect(resumed.map((r) => [r.provider, r.position])).toEqual([['luma', 2], ['luma', 3]]);
+  });
 });

@@ -34,6 +34,6 @@ describe('Luma configuration', () => {
     expect(await luma.getVideoOperation(operationName)).toMatchObject({ done: true, video: { kind: 'uri' } });
 
     const without = buildServices(loadConfig({}), { db: {} as never, store: {} as never, verifier: {} as never });
-    expect(() => without.providerFor('luma')).toThrow(/luma provider that started this operation is not configured/);
+    expect(() => without.providerFor('luma')).toThrow(/luma provider this task needs is not configured/);
   });
 });

@@ -47,7 +47,7 @@ describe('GET /api/openapi.json', () => {
     const doc = res.json;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/openapi.json', '/api/dashboard/config', '/api/video/capabilities', '/api/video/storyboard', '/api/video/generate', '/api/video/generate/batch', '/api/video/jobs', '/api/video/jobs/{id}', '/api/video/jobs/{id}/cancel', '/api/video/jobs/{id}/retry', '/api/video/poll', '/api/video/metrics'].sort(),
+      ['/api/openapi.json', '/api/dashboard/config', '/api/video/capabilities', '/api/video/storyboard', '/api/video/generate', '/api/video/generate/batch', '/api/video/jobs', '/api/video/jobs/{id}', '/api/video/jobs/{id}/cancel', '/api/video/jobs/{id}/retry', '/api/video/poll', '/api/video/callbacks/{provider}', '/api/video/metrics'].sort(),
     );
     for (const r of refs(doc)) {
       expect(r).toMatch(/^#\/components\/schemas\//);
@@ -221,14 +221,20 @@ describe('the document matches what the handlers do', () => {
     }
   });
 
-  it("describes cancel's and retry's body as readEmptyBody takes it: absent, empty or {}", async () => {
+  it("describes cancel's body as readEmptyBody takes it (absent, empty or {}), and retry's as an optional provider", async () => {
     const doc = (await app.call(openapi, 'GET', '/api/openapi.json', { as: null })).json;
-    for (const action of ['cancel', 'retry']) {
-      const op = doc.paths[`/api/video/jobs/{id}/${action}`].post;
-      expect(op.requestBody.required).toBe(false);
-      expect(op.requestBody.content['application/json'].schema).toMatchObject({ type: 'object', maxProperties: 0 });
-      expect(op.responses['400'].description).not.toMatch(/a body was sent/);
-    }
+    const cancelOp = doc.paths['/api/video/jobs/{id}/cancel'].post;
+    expect(cancelOp.requestBody.required).toBe(false);
+    expect(cancelOp.requestBody.content['application/json'].schema).toMatchObject({ type: 'object', maxProperties: 0 });
+    expect(cancelOp.responses['400'].description).not.toMatch(/a body was sent/);
+    const retryOp = doc.paths['/api/video/jobs/{id}/retry'].post;
+    expect(retryOp.requestBody.required).toBe(false);
+    // Exactly the providers this deployment has, and nothing else accepted beside them.
+    expect(retryOp.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      properties: { provider: { enum: app.services.config.providers } },
+    });
     const fresh = await app.call(generate, 'POST', '/api/video/generate', { body: { response: 'A job canceled with an empty object.' } });
     const res = await app.call(cancel, 'POST', `/api/video/jobs/${fresh.json.jobId}/cancel?id=${fresh.json.jobId}`, { body: {} });
     expect(res.status).toBe(200);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { listensOnLoopback, type Config } from '../config.js';
+import { VIDEO_PROVIDERS } from '../model-limits.js';
 
 export const clientConfigSchema = z.object({
   auth: z.discriminatedUnion('mode', [
@@ -15,7 +16,7 @@ export const clientConfigSchema = z.object({
     // No sign-in this server can offer; the page takes a pasted access token instead.
     z.object({ mode: z.literal('token'), reason: z.string() }),
   ]),
-  provider: z.enum(['veo', 'local']),
+  provider: z.enum(VIDEO_PROVIDERS),
 });
 
 export type ClientConfig = z.infer<typeof clientConfigSchema>;

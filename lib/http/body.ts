@@ -43,7 +43,25 @@ async function readText(request: Request, limit: number): Promise<string> {
 }
 
 /**
- * For POSTs that take no parameters (cancel, retry): no body, an empty body, or `{}` are fine;
+ * For POSTs whose parameters are all optional (retry): no body or an empty one is `{}`; anything
+ * else is read as readJsonBody reads it, for the caller's schema to judge.
+ */
+export async function readOptionalJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readText(request, limit);
+  if (text.trim() === '') return {};
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw httpError(415, 'unsupported_media_type', 'Content-Type must be application/json', { 'content-type': type || '(missing)' });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw httpError(400, 'invalid_json', `Body is not valid JSON: ${(err as Error).message}`, { '(body)': 'is not valid JSON' });
+  }
+}
+
+/**
+ * For POSTs that take no parameters (cancel): no body, an empty body, or `{}` are fine;
  * anything else is refused naming what is wrong, so a client's mistaken field never passes silently.
  */
 export async function readEmptyBody(request: Request): Promise<void> {

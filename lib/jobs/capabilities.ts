@@ -7,13 +7,28 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
-import { videoModelLimits } from '../model-limits.js';
-import { JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './request.js';
+import { LUMA_RESOLUTIONS, VIDEO_PROVIDERS, videoModelLimits, type VideoProviderName } from '../model-limits.js';
+import { clipLimitsOf, JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './request.js';
+
+const PROVIDER_LABELS: Record<VideoProviderName, string> = { veo: 'Google Veo', luma: 'Luma Dream Machine', local: 'Local stand-in' };
+
+const providerSchema = z.object({
+  name: z.enum(VIDEO_PROVIDERS),
+  label: z.string(),
+  model: z.string(),
+  durations: z.array(z.number().int()).meta({ description: 'Seconds per scene this provider makes.' }),
+  defaultDuration: z.number().int(),
+  aspectRatios: z.array(z.string()),
+  keyframes: z.enum(['inline', 'url']).meta({ description: 'How first frames reach the provider: inline bytes (Veo), or a signed Storage URL it fetches (Luma).' }),
+  resolution: z.enum(LUMA_RESOLUTIONS).optional().meta({ description: 'The resolution Luma renders at (LUMA_RESOLUTION).' }),
+  maxInFlight: z.number().int().optional().meta({ description: 'This provider\'s own cap on operations in flight, within MAX_IN_FLIGHT.' }),
+});
 
 export const capabilitiesSchema = z.object({
-  provider: z.enum(['veo', 'local']).meta({ description: 'Who makes the clips: Google Veo, or the local stand-in (npm start without a Google key).' }),
+  provider: z.enum(VIDEO_PROVIDERS).meta({ description: 'Who makes the clips of a job that names no provider: Google Veo, Luma, or the local stand-in (npm start without keys).' }),
+  providers: z.array(providerSchema).meta({ description: 'Every provider a job may name (`provider` on generate), the default first, each with the clip lengths and shapes it makes.' }),
   video: z.object({
-    model: z.string(),
+    model: z.string().meta({ description: "The default provider's model; `providers` has every provider's. The frame rules are Veo's." }),
     durations: z.array(z.number().int()).meta({ description: 'Seconds per scene the model makes.' }),
     defaultDuration: z.number().int(),
     aspectRatios: z.array(z.string()),
@@ -31,7 +46,7 @@ export const capabilitiesSchema = z.object({
   kinds: z.array(z.enum(JOB_KINDS)),
   priorities: z.array(z.enum(PRIORITIES)),
   defaultPriority: z.enum(PRIORITIES),
-  keyframes: z.boolean().meta({ description: 'Whether video jobs may ask for a still per scene as its first frame.' }),
+  keyframes: z.boolean().meta({ description: 'Whether video jobs may ask for a still per scene as its first frame (stills need Google, or the stand-in locally).' }),
   modelStoryboard: z.boolean().meta({ description: "Whether storyboard: 'model' is served (it needs a Google key); otherwise the splitter writes every storyboard." }),
   limits: z.object({
     responseChars: z.number().int(),
@@ -57,11 +72,26 @@ export function capabilitiesOf(config: Config, caller: Pick<Caller, 'admin'>): C
   const defaults = requestDefaults(config);
   return {
     provider: config.provider,
+    providers: config.providers.map((name) => {
+      const limits = clipLimitsOf(config, name);
+      const cap = name === 'local' ? undefined : config.inFlightCaps[name];
+      return {
+        name,
+        label: PROVIDER_LABELS[name],
+        model: limits.model,
+        durations: limits.durations,
+        defaultDuration: requestDefaults(config, name).durationSeconds,
+        aspectRatios: [...limits.aspectRatios],
+        keyframes: name === 'luma' ? ('url' as const) : ('inline' as const),
+        ...(name === 'luma' ? { resolution: config.LUMA_RESOLUTION } : {}),
+        ...(cap !== undefined ? { maxInFlight: cap } : {}),
+      };
+    }),
     video: {
-      model: model.model,
-      durations: model.durations,
+      model: clipLimitsOf(config).model,
+      durations: clipLimitsOf(config).durations,
       defaultDuration: defaults.durationSeconds,
-      aspectRatios: [...model.aspectRatios],
+      aspectRatios: [...clipLimitsOf(config).aspectRatios],
       defaultAspectRatio: defaults.aspectRatio,
       referenceImages: model.referenceImages,
       frames: {
@@ -73,11 +103,12 @@ export function capabilitiesOf(config: Config, caller: Pick<Caller, 'admin'>): C
     },
     styles: [...STYLES],
     defaultStyle: defaults.style,
-    kinds: [...JOB_KINDS],
+    // Image jobs make stills only, which need an image provider.
+    kinds: JOB_KINDS.filter((k) => k !== 'image' || config.imageProvider !== undefined),
     priorities: [...PRIORITIES],
     defaultPriority: defaults.priority,
-    keyframes: true,
-    modelStoryboard: config.provider === 'veo',
+    keyframes: config.imageProvider !== undefined,
+    modelStoryboard: config.google,
     limits: {
       responseChars: TEXT_LIMITS.response,
       questionChars: TEXT_LIMITS.question,

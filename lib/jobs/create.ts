@@ -76,9 +76,9 @@ export async function jobSummary(client: DbClient, jobId: string): Promise<Creat
 
 async function insertTasks(client: DbClient, jobId: string, tasks: PlannedTask[]): Promise<void> {
   await client.query(
-    `insert into video_tasks (job_id, position, kind, input)
-     select $1, ord - 1, kind, input from unnest($2::text[], $3::jsonb[]) with ordinality as u(kind, input, ord)`,
-    [jobId, tasks.map((t) => t.kind), tasks.map((t) => JSON.stringify(t.input))],
+    `insert into video_tasks (job_id, position, kind, input, provider)
+     select $1, ord - 1, kind, input, provider from unnest($2::text[], $3::jsonb[], $4::text[]) with ordinality as u(kind, input, provider, ord)`,
+    [jobId, tasks.map((t) => t.kind), tasks.map((t) => JSON.stringify(t.input)), tasks.map((t) => t.provider ?? null)],
   );
 }
 

@@ -19,12 +19,18 @@ import { log } from '../log.js';
 import { writeModelStoryboard } from '../providers/storyboard-model.js';
 import { promptShortfall, scenePrompt, splitText, storyboardFrom, type Scene, type StoryboardOptions } from '../storyboard.js';
 import type { GenerateRequest } from './request.js';
+import type { VideoProviderName } from '../model-limits.js';
 import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from '../states.js';
 import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.js';
 
 export interface PlannedTask {
   kind: TaskKindName;
   input: Record<string, unknown>;
+  /**
+   * The provider a paid task starts on, chosen when planned so the claim can hold each provider
+   * to its own cap; the operation it starts is then polled by the same one.
+   */
+  provider?: VideoProviderName;
 }
 
 export interface JobPlan {
@@ -104,7 +110,7 @@ async function storyboardFor(request: GenerateRequest, config: Config): Promise<
     return { storyboard, storyboardSource: 'splitter', storyboardNote: said || null, visuals: storyboard.map((s) => s.text), options };
   };
   if (request.storyboard !== 'model') return split();
-  if (config.provider !== 'veo') return split('A model storyboard needs a Google key (and MOCK_MODE off); the deterministic splitter wrote this one');
+  if (!config.google) return split('A model storyboard needs a Google key (and MOCK_MODE off); the deterministic splitter wrote this one');
   try {
     const scenes = await writeModelStoryboard(config, {
       response: request.response,
@@ -150,7 +156,7 @@ function variationTasks(count: number, seed: number, from: { sourceJobId: string
   });
 }
 
-function stillTask(scene: Scene, board: Board, request: GenerateRequest, purpose: 'still' | 'keyframe'): PlannedTask {
+function stillTask(scene: Scene, board: Board, request: GenerateRequest, purpose: 'still' | 'keyframe', config: Config): PlannedTask {
   const lead = purpose === 'keyframe' ? 'The opening frame of this scene, as one still image' : 'One still illustration';
   const input: ImagenStillInput = {
     // The lead and the style cues are kept whole; only what the scene shows is shortened to fit.
@@ -160,7 +166,7 @@ function stillTask(scene: Scene, board: Board, request: GenerateRequest, purpose
     scene: scene.index,
     purpose,
   };
-  return { kind: TASK_KIND.imagenStill, input };
+  return { kind: TASK_KIND.imagenStill, input, ...(config.imageProvider ? { provider: config.imageProvider } : {}) };
 }
 
 export async function planJob(request: GenerateRequest, config: Config, context: PlanContext = {}): Promise<JobPlan> {
@@ -176,10 +182,10 @@ export async function planJob(request: GenerateRequest, config: Config, context:
   const board = { storyboard: full.storyboard, storyboardSource: full.storyboardSource, storyboardNote: full.storyboardNote };
   const scenes = board.storyboard;
   if (request.kind === JOB_KIND.image) {
-    return { kind: JOB_KIND.image, ...board, tasks: scenes.map((s) => stillTask(s, full, request, 'still')), scenes: scenes.length };
+    return { kind: JOB_KIND.image, ...board, tasks: scenes.map((s) => stillTask(s, full, request, 'still', config)), scenes: scenes.length };
   }
 
-  const tasks: PlannedTask[] = request.keyframes ? scenes.map((s) => stillTask(s, full, request, 'keyframe')) : [];
+  const tasks: PlannedTask[] = request.keyframes ? scenes.map((s) => stillTask(s, full, request, 'keyframe', config)) : [];
   const firstScene = tasks.length;
   for (const scene of scenes) {
     const keyframe = request.keyframes ? { image: { position: scene.index }, waitsFor: [scene.index] } : {};
@@ -192,7 +198,7 @@ export async function planJob(request: GenerateRequest, config: Config, context:
       ...(request.negativePrompt ? { negativePrompt: request.negativePrompt } : {}),
       ...keyframe,
     };
-    tasks.push({ kind: TASK_KIND.veoScene, input });
+    tasks.push({ kind: TASK_KIND.veoScene, input, provider: request.provider });
   }
   const renderAt = tasks.length;
   tasks.push({ kind: TASK_KIND.render, input: { waitsFor: scenes.map((_, i) => firstScene + i) } });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { allowedDurations, VIDEO_ASPECT_RATIOS } from '../model-limits.js';
+import { clipLimits, VIDEO_ASPECT_RATIOS, type VideoProviderName } from '../model-limits.js';
 import { MAX_PROMPT_CHARS } from '../storyboard.js';
 import { webhookUrlSchema } from '../webhooks/url.js';
 
@@ -30,12 +30,19 @@ export const TEXT_LIMITS = {
   sceneText: 1000,
 } as const;
 
-/** The defaults a request's omitted fields take, for this config's model. */
-export function requestDefaults(config: Config) {
+/** A provider's clip rules with this config's models. */
+export function clipLimitsOf(config: Config, provider: VideoProviderName = config.provider) {
+  return clipLimits(provider, { veo: config.VEO_MODEL, luma: config.LUMA_MODEL });
+}
+
+/** The defaults a request's omitted fields take, for a provider (the configured default unless named). */
+export function requestDefaults(config: Config, provider: VideoProviderName = config.provider) {
   return {
     style: 'calm',
     aspectRatio: '16:9',
-    durationSeconds: Math.max(...allowedDurations(config.VEO_MODEL)),
+    provider: config.provider,
+    // The longest clip the provider makes: a scene's narration is not cut short.
+    durationSeconds: Math.max(...clipLimitsOf(config, provider).durations),
     maxScenes: Math.min(config.MAX_SCENES, 5),
     storyboard: 'splitter',
     priority: 'normal',
@@ -52,8 +59,8 @@ export { MAX_PROMPT_CHARS };
  */
 export const IGNORED_BY_KIND: Record<JobKind, readonly string[]> = {
   video: ['sourceJobId'],
-  image: ['sourceJobId', 'variations', 'variationSeed', 'durationSeconds', 'negativePrompt'],
-  variations: ['style', 'aspectRatio', 'durationSeconds', 'negativePrompt', 'maxScenes', 'storyboard', 'scenes'],
+  image: ['sourceJobId', 'variations', 'variationSeed', 'durationSeconds', 'negativePrompt', 'provider'],
+  variations: ['style', 'aspectRatio', 'durationSeconds', 'negativePrompt', 'maxScenes', 'storyboard', 'scenes', 'provider'],
 };
 
 /**
@@ -78,8 +85,33 @@ const text = (max: number) =>
     // JSON may spell half of a character ("\ud83c"); PostgreSQL refuses to store it in JSON.
     .refine((s) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s), 'must not contain half of a character (an unpaired surrogate)');
 
+/**
+ * Stills need an image provider (Google, or the stand-in locally); a deployment on Luma alone
+ * makes clips only, so keyframes and image jobs are refused by name rather than failing later.
+ */
+function imageRules(config: Config) {
+  return (r: { kind: JobKind; keyframes: boolean }, ctx: z.RefinementCtx): void => {
+    if (config.imageProvider) return;
+    const why = 'needs stills, which need a Google key (GEMINI_API_KEY or Vertex AI); this deployment has none';
+    if (r.keyframes) ctx.addIssue({ code: 'custom', path: ['keyframes'], message: why });
+    if (r.kind === 'image') ctx.addIssue({ code: 'custom', path: ['kind'], message: `'image' ${why}` });
+  };
+}
+
+/** The clip length must be one the chosen provider makes: a 400 naming it, before anything is paid for. */
+function clipRules(config: Config) {
+  return (r: { kind: JobKind; provider?: VideoProviderName | undefined; durationSeconds?: number | undefined }, ctx: z.RefinementCtx): void => {
+    if (r.durationSeconds === undefined || r.kind !== 'video') return;
+    const limits = clipLimitsOf(config, r.provider ?? config.provider);
+    if (!limits.durations.includes(r.durationSeconds)) {
+      ctx.addIssue({ code: 'custom', path: ['durationSeconds'], message: `must be one of ${limits.durations.join(', ')} for ${limits.provider} (${limits.model})` });
+    }
+  };
+}
+
 export function generateRequestSchema(config: Config) {
-  const durations = allowedDurations(config.VEO_MODEL);
+  // Every length some configured provider makes; clipRules then holds it to the chosen one's.
+  const durations = [...new Set(config.providers.flatMap((p) => clipLimitsOf(config, p).durations))].sort((a, b) => a - b);
   // Some kinds refuse these fields, so they stay absent until jobKindRules has seen what was
   // sent, then take these values; the document still shows each default.
   const defaults = requestDefaults(config);
@@ -94,9 +126,17 @@ export function generateRequestSchema(config: Config) {
       aspectRatio: z.enum(ASPECT_RATIOS).optional().meta({ default: defaults.aspectRatio }),
       /** A literal set rather than a refine, so the OpenAPI document lists the very values accepted. */
       durationSeconds: z
-        .literal(durations, { error: `must be one of ${durations.join(', ')} for ${config.VEO_MODEL}` })
+        .literal(durations, { error: `must be one of ${durations.join(', ')}` })
         .optional()
-        .meta({ default: defaults.durationSeconds, description: `Seconds per scene; ${config.VEO_MODEL} makes ${durations.join(', ')}.` }),
+        .meta({
+          default: defaults.durationSeconds,
+          description: `Seconds per scene, one the chosen provider makes: ${config.providers.map((p) => `${p} ${clipLimitsOf(config, p).durations.join('/')}`).join(', ')} (GET /api/video/capabilities). Default: the provider's longest.`,
+        }),
+      /** Who makes the clips; the configured providers only. */
+      provider: z
+        .enum(config.providers as [VideoProviderName, ...VideoProviderName[]], { error: `must be one of the providers configured here: ${config.providers.join(', ')}` })
+        .optional()
+        .meta({ default: defaults.provider, description: 'Who makes the clips: one of the providers configured here (GET /api/video/capabilities lists them with their limits).' }),
       negativePrompt: text(TEXT_LIMITS.negativePrompt).optional(),
       maxScenes: z.number().int().min(1).max(config.MAX_SCENES).optional().meta({ default: defaults.maxScenes }),
       /** What the job makes: a stitched video, stills only, or variations of a finished video (lib/jobs/plan.ts). */
@@ -128,15 +168,18 @@ export function generateRequestSchema(config: Config) {
       webhookUrl: webhookUrlSchema(config).optional(),
     })
     .superRefine(jobKindRules)
+    .superRefine(imageRules(config))
+    .superRefine(clipRules(config))
     .superRefine((r, ctx) => {
       const max = r.maxScenes ?? defaults.maxScenes;
       if (r.scenes && r.scenes.length > max) ctx.addIssue({ code: 'custom', path: ['scenes'], message: `must hold at most maxScenes (${max}) scenes` });
     })
-    .transform(({ style = defaults.style, aspectRatio = defaults.aspectRatio, durationSeconds = defaults.durationSeconds, maxScenes = defaults.maxScenes, storyboard = defaults.storyboard, ...rest }) => ({
+    .transform(({ style = defaults.style, aspectRatio = defaults.aspectRatio, provider = defaults.provider, durationSeconds, maxScenes = defaults.maxScenes, storyboard = defaults.storyboard, ...rest }) => ({
       ...rest,
       style,
       aspectRatio,
-      durationSeconds,
+      provider,
+      durationSeconds: durationSeconds ?? requestDefaults(config, provider).durationSeconds,
       maxScenes,
       storyboard,
     }));

@@ -9,7 +9,11 @@ import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
+import { nearestDuration, type VideoProviderName } from '../model-limits.js';
 import { assertQuota } from './quota.js';
+import { clipLimitsOf } from './request.js';
+import { veoSceneInputSchema } from './task-inputs.js';
+import { z } from 'zod';
 import { lockJob, syncJob } from './sync.js';
 import { isActive, STATUS, type Status, TASK_KIND } from '../states.js';
 
@@ -19,6 +23,47 @@ import { isActive, STATUS, type Status, TASK_KIND } from '../states.js';
  * scene is not among them: a completed scene is a paid operation and stays as it is.
  */
 export const RERUN_AFTER_RETRY: readonly string[] = [TASK_KIND.render, TASK_KIND.variation];
+
+/** What a retry may change: the provider its failed scenes start on again. */
+export function retryRequestSchema(config: Config) {
+  return z.strictObject({
+    provider: z
+      .enum(config.providers as [VideoProviderName, ...VideoProviderName[]], { error: `must be one of the providers configured here: ${config.providers.join(', ')}` })
+      .optional()
+      .meta({ description: "Start the failed scenes again on this provider (the others keep theirs). A clip length it does not make becomes its nearest one, and the scene says so." }),
+  });
+}
+
+export type RetryRequest = z.infer<ReturnType<typeof retryRequestSchema>>;
+
+/**
+ * Moves requeued scenes to another provider. A length that provider does not make becomes its
+ * nearest (ties to the longer clip, so narration is not cut short), and the scene keeps a note of
+ * it: the professor sees why the clip is longer or shorter than asked.
+ */
+async function moveScenes(client: DbClient, config: Config, ids: string[], provider: VideoProviderName): Promise<void> {
+  if (ids.length === 0) return;
+  const { rows } = await client.query<{ id: string; input: unknown }>(
+    `select id, input from video_tasks where id = any($1) and kind = $2`,
+    [ids, TASK_KIND.veoScene],
+  );
+  const limits = clipLimitsOf(config, provider);
+  const moved = rows.map((row) => {
+    const input = veoSceneInputSchema.parse(row.input);
+    const asked = input.requestedDurationSeconds ?? input.durationSeconds;
+    const made = limits.durations.includes(asked) ? asked : nearestDuration(limits.durations, asked);
+    const { durationNote: _old, requestedDurationSeconds: _asked, ...rest } = input;
+    const next = made === asked
+      ? { ...rest, durationSeconds: made }
+      : { ...rest, durationSeconds: made, requestedDurationSeconds: asked, durationNote: `Made at ${made} s on ${provider}: ${limits.model} makes ${limits.durations.join(' or ')} s, and this scene asked for ${asked} s` };
+    return { id: row.id, input: JSON.stringify(next) };
+  });
+  await client.query(
+    `update video_tasks t set provider = $3, input = u.input::jsonb
+       from unnest($1::uuid[], $2::text[]) as u(id, input) where t.id = u.id`,
+    [moved.map((m) => m.id), moved.map((m) => m.input), provider],
+  );
+}
 
 export interface RetryResult {
   status: Status;
@@ -31,8 +76,8 @@ export interface RetryResult {
  * it); a failed variation alone does not re-render the cut. The one place a retry decides what
  * runs again; returns how many tasks were requeued (0 = nothing to retry).
  */
-export async function requeueForRetry(client: DbClient, jobId: string, now: Date): Promise<number> {
-  const { rowCount } = await client.query(
+export async function requeueForRetry(client: DbClient, jobId: string, now: Date): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
     `with recursive rerun(id, position) as (
        select id, position from video_tasks where job_id = $1 and status = 'failed'
        union
@@ -41,17 +86,18 @@ export async function requeueForRetry(client: DbClient, jobId: string, now: Date
         where t.job_id = $1 and t.kind = any($3)
      )
      update video_tasks
-        set status = 'pending', provider = null, operation_name = null, attempts = 0, polls = 0,
+        set status = 'pending', operation_name = null, attempts = 0, polls = 0,
             next_check_at = $2, locked_until = null, locked_by = null, output = null,
             error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null,
             transfer_started = false
-      where id in (select id from rerun) and status <> 'pending'`,
+      where id in (select id from rerun) and status <> 'pending'
+      returning id`,
     [jobId, now, RERUN_AFTER_RETRY],
   );
-  return rowCount ?? 0;
+  return rows.map((r) => r.id);
 }
 
-export async function retryJob(db: Db, config: Config, caller: Caller, jobId: string, now: Date): Promise<RetryResult> {
+export async function retryJob(db: Db, config: Config, caller: Caller, jobId: string, now: Date, request: RetryRequest = {}): Promise<RetryResult> {
   return withTransaction(db, async (client) => {
     const job = await lockJob(client, jobId);
     if (!job) throw httpError(404, 'not_found', 'No job with this id');
@@ -68,8 +114,10 @@ export async function retryJob(db: Db, config: Config, caller: Caller, jobId: st
       throw httpError(409, 'job_superseded', 'A newer job exists for this escalation; retry that one or start a new one');
     }
     await assertQuota(client, config, caller, ownerId, now, { newJob: false });
-    const requeued = await requeueForRetry(client, jobId, now);
+    const requeuedIds = await requeueForRetry(client, jobId, now);
+    const requeued = requeuedIds.length;
     if (requeued === 0) throw httpError(409, 'nothing_to_retry', 'No scene of this job failed; there is nothing to retry');
+    if (request.provider) await moveScenes(client, config, requeuedIds, request.provider);
     // A retried job gets a whole new deadline, or expireOverdue would fail it again at once.
     await client.query(
       `update video_jobs set deadline_at = greatest(deadline_at, $2), completed_at = null where id = $1`,

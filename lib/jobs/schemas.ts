@@ -58,6 +58,9 @@ export const sceneViewSchema = z
     error: z.string().nullable(),
     errorCode: z.string().nullable(),
     attempts: z.number().int(),
+    provider: z.string().nullable().meta({ description: 'Who makes (or made) this clip or still: veo, luma or local; null for local work (final cut, variations).' }),
+    durationSeconds: z.number().int().nullable().meta({ description: "A scene's clip length in seconds; null for other tasks." }),
+    note: z.string().nullable().meta({ description: 'Something the professor should know about this scene, such as a clip length changed because a retry moved it to a provider that does not make the one asked for.' }),
     startedAt: isoDate.nullable(),
     completedAt: isoDate.nullable(),
     nextCheckAt: isoDate.nullable(),
@@ -80,6 +83,7 @@ export const jobViewSchema = z
     storyboardSource: z.enum(['splitter', 'model']),
     storyboardNote: z.string().nullable().meta({ description: 'Why a requested model storyboard was not used.' }),
     priority: z.enum(['high', 'normal', 'low']).meta({ description: "Orders this professor's own waiting scenes (fair share across professors comes first)." }),
+    provider: z.string().nullable().meta({ description: 'The provider the job asked for (a retry may move failed scenes to another; each scene says its own). Null for variations jobs and jobs from before providers were chosen.' }),
     queuePosition: z.number().int().min(0).nullable().meta({
       description: 'How many startable scenes, of every professor, are ahead of this job\'s first waiting scene in the start order (round-robin across professors counting what each already runs, then priority, oldest job, scene order). Null when none of its scenes waits to start.',
     }),

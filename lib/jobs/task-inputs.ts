@@ -17,6 +17,10 @@ export const veoSceneInputSchema = z.object({
   text: z.string(),
   aspectRatio: ASPECT,
   durationSeconds: z.number().int().positive(),
+  /** Set when a retry moved the scene to a provider that does not make the length first asked for. */
+  requestedDurationSeconds: z.number().int().positive().optional(),
+  /** Why the clip is made at another length than asked (shown on the scene). */
+  durationNote: z.string().optional(),
   negativePrompt: z.string().optional(),
   /** The storyboard index; rows written before it existed use their position. */
   scene: position.optional(),

@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
-import { isActive, isFinal, type Status } from '../states.js';
+import { isActive, isFinal, TASK_KIND, type Status } from '../states.js';
 
 const jobRowSchema = z.object({
   id: z.string(),
@@ -37,6 +37,7 @@ const sceneRowSchema = z.object({
   kind: z.string(),
   status: z.string(),
   operation_name: z.string().nullable(),
+  provider: z.string().nullable(),
   attempts: z.number(),
   polls: z.number(),
   input: z.record(z.string(), z.unknown()),
@@ -79,6 +80,12 @@ export interface SceneView {
   error: string | null;
   errorCode: string | null;
   attempts: number;
+  /** Who makes (or made) the clip or still; null for local work. */
+  provider: string | null;
+  /** A scene's clip length; null for other tasks. */
+  durationSeconds: number | null;
+  /** E.g. a clip length changed by a retry on another provider. */
+  note: string | null;
   startedAt: string | null;
   completedAt: string | null;
   nextCheckAt: string | null;
@@ -102,6 +109,8 @@ export interface JobView {
   storyboardSource: 'splitter' | 'model';
   storyboardNote: string | null;
   priority: 'high' | 'normal' | 'low';
+  /** The provider the job asked for. */
+  provider: string | null;
   /** Scenes ahead of its first waiting one in the start queue (lib/jobs/eta.ts says how the estimates are made). */
   queuePosition: number | null;
   estimatedStartAt: string | null;
@@ -158,7 +167,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
   if (rows.length === 0) return undefined;
   const job = jobRowSchema.parse(rows[0]);
   const { rows: taskRows } = await db.query(
-    `select id, position, kind, status, operation_name, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until, updated_at
+    `select id, position, kind, status, operation_name, provider, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until, updated_at
        from video_tasks where job_id = $1 order by position`,
     [jobId],
   );
@@ -186,6 +195,9 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
         error: t.error,
         errorCode: t.error_code,
         attempts: t.attempts,
+        provider: t.provider,
+        durationSeconds: t.kind === TASK_KIND.veoScene && typeof t.input.durationSeconds === 'number' ? t.input.durationSeconds : null,
+        note: typeof t.input.durationNote === 'string' ? t.input.durationNote : null,
         startedAt: iso(t.started_at),
         completedAt: iso(t.completed_at),
         nextCheckAt: active ? iso(t.next_check_at) : null,
@@ -208,6 +220,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
     storyboardSource: job.storyboard_source,
     storyboardNote: job.storyboard_note,
     priority: job.priority,
+    provider: typeof job.request.provider === 'string' ? job.request.provider : null,
     queuePosition: standing?.queuePosition ?? null,
     estimatedStartAt: standing?.estimatedStartAt ?? null,
     estimatedCompletedAt: standing?.estimatedCompletedAt ?? null,

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import LumaAI, { APIError } from 'lumaai';
 import { z } from 'zod';
-import { AppError, isRetryableStatus } from '../errors.js';
+import { AppError, ERROR_CODE, isRetryableStatus } from '../errors.js';
 import { type LumaModel, type LumaResolution, lumaProblems, toLumaDuration } from '../model-limits.js';
 import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
 
@@ -72,7 +72,7 @@ export function toLumaError(thrown: unknown, action: string): AppError {
     const detail = detailOf(thrown);
     if (CREDITS.test(detail)) {
       // Not retryable by backoff: the operator must top up; the scheduler pauses new Luma starts.
-      return new AppError('insufficient_credits', `Luma ${action} refused: the Luma account has no credits left (${detail})`, { status: 402, cause: thrown });
+      return new AppError(ERROR_CODE.insufficientCredits, `Luma ${action} refused: the Luma account has no credits left (${detail})`, { status: 402, cause: thrown });
     }
     if (status === 401 || status === 403) {
       return new AppError('misconfigured', `Luma ${action} refused the API key (HTTP ${status}): check LUMA_API_KEY`, { status: 502, cause: thrown });
@@ -138,6 +138,7 @@ export function createLumaProvider(options: LumaProviderOptions): VideoProvider 
           duration,
           resolution: options.resolution,
           ...(Object.keys(keyframes).length > 0 ? { keyframes } : {}),
+          ...(request.callbackUrl ? { callback_url: request.callbackUrl } : {}),
         },
         signal ? { signal } : {},
       );

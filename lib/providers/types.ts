@@ -11,6 +11,8 @@ export type AspectRatio = '16:9' | '9:16';
 export interface ImageInput {
   bytesBase64: string;
   mimeType: string;
+  /** Where the still is stored, for providers that fetch keyframes by URL (Luma). */
+  objectPath?: string;
 }
 
 export interface VideoRequest {
@@ -23,6 +25,8 @@ export interface VideoRequest {
   lastFrame?: ImageInput;
   /** Subject (`asset`) or look (`style`) references; only some models take them (`supportsReferenceImages`). */
   referenceImages?: ReferenceImage[];
+  /** Where a provider that announces state changes (Luma) may POST them; a hint to poll, never trusted as state. */
+  callbackUrl?: string;
 }
 
 export interface ReferenceImage extends ImageInput {
@@ -63,7 +67,7 @@ export interface VideoDownload {
 }
 
 export interface VideoProvider {
-  /** `veo` or `local`; recorded on tasks so an operation is always polled by the provider that made it. */
+  /** `veo`, `luma` or `local`; recorded on tasks so an operation is always polled by the provider that made it. */
   readonly name: string;
   /** Starts one long-running generation and returns its operation name. Never waits for the video. */
   startVideo(request: VideoRequest, signal?: AbortSignal): Promise<{ operationName: string }>;

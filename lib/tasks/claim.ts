@@ -8,7 +8,7 @@
  * transaction pooler cannot have.
  */
 import type { Queryable } from '../db/pool.js';
-import { taskRowSchema, type TaskRow } from './types.js';
+import { TASK_COLUMNS, taskRowSchema, type TaskRow } from './types.js';
 import { ACTIVE_IN_SQL } from '../states.js';
 
 export interface ClaimOptions {
@@ -36,19 +36,45 @@ export async function claimDue(db: Queryable, startKinds: readonly string[], o: 
  * under `maxInFlight`. The function counts the room and claims it under one advisory lock, so two
  * overlapping ticks cannot both fill the same room; the call is its own transaction. The room is
  * shared round-robin across professors, then by priority and age within each
- * (supabase/migrations/20261205001300_fair_share_claim.sql): anything that starts scenes, the tick
+ * (supabase/migrations/20261205001300_fair_share_claim.sql), and each provider held to its own cap
+ * and skipped while paused (20261205002000_provider_caps_and_pauses.sql): anything that starts scenes, the tick
  * or a generate starting its job at once, claims through here so no job jumps the fair order.
  */
-export async function claimStartable(db: Queryable, providerKinds: readonly string[], maxInFlight: number, o: ClaimOptions): Promise<TaskRow[]> {
+export async function claimStartable(
+  db: Queryable,
+  providerKinds: readonly string[],
+  maxInFlight: number,
+  o: ClaimOptions,
+  /** Per-provider caps within maxInFlight (MAX_IN_FLIGHT_VEO, …); a paused provider gets none in the function itself. */
+  providerCaps: Partial<Record<string, number>> = {},
+): Promise<TaskRow[]> {
   if (providerKinds.length === 0 || o.limit <= 0) return [];
-  const { rows } = await db.query(`select * from claim_startable_video_tasks($1, $2, $3, $4, $5, $6)`, [
+  const { rows } = await db.query(`select * from claim_startable_video_tasks($1, $2, $3, $4, $5, $6, $7)`, [
     o.now,
     o.tickId,
     o.leaseSeconds,
     o.limit,
     providerKinds,
     maxInFlight,
+    JSON.stringify(providerCaps),
   ]);
+  return parseRows(rows);
+}
+
+/**
+ * Leases one task whose operation a provider said has changed (its callback), if nobody holds it
+ * and it is still running on that provider. Only the lease is written, so a callback that arrives
+ * while a tick works on the task, or for a task already finished, changes nothing.
+ */
+export async function claimForCallback(db: Queryable, taskId: string, provider: string, o: Omit<ClaimOptions, 'limit'>): Promise<TaskRow[]> {
+  const { rows } = await db.query(
+    `update video_tasks
+        set locked_until = $3 + make_interval(secs => $4), locked_by = $5
+      where id = $1 and provider = $2 and status = 'processing' and operation_name is not null
+        and (locked_until is null or locked_until < $3)
+      returning ${TASK_COLUMNS.join(', ')}`,
+    [taskId, provider, o.now, o.leaseSeconds, o.tickId],
+  );
   return parseRows(rows);
 }
 

@@ -18,7 +18,8 @@ export function stillObjectPath(jobId: string, purpose: 'still' | 'keyframe', sc
 
 async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const input = imagenStillInputSchema.parse(task.input);
-  const { provider, store } = ctx.services;
+  const { imageProvider: provider, store } = ctx.services;
+  if (!provider) return { type: 'failed', code: 'provider_unavailable', message: 'Stills need a Google key (GEMINI_API_KEY or Vertex AI); this deployment has none' };
   // Not given the tick's abort signal, like a Veo start: the call is paid once it is on the wire,
   // so a tick running out lets it finish (bounded by REQUEST_TIMEOUT_MS) and keeps the image.
   const result = await provider.generateImage({ prompt: input.prompt, aspectRatio: input.aspectRatio });

@@ -33,7 +33,7 @@ async function readImage(store: ObjectStore, objectPath: string, signal: AbortSi
     }
     chunks.push(chunk as Buffer);
   }
-  return { bytesBase64: Buffer.concat(chunks).toString('base64'), mimeType: object.contentType };
+  return { bytesBase64: Buffer.concat(chunks).toString('base64'), mimeType: object.contentType, objectPath };
 }
 
 export async function sceneFrames(task: TaskRow, input: VeoSceneInput, ctx: TaskContext): Promise<SceneFrames | 'waiting'> {

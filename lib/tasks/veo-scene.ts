@@ -4,7 +4,10 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import { ERRORS, isRetryable } from '../errors.js';
+import { callbackUrl } from '../auth/callback-token.js';
+import { addMinutes } from 'date-fns';
+import { AppError, ERROR_CODE, ERRORS, isRetryable } from '../errors.js';
+import { pauseProvider } from './provider-pause.js';
 import { beginTransfer, transferWasCutOff } from './transfer.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
 import { TASK_KIND } from '../states.js';
@@ -21,7 +24,10 @@ export function sceneObjectPath(jobId: string, position: number): string {
 
 async function start(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   const input = veoSceneInputSchema.parse(task.input);
-  const { provider } = ctx.services;
+  // The provider the scene was planned on (or retried on); rows from before planning chose one take the default.
+  const provider = task.provider ? ctx.services.providerFor(task.provider) : ctx.services.provider;
+  const { config } = ctx.services;
+  const callback = provider.name === 'luma' && config.lumaCallbacks ? { callbackUrl: await callbackUrl(config, 'luma', task.id) } : {};
   // A keyframe still still being made: wait for it rather than start without it.
   const frames = await sceneFrames(task, input, ctx);
   if (frames === 'waiting') return { type: 'waiting' };
@@ -29,13 +35,26 @@ async function start(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   // Deliberately not given the tick's abort signal: once the request is on the wire Veo may
   // create the operation whether or not we hang up, so an aborted tick lets the create finish
   // (bounded by REQUEST_TIMEOUT_MS) and records its name rather than paying for a second one.
-  const { operationName } = await provider.startVideo({
-    prompt: input.prompt,
-    aspectRatio: input.aspectRatio,
-    durationSeconds: input.durationSeconds,
-    ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
-    ...frames,
-  });
+  let operationName: string;
+  try {
+    ({ operationName } = await provider.startVideo({
+      prompt: input.prompt,
+      aspectRatio: input.aspectRatio,
+      durationSeconds: input.durationSeconds,
+      ...(input.negativePrompt ? { negativePrompt: input.negativePrompt } : {}),
+      ...frames,
+      ...callback,
+    }));
+  } catch (thrown) {
+    // Out of credits is the account's state, not this scene's fault: pause new starts on the
+    // provider and give the scene back without using an attempt; it starts once credits return.
+    if (thrown instanceof AppError && thrown.code === ERROR_CODE.insufficientCredits) {
+      const until = addMinutes(ctx.now, config.PROVIDER_PAUSE_MINUTES);
+      await pauseProvider(ctx.services.db, provider.name, until, thrown.message, ctx.now);
+      return { type: 'released', reason: `${provider.name} is paused until ${until.toISOString()}: ${thrown.message}` };
+    }
+    throw thrown;
+  }
   return { type: 'started', provider: provider.name, operationName };
 }
 

@@ -129,7 +129,7 @@ export async function startNow(services: Services, o: RunNowOptions): Promise<Ru
   const budget = createBudget({ maxMs: o.maxDurationMs, requestTimeoutMs: config.REQUEST_TIMEOUT_MS, ...(o.signal ? { signal: o.signal } : {}) });
   const claim = (limit: number) => ({ tickId, now: now(), leaseSeconds: config.LEASE_SECONDS, limit });
   const feed = new TaskFeed<TaskRow>(
-    { claimDue: async () => [], claimStartable: (limit) => claimStartable(db, PROVIDER_KINDS, config.MAX_IN_FLIGHT, claim(limit)) },
+    { claimDue: async () => [], claimStartable: (limit) => claimStartable(db, PROVIDER_KINDS, config.MAX_IN_FLIGHT, claim(limit), config.inFlightCaps) },
     { budget, batchSize: config.TICK_BATCH_SIZE, concurrency: config.TICK_CONCURRENCY, linger: false, now },
   );
   try {

@@ -61,7 +61,7 @@ function tickSource(services: Services, tickId: string, now: () => Date): FeedSo
   const claim = (limit: number) => ({ tickId, now: now(), leaseSeconds: config.LEASE_SECONDS, limit });
   return {
     claimDue: (limit) => claimDue(db, PROVIDER_KINDS, claim(limit)),
-    ...(config.VIDEO_GENERATION_ENABLED ? { claimStartable: (limit: number) => claimStartable(db, PROVIDER_KINDS, config.MAX_IN_FLIGHT, claim(limit)) } : {}),
+    ...(config.VIDEO_GENERATION_ENABLED ? { claimStartable: (limit: number) => claimStartable(db, PROVIDER_KINDS, config.MAX_IN_FLIGHT, claim(limit), config.inFlightCaps) } : {}),
     nextDueAt: (includeStartable) => nextDueAt(db, now(), PROVIDER_KINDS, includeStartable),
   };
 }

@@ -10,12 +10,30 @@
  * Errors carry the body the API sends, `{"detail": "..."}`: 401 for a missing or wrong bearer key,
  * 400 for a request it refuses (naming the field), 404 for an id it does not know. It is as strict
  * as the service: only the models, durations, resolutions and ratios Luma's SDK types list.
+ *
+ * Like Luma it fetches each keyframe URL itself once the generation is queued (a URL it cannot
+ * fetch fails the generation), and with `callback_url` it POSTs the whole Generation there on
+ * every state change, retrying a non-200 answer three times 100 ms apart with a 5 s timeout
+ * (Luma's changelog, "Callbacks & Credits Balance", v1.1.0). With `doneAfterMs` a generation moves
+ * on its own clock, as Luma's do; otherwise each get advances it (`pollsUntilDone`). `chaos` rolls
+ * seeded faults per prompt, so each scene meets the same ones on every run.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { seededRandom } from '../../lib/random.js';
+
 export type LumaRoute = 'create' | 'get' | 'asset';
+
+export interface LumaChaos {
+  seed: number;
+  routes: LumaRoute[];
+  p429: number;
+  p500: number;
+  /** Share of generations that end failed by moderation (decided once per prompt). */
+  pModeration?: number;
+}
 
 /** A fault served once, in order, on its route (or any route when none is named). */
 export interface LumaFault {
@@ -33,6 +51,15 @@ export interface LumaWireBehavior {
   /** Refuse new generations as Luma does when the account has no credits left. */
   outOfCredits: boolean;
   script: LumaFault[];
+  /** Generations finish this long after creation, whatever the polls (Luma's own clock). */
+  doneAfterMs?: number;
+  chaos?: LumaChaos;
+}
+
+export interface LumaCallbackDelivery {
+  url: string;
+  state: string;
+  status: number | 'error';
 }
 
 export interface LumaWire {
@@ -43,6 +70,14 @@ export interface LumaWire {
   behavior: LumaWireBehavior;
   /** Every create body accepted, in order. */
   creates: Array<Record<string, unknown>>;
+  /** Requests per route, faults included. */
+  requests: Record<LumaRoute, number>;
+  /** Each keyframe URL fetched, and the status it answered. */
+  keyframeFetches: Array<{ url: string; status: number | 'error' }>;
+  /** Each callback POST made, and what it got back. */
+  callbacks: LumaCallbackDelivery[];
+  /** Change how new requests are answered. */
+  setBehavior(patch: Partial<LumaWireBehavior>): void;
   /** Forget a generation, as Luma does once it expires: its get answers 404. */
   forget(id: string): void;
   close(): Promise<void>;
@@ -52,13 +87,26 @@ const MODELS = ['ray-2', 'ray-flash-2'];
 const DURATIONS = ['5s', '9s'];
 const RESOLUTIONS = ['540p', '720p', '1080p', '4k'];
 const RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '21:9', '9:21'];
-/** A few bytes with an MP4 `ftyp` box: enough for a content sniff, never decoded by these tests. */
+/** A few bytes with an MP4 `ftyp` box: enough for a content sniff; `video` serves a real MP4 instead. */
 export const LUMA_VIDEO_BYTES = Buffer.from('000000186674797069736f6d0000020069736f6d69736f32', 'hex');
 
 interface Stored {
   generation: Record<string, unknown>;
   polls: number;
+  createdAt: number;
+  /** Set once a keyframe could not be fetched: the generation fails with it. */
+  keyframeProblem?: string;
+  /** Fixed at creation from the chaos dice. */
+  fate: 'video' | 'moderation';
 }
+
+function hashDice(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return seededRandom(h >>> 0)();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -96,7 +144,7 @@ function refusal(body: unknown): string | undefined {
   return undefined;
 }
 
-export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKey?: string } = {}): Promise<LumaWire> {
+export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKey?: string; video?: Buffer } = {}): Promise<LumaWire> {
   const apiKey = options.apiKey ?? 'luma-test-key';
   const behavior: LumaWireBehavior = {
     pollsUntilDone: options.pollsUntilDone ?? 2,
@@ -104,10 +152,86 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
     failureReason: options.failureReason ?? 'Prompt not allowed because it contains content that violates our moderation policy',
     outOfCredits: options.outOfCredits ?? false,
     script: [...(options.script ?? [])],
+    ...(options.doneAfterMs !== undefined ? { doneAfterMs: options.doneAfterMs } : {}),
+    ...(options.chaos ? { chaos: options.chaos } : {}),
   };
+  const video = options.video ?? LUMA_VIDEO_BYTES;
   const store = new Map<string, Stored>();
   const creates: Array<Record<string, unknown>> = [];
+  const requests: Record<LumaRoute, number> = { create: 0, get: 0, asset: 0 };
+  const keyframeFetches: LumaWire['keyframeFetches'] = [];
+  const callbacks: LumaCallbackDelivery[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const rolls = new Map<string, number>();
   let origin = '';
+
+  /** The n-th request of one prompt on one route gets the same roll on every run. */
+  function chaosFault(route: LumaRoute, key: string | undefined): number | undefined {
+    const chaos = behavior.chaos;
+    if (!chaos || !chaos.routes.includes(route) || key === undefined) return undefined;
+    const n = (rolls.get(`${route}:${key}`) ?? 0) + 1;
+    rolls.set(`${route}:${key}`, n);
+    const roll = hashDice(`${chaos.seed}:${route}:${key}:${n}`);
+    if (roll < chaos.p429) return 429;
+    if (roll < chaos.p429 + chaos.p500) return 500;
+    return undefined;
+  }
+
+  /** Luma POSTs the Generation on each change, and retries a non-200 answer 3 times, 100 ms apart. */
+  async function announce(g: Record<string, unknown>): Promise<void> {
+    const url = (g.request as { callback_url?: string } | undefined)?.callback_url;
+    if (!url) return;
+    const body = JSON.stringify(g);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      let status: number | 'error';
+      try {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) });
+        await res.body?.cancel();
+        status = res.status;
+      } catch {
+        status = 'error';
+      }
+      callbacks.push({ url, state: String(g.state), status });
+      if (status === 200) return;
+      await sleep(100);
+    }
+  }
+
+  function finish(id: string, stored: Stored): void {
+    const g = stored.generation;
+    if (g.state === 'completed' || g.state === 'failed') return;
+    if (stored.keyframeProblem) {
+      g.state = 'failed';
+      g.failure_reason = stored.keyframeProblem;
+    } else if (behavior.outcome === 'video' && stored.fate === 'video') {
+      g.state = 'completed';
+      g.assets = { video: `${origin}/assets/${id}.mp4`, image: `${origin}/assets/${id}.jpg` };
+    } else {
+      g.state = 'failed';
+      g.failure_reason = behavior.outcome === 'failed' ? 'Generation failed due to an internal error' : behavior.failureReason;
+    }
+    void announce({ ...g });
+  }
+
+  /** Luma fetches keyframes itself while the generation waits; one it cannot fetch fails it. */
+  async function fetchKeyframes(stored: Stored): Promise<void> {
+    const frames = (stored.generation.request as { keyframes?: Record<string, { type: string; url?: string }> }).keyframes ?? {};
+    for (const frame of Object.values(frames)) {
+      if (frame.type !== 'image' || !frame.url) continue;
+      let status: number | 'error';
+      try {
+        const res = await fetch(frame.url, { signal: AbortSignal.timeout(5000) });
+        const type = res.headers.get('content-type') ?? '';
+        await res.arrayBuffer();
+        status = res.status;
+        if (res.ok && !type.startsWith('image/')) stored.keyframeProblem = `Keyframe at ${frame.url} is not an image (${type})`;
+      } catch {
+        status = 'error';
+      }
+      keyframeFetches.push({ url: frame.url, status });
+      if (status !== 200) stored.keyframeProblem = `Failed to download keyframe image from ${frame.url}`;
+    }
+  }
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => send(res, 500, { detail: String(err) }));
@@ -124,6 +248,7 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
           ? 'get'
           : undefined;
     if (!route) return send(res, 404, { detail: 'Not Found' });
+    requests[route] += 1;
 
     const faultAt = behavior.script.findIndex((f) => f.route === undefined || f.route === route);
     if (faultAt >= 0) {
@@ -133,8 +258,10 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
 
     if (asset) {
       if (!store.has(asset[1]!)) return send(res, 404, { detail: 'Not Found' });
-      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(LUMA_VIDEO_BYTES.length) });
-      return void res.end(LUMA_VIDEO_BYTES);
+      const fault = chaosFault('asset', (store.get(asset[1]!)!.generation.request as { prompt?: string }).prompt);
+      if (fault) return send(res, fault, { detail: fault === 429 ? 'Too Many Requests' : 'Internal Server Error' });
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(video.length) });
+      return void res.end(video);
     }
     // Luma checks the key before anything else.
     if (req.headers.authorization !== `Bearer ${apiKey}`) return send(res, 401, { detail: 'Invalid API key' });
@@ -143,8 +270,11 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
       const body = await readJson(req);
       const problem = refusal(body);
       if (problem) return send(res, 400, { detail: problem });
-      if (behavior.outOfCredits) return send(res, 400, { detail: 'Insufficient credits' });
       const b = body as Record<string, unknown>;
+      const prompt = typeof b.prompt === 'string' ? b.prompt : '';
+      const fault = chaosFault('create', prompt);
+      if (fault) return send(res, fault, { detail: fault === 429 ? 'Too Many Requests' : 'Internal Server Error' });
+      if (behavior.outOfCredits) return send(res, 400, { detail: 'Insufficient credits' });
       creates.push(b);
       const id = randomUUID();
       const generation = {
@@ -157,26 +287,38 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
         model: b.model,
         request: { generation_type: 'video', ...b },
       };
-      store.set(id, { generation, polls: 0 });
+      const moderated = behavior.chaos?.pModeration && hashDice(`${behavior.chaos.seed}:fate:${prompt}`) < behavior.chaos.pModeration;
+      const stored: Stored = { generation, polls: 0, createdAt: Date.now(), fate: moderated ? 'moderation' : 'video' };
+      store.set(id, stored);
+      void fetchKeyframes(stored);
+      if (behavior.doneAfterMs !== undefined) {
+        const started = setTimeout(() => {
+          timers.delete(started);
+          if (generation.state !== 'queued') return;
+          generation.state = 'dreaming';
+          void announce({ ...generation });
+        }, Math.floor(behavior.doneAfterMs / 2));
+        const done = setTimeout(() => {
+          timers.delete(done);
+          if (store.has(id)) finish(id, stored);
+        }, behavior.doneAfterMs);
+        timers.add(started).add(done);
+      }
       return send(res, 201, generation);
     }
 
     const id = decodeURIComponent(url.pathname.split('/').pop()!);
     const stored = store.get(id);
     if (!stored) return send(res, 404, { detail: 'Generation not found' });
+    const fault = chaosFault('get', (stored.generation.request as { prompt?: string }).prompt);
+    if (fault) return send(res, fault, { detail: fault === 429 ? 'Too Many Requests' : 'Internal Server Error' });
     stored.polls += 1;
     const g = stored.generation;
-    if (g.state === 'queued' || g.state === 'dreaming') {
-      if (stored.polls >= behavior.pollsUntilDone) {
-        if (behavior.outcome === 'video') {
-          g.state = 'completed';
-          g.assets = { video: `${origin}/assets/${id}.mp4`, image: `${origin}/assets/${id}.jpg` };
-        } else {
-          g.state = 'failed';
-          g.failure_reason = behavior.outcome === 'moderation' ? behavior.failureReason : 'Generation failed due to an internal error';
-        }
-      } else {
+    if ((g.state === 'queued' || g.state === 'dreaming') && behavior.doneAfterMs === undefined) {
+      if (stored.polls >= behavior.pollsUntilDone) finish(id, stored);
+      else if (g.state === 'queued') {
         g.state = 'dreaming';
+        void announce({ ...g });
       }
     }
     return send(res, 200, g);
@@ -190,7 +332,17 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
     apiKey,
     behavior,
     creates,
+    requests,
+    keyframeFetches,
+    callbacks,
+    setBehavior(patch) {
+      Object.assign(behavior, patch, patch.script ? { script: [...patch.script] } : {});
+    },
     forget: (id) => void store.delete(id),
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      server.closeAllConnections?.();
+      return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
   };
 }
