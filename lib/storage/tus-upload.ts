@@ -42,7 +42,7 @@ export async function uploadResumably(input: ResumableUpload): Promise<void> {
   // Loaded on first use, as supabase-js is: handlers that never upload a large file skip it.
   tusJs ??= await import('tus-js-client');
   const { Upload: TusUpload } = tusJs;
-  const source = new ChunkSource(input.body, input.contentLength);
+  const source = new ChunkSource(input.body, input.contentLength, TUS_CHUNK_BYTES);
   const { key, signal } = input;
   if (signal.aborted) throw signal.reason;
 

@@ -183,26 +183,32 @@ export function createTusRoutes(deps: TusDeps) {
     const index = stats.patches.length + 1;
     const fault = deps.faults().find((f) => f.patch === index);
     const keep = deps.keepBytes();
-    const received: Buffer[] = [];
+    // Written as it arrives (tus's stores stream too), never held per PATCH: the memory bench runs
+    // this double in the service's process. A PATCH that fails keeps nothing: back to these.
+    const hashBefore = upload.hash.copy();
+    const chunksBefore = upload.chunks.length;
     let bytes = 0;
     let dropped = false;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       bytes += chunk.length;
       deps.onBytes(chunk.length);
-      received.push(chunk);
+      if (bytes <= limit) {
+        upload.hash.update(chunk);
+        if (keep) upload.chunks.push(chunk);
+      }
       if (fault?.dropAfterBytes !== undefined && bytes >= fault.dropAfterBytes) {
         dropped = true;
         break;
       }
     }
     stats.patches.push(bytes);
-    if (fault?.status !== undefined) return text(req, res, fault.status, fault.status >= 500 ? TUS_ERRORS.FILE_WRITE_ERROR.body : 'Injected failure\n');
-    if (bytes > limit) return text(req, res, 413, TUS_ERRORS.ERR_MAX_SIZE_EXCEEDED.body);
-    // What arrived is written, as tus's stores do, so a HEAD after a dropped PATCH reports it.
-    for (const chunk of received) {
-      upload.hash.update(chunk);
-      if (keep) upload.chunks.push(chunk);
+    if (fault?.status !== undefined || bytes > limit) {
+      upload.hash = hashBefore;
+      upload.chunks.length = chunksBefore;
+      if (fault?.status !== undefined) return text(req, res, fault.status, fault.status >= 500 ? TUS_ERRORS.FILE_WRITE_ERROR.body : 'Injected failure\n');
+      return text(req, res, 413, TUS_ERRORS.ERR_MAX_SIZE_EXCEEDED.body);
     }
+    // What arrived is written, as tus's stores do, so a HEAD after a dropped PATCH reports it.
     upload.offset += bytes;
     if (dropped) {
       req.socket.destroy();
