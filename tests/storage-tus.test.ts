@@ -42,13 +42,14 @@ describe('resumable uploads: real tus-js-client against the Storage double', () 
   let wire: StorageWire;
   let config: Config;
   const store = () => createSupabaseStore(config, { tusRetryDelaysMs: FAST_RETRIES });
+  const env = (bucket: string) => ({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: wire.serviceKey, SUPABASE_STORAGE_BUCKET: bucket });
 
   beforeAll(async () => {
     wire = await startStorageWire({
       buckets: [{ id: BUCKET, fileSizeLimit: '512MiB', allowedMimeTypes: ['video/mp4', 'application/json'] }, { id: SMALL_BUCKET, fileSizeLimit: '10MB' }],
       seed: 3,
     });
-    config = loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: wire.serviceKey, SUPABASE_STORAGE_BUCKET: BUCKET });
+    config = loadConfig(env(BUCKET));
   });
   afterAll(async () => {
     await wire.close();
@@ -101,6 +102,35 @@ describe('resumable uploads: real tus-js-client against the Storage double', () 
     expect(received).toBeGreaterThanOrEqual(data.length);
     expect(received).toBeLessThanOrEqual(data.length + TUS_CHUNK_BYTES);
     expect(wire.objects.get(`${BUCKET}/jobs/t4/final.mp4`)).toMatchObject({ size: data.length, sha256: sha256(data) });
+  });
+
+  it('a chunk whose PATCH stalls mid-request is cut off by its own stall timer and resent from the server offset, within the step', async () => {
+    // Idle timeout 1.2 s for the whole upload, so a stall timer of 0.6 s per request.
+    const quick = createSupabaseStore(loadConfig({ ...env(BUCKET), REQUEST_TIMEOUT_MS: '1200' }), { tusRetryDelaysMs: FAST_RETRIES });
+    const data = bytes(14 * MB, 17);
+    const next = wire.tus.patches.length + 1;
+    const { creates, heads, hangs } = wire.tus;
+    // The second chunk's PATCH stops being read after 1 MB (kept) and is never answered.
+    wire.setBehavior({ tusPatchFaults: [{ patch: next + 1, hangAfterBytes: 1 * MB }] });
+    const before = wire.bytesReceived;
+    // Without the stall timer the idle timer fails the whole upload (storage_timeout) instead.
+    await quick.put('jobs/t13/final.mp4', streamOf(data), { contentType: 'video/mp4', contentLength: data.length });
+    expect(wire.tus.hangs).toBe(hangs + 1);
+    expect(wire.tus.heads).toBeGreaterThan(heads);
+    expect(wire.tus.creates).toBe(creates + 1);
+    expect(wire.bytesReceived - before).toBeLessThanOrEqual(data.length + TUS_CHUNK_BYTES);
+    expect(wire.objects.get(`${BUCKET}/jobs/t13/final.mp4`)).toMatchObject({ size: data.length, sha256: sha256(data) });
+  });
+
+  it('a chunk that stalls on every try, nothing of it read, gives up after the bounded retries, as a retryable error naming the stall', async () => {
+    const quick = createSupabaseStore(loadConfig({ ...env(BUCKET), REQUEST_TIMEOUT_MS: '1200' }), { tusRetryDelaysMs: FAST_RETRIES });
+    const next = wire.tus.patches.length + 1;
+    wire.setBehavior({ tusPatchFaults: Array.from({ length: 10 }, (_, i) => ({ patch: next + i, hangAfterBytes: 0 })) });
+    const error = await caught(quick.put('jobs/t14/final.mp4', streamOf(bytes(8 * MB)), { contentType: 'video/mp4', contentLength: 8 * MB }));
+    expect(error).toMatchObject({ code: 'storage_unreachable', retryable: true });
+    expect((error as Error).message).toMatch(/PATCH made no progress for 600 ms/);
+    expect(wire.tus.patches.length - next + 1).toBe(1 + FAST_RETRIES.length);
+    expect(wire.objects.has(`${BUCKET}/jobs/t14/final.mp4`)).toBe(false);
   });
 
   it('a chunk answered 500 is sent again within the step, and the object completes', async () => {

@@ -37,6 +37,11 @@ export interface TusPatchFault {
   dropAfterBytes?: number;
   /** Or read the whole body, keep none of it, and answer this status. */
   status?: number;
+  /**
+   * Or stall: once this many body bytes have arrived (they are kept), stop reading and never
+   * answer, until the client gives up on the request. 0 reads nothing at all.
+   */
+  hangAfterBytes?: number;
 }
 
 export interface TusObjectWrite {
@@ -81,6 +86,8 @@ export interface TusStats {
   /** Body bytes of each PATCH as received, in order. */
   patches: number[];
   heads: number;
+  /** PATCHes left hanging by a `hangAfterBytes` fault. */
+  hangs: number;
 }
 
 const KEY = /^(\w|\/|!|-|\.|\*|'|\(|\)| |&|\$|@|=|;|:|\+|,|\?)*$/;
@@ -95,7 +102,7 @@ const URL_EXPIRY_MS = 60 * 60 * 1000;
 
 export function createTusRoutes(deps: TusDeps) {
   const uploads = new Map<string, TusUpload & { createdAt: number }>();
-  const stats: TusStats = { creates: 0, declaredLengths: [], patches: [], heads: 0 };
+  const stats: TusStats = { creates: 0, declaredLengths: [], patches: [], heads: 0, hangs: 0 };
 
   async function handle(req: Req, res: Res, method: string, id: string | undefined): Promise<void> {
     res.setHeader('Tus-Resumable', '1.0.0');
@@ -188,19 +195,27 @@ export function createTusRoutes(deps: TusDeps) {
     const hashBefore = upload.hash.copy();
     const chunksBefore = upload.chunks.length;
     let bytes = 0;
-    let dropped = false;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      deps.onBytes(chunk.length);
-      if (bytes <= limit) {
-        upload.hash.update(chunk);
-        if (keep) upload.chunks.push(chunk);
-      }
-      if (fault?.dropAfterBytes !== undefined && bytes >= fault.dropAfterBytes) {
-        dropped = true;
-        break;
-      }
-    }
+    // Read by events, not `for await`: leaving that loop early destroys the socket, and a stall
+    // must leave the connection open with nothing read and nothing answered.
+    const stop = await new Promise<'end' | 'drop' | 'hang' | 'gone'>((resolve) => {
+      if (fault?.hangAfterBytes === 0) return resolve('hang');
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        deps.onBytes(chunk.length);
+        if (bytes <= limit) {
+          upload.hash.update(chunk);
+          if (keep) upload.chunks.push(chunk);
+        }
+        if (fault?.dropAfterBytes !== undefined && bytes >= fault.dropAfterBytes) resolve('drop');
+        else if (fault?.hangAfterBytes !== undefined && bytes >= fault.hangAfterBytes) resolve('hang');
+        else return;
+        req.pause();
+      });
+      req.once('end', () => resolve('end'));
+      req.once('close', () => resolve('gone'));
+    });
+    const dropped = stop === 'drop' || stop === 'gone';
+    const hung = stop === 'hang';
     stats.patches.push(bytes);
     if (fault?.status !== undefined || bytes > limit) {
       upload.hash = hashBefore;
@@ -211,8 +226,14 @@ export function createTusRoutes(deps: TusDeps) {
     // What arrived is written, as tus's stores do, so a HEAD after a dropped PATCH reports it.
     upload.offset += bytes;
     if (dropped) {
-      req.socket.destroy();
+      req.socket?.destroy();
       return;
+    }
+    if (hung) {
+      stats.hangs += 1;
+      // Breaking out of the loop above destroyed the request stream; the socket stays open and
+      // unanswered until the client aborts (or the double closes).
+      return new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
     }
     const finished = upload.size !== undefined && upload.offset === upload.size;
     if (finished) {
