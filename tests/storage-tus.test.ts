@@ -193,6 +193,29 @@ describe('resumable uploads: real tus-js-client against the Storage double', () 
     expect(wire.tus.creates).toBe(creates);
   });
 
+  it('an upload that expires mid-way (PATCH answered 410) fails the step retryably as a lost upload, not as a refusal', async () => {
+    const data = bytes(14 * MB, 19);
+    const next = wire.tus.patches.length + 1;
+    wire.setBehavior({ tusPatchFaults: [{ patch: next, thenExpire: true }] });
+    const error = await caught(store().put('jobs/t15/final.mp4', streamOf(data), { contentType: 'video/mp4', contentLength: data.length }));
+    expect(error).toMatchObject({ code: 'storage_upload_lost', retryable: true });
+    expect((error as Error).message).toMatch(/\(410\): The file for this url no longer exists/);
+    expect(wire.objects.has(`${BUCKET}/jobs/t15/final.mp4`)).toBe(false);
+  });
+
+  it('an upload found expired when resuming (HEAD 410) is lost too: tus starts a new one, which the stream cannot rewind for', async () => {
+    const data = bytes(14 * MB, 23);
+    const next = wire.tus.patches.length + 1;
+    const creates = wire.tus.creates;
+    wire.setBehavior({ tusPatchFaults: [{ patch: next + 1, dropAfterBytes: 1 * MB, thenExpire: true }] });
+    const error = await caught(store().put('jobs/t16/final.mp4', streamOf(data), { contentType: 'video/mp4', contentLength: data.length }));
+    expect(error).toMatchObject({ code: 'storage_upload_lost', retryable: true });
+    expect((error as Error).message).toMatch(/resume at byte 0/);
+    // tus-js-client answers a 4xx HEAD by creating a fresh upload (lib/upload.js _resumeUpload).
+    expect(wire.tus.creates).toBe(creates + 2);
+    expect(wire.objects.has(`${BUCKET}/jobs/t16/final.mp4`)).toBe(false);
+  });
+
   it("the caller's AbortSignal stops a resumable upload with the caller's reason, and releases the source", async () => {
     const controller = new AbortController();
     const body = Readable.from(
@@ -286,6 +309,73 @@ describe('the Storage double speaks TUS as Supabase Storage does', () => {
     expect(unknown.status).toBe(404);
     const noBucket = await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: 'nope', objectName: 'a.mp4' }) });
     expect([noBucket.status, await noBucket.text()]).toEqual([404, 'Bucket not found']);
+  });
+
+  it('412 without Tus-Resumable (or with an empty one): the exact body, the version, a text type, nothing processed', async () => {
+    for (const version of [undefined, '']) {
+      const res = await fetch(endpoint(), { method: 'POST', headers: { ...auth, 'upload-length': '1', ...(version === undefined ? {} : { 'tus-resumable': version }) } });
+      expect([res.status, await res.text()]).toEqual([412, 'Tus-Resumable Required\n']);
+      expect([res.headers.get('tus-resumable'), res.headers.get('content-type'), res.headers.get('content-length')]).toEqual(['1.0.0', 'text/plain;charset=UTF-8', '23']);
+    }
+  });
+
+  it("OPTIONS lists the S3 store's extensions: termination and expiration, no checksum", async () => {
+    const res = await fetch(endpoint(), { method: 'OPTIONS' });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('tus-extension')).toBe('creation,creation-with-upload,creation-defer-length,termination,expiration');
+    expect(res.headers.get('tus-version')).toBe('1.0.0');
+    expect(res.headers.get('access-control-allow-methods')).toBe('POST, HEAD, PATCH, OPTIONS, DELETE');
+  });
+
+  it('Upload-Checksum is ignored, never a 460: @tus/server has no checksum extension', async () => {
+    const location = (await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/c.mp4' }) })).headers.get('location')!;
+    const res = await fetch(location, {
+      method: 'PATCH',
+      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'upload-checksum': `sha1 ${Buffer.from('not the sum').toString('base64')}` },
+      body: new Uint8Array(bytes(4)),
+    });
+    expect([res.status, res.headers.get('upload-offset')]).toEqual([204, '4']);
+  });
+
+  it('DELETE terminates an unfinished upload (then 404), refuses a finished one (400), and 404s an unknown one; PUT is not found', async () => {
+    const head = (location: string) => fetch(location, { method: 'HEAD', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+    const del = (location: string) => fetch(location, { method: 'DELETE', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+    const unfinished = (await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/t.mp4' }) })).headers.get('location')!;
+    const removed = await del(unfinished);
+    expect([removed.status, removed.headers.get('tus-resumable')]).toEqual([204, '1.0.0']);
+    const gone = await head(unfinished);
+    expect(gone.status).toBe(404);
+    expect([(await del(unfinished)).status]).toEqual([404]);
+
+    const finished = (await create({ 'upload-length': '2', 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/f.mp4' }) })).headers.get('location')!;
+    await fetch(finished, { method: 'PATCH', headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: new Uint8Array(bytes(2)) });
+    const whole = await head(finished);
+    expect([whole.status, whole.headers.get('upload-offset'), whole.headers.get('upload-length')]).toEqual([200, '2', '2']);
+    const refused = await del(finished);
+    expect([refused.status, await refused.text()]).toEqual([400, 'Cannot terminate an already completed upload']);
+
+    const put = await fetch(finished, { method: 'PUT', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+    expect([put.status, await put.text()]).toEqual([404, 'Not found\n']);
+  });
+
+  it('an upload past its expiry answers HEAD and PATCH with 410; one never created, 404', async () => {
+    const location = (await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/e.mp4' }) })).headers.get('location')!;
+    wire.setBehavior({ tusUploadExpiryMs: 1 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const head = await fetch(location, { method: 'HEAD', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+      expect(head.status).toBe(410);
+      const patch = await fetch(location, { method: 'PATCH', headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: new Uint8Array(bytes(1)) });
+      expect([patch.status, await patch.text()]).toEqual([410, 'The file for this url no longer exists\n']);
+    } finally {
+      wire.setBehavior({ tusUploadExpiryMs: 60 * 60 * 1000 });
+    }
+    const never = await fetch(`${endpoint()}/${Buffer.from(`${BUCKET}/x/never`).toString('base64url')}`, {
+      method: 'PATCH',
+      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: new Uint8Array(bytes(1)),
+    });
+    expect([never.status, await never.text()]).toEqual([404, 'The file for this url was not found\n']);
   });
 
   it('defers the length until the last PATCH declares it', async () => {

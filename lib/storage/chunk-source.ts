@@ -16,6 +16,7 @@
  * memory`, against a fixed 6 MB here.
  */
 import { Readable } from 'node:stream';
+import { AppError } from '../errors.js';
 
 /**
  * The body tus-js-client sends: its Node HTTP stack pipes a Readable into the request and reads
@@ -76,8 +77,13 @@ export class ChunkSource {
   private async read(start: number, end: number): Promise<SliceResult> {
     const chunkEnd = this.chunkStart + this.chunkBytes;
     if (start < this.chunkStart || start > chunkEnd) {
-      // Only a server that lost bytes it had acknowledged sends a client back before its chunk.
-      throw new Error(`cannot resume at byte ${start}: only bytes ${this.chunkStart}..${chunkEnd} are still held`);
+      // A server that lost the upload (expired: tus-js-client then creates a new one and starts at
+      // 0) or bytes it had acknowledged sends the client back before its chunk. The stream cannot
+      // rewind; the step's retry uploads the object again from its source.
+      throw new AppError('storage_upload_lost', `Storage asked to resume at byte ${start}, but only bytes ${this.chunkStart}..${chunkEnd} are still held: the upload is lost`, {
+        status: 502,
+        retryable: true,
+      });
     }
     const want = end - start;
     // The bytes still wanted move to the front. tus asks for a slice only once the request before

@@ -125,10 +125,11 @@ export function resumableError(key: string, declaredLength: number | undefined, 
       cause: thrown,
     });
   }
-  // Only creating an upload names the bucket; a 404 later means the upload itself is gone
-  // (expired), which a fresh upload on the step's retry gets past.
-  if (status === 404 && method !== 'POST') {
-    return new AppError('storage_upload_lost', `Storage lost the resumable upload of "${key}" (404): ${body}`, { status: 502, retryable: true, cause: thrown });
+  // Only creating an upload names the bucket; later a 404 (never had it, or cleaned up) or a 410
+  // (past TUS_URL_EXPIRY_MS: @tus/server's PatchHandler and HeadHandler) means the upload itself
+  // is gone, which a fresh upload on the step's retry gets past.
+  if ((status === 404 && method !== 'POST') || status === 410) {
+    return new AppError('storage_upload_lost', `Storage lost the resumable upload of "${key}" (${status}): ${body}`, { status: 502, retryable: true, cause: thrown });
   }
   const retryable = shouldRetryChunk({ originalResponse: response });
   return new AppError(retryable ? 'storage_unavailable' : 'storage_rejected', `Storage resumable upload of "${key}" failed (${status}): ${body}`, {
