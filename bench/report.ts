@@ -225,8 +225,9 @@ const NOTES = `## How each figure is taken
    finish 4–40 s after creation; delay = \`completed_at\` − the moment the double reports done.
    The per-minute tick is simulated with the same backoff code on the same finish times.
 4. **Memory**: a fresh process streams one 200 MB video from the Veo double through
-   \`@google/genai\`'s download path, the video guard and \`@supabase/supabase-js\` into the Storage
-   double (keepBytes false); peak RSS (sampled every 5 ms) minus RSS before the tick.
+   \`@google/genai\`'s download path, the video guard and the Supabase store (over 6 MB: resumable,
+   tus-js-client in 6 MB chunks) into the Storage double (keepBytes false); peak RSS (sampled every
+   5 ms) minus RSS before the tick.
 5. **Cold import**: api/video/poll.ts bundled by esbuild with dependencies external (as a
    deployment runs compiled JavaScript), imported by 7 fresh \`node\` processes; the median.
 
@@ -295,6 +296,23 @@ const NOTES = `## How each figure is taken
   with polls instead, which need no sync, ran at ~2,400/s against ~1,300/s completed, in one run
   beside each other). Reaching the target needs the job state derived set-wise for the batch's
   jobs in one statement rather than one read and one write per job.
+- **Memory** through resumable uploads (lib/storage/tus-upload.ts, lib/storage/chunk-source.ts):
+  the 200 MB video goes to Storage through TUS in 6 MB chunks. Peak RSS growth read 62.6 MB, the
+  median of three \`npm run bench -- memory\` runs in a row (61.2, 62.6 and 64.2 MB) on this shared,
+  noisy 2-core machine; before this change the same command read 108.6 MB here (81.1 MB in an
+  earlier run), and 55.7 MB before resumable uploads. What had grown: the chunk reader held each
+  chunk as the download's ~100 pieces by reference while the chunk was sent, so the pieces
+  outlived young-generation collections, were promoted, and piled up as external memory until a
+  full collection; and the Storage double (in the bench's process) held each PATCH body until its
+  end. Each chunk is now copied into one 6 MB buffer allocated once per upload (a failed or stalled
+  chunk is still resent from it, from the server's offset), and the double hashes bytes as they
+  arrive. What remains, traced with \`--trace-gc\` and \`process.memoryUsage()\` in this run: about
+  32 MB of young ArrayBuffers that V8 lets accumulate before a scavenge (\`external memory
+  pressure\`, twice the 16 MB semi-space), the heap's new space growing ~10 MB, the 6 MB chunk
+  buffer, and the first-use load of @google/genai, @supabase/supabase-js and tus-js-client (about
+  20 MB together: preloaded before the baseline, the growth read 37–44 MB). The standard upload
+  pays all of that but the chunk buffer and tus-js-client's load, so the figure sits within a few MB
+  of the target and one run in three can miss it.
 - **Job-row writes per unchanged poll** are 0: a poll that finds the operation still running
   changes no task status or output, so the job is not synced at all, and syncJob writes the job
   only when a shown column differs or a task moved (lib/jobs/sync.ts).

@@ -388,6 +388,27 @@ function inFlightCaps(e: Env): Partial<Record<VideoProviderName, number>> {
   return caps;
 }
 
+/**
+ * Vertex AI without a project is either incomplete or express mode (an API key with vertexai on).
+ * No Google source shows Veo served in express mode: the SDK sends it to project-less
+ * `publishers/google/models/…` paths on v1beta1, and googleapis/java-genai#570 shows a Veo model
+ * refused there with 400 "Invalid resource field value". Refused here rather than at the first
+ * paid call, naming both setups that do work.
+ */
+function refuseVertexWithoutProject(e: Env): never {
+  const flag = e.GOOGLE_GENAI_USE_ENTERPRISE ? 'GOOGLE_GENAI_USE_ENTERPRISE' : 'GOOGLE_GENAI_USE_VERTEXAI';
+  const keyName = e.GEMINI_API_KEY ? 'GEMINI_API_KEY' : e.GOOGLE_API_KEY ? 'GOOGLE_API_KEY' : undefined;
+  const why = keyName
+    ? `${flag} with ${keyName} and no GOOGLE_CLOUD_PROJECT is Vertex AI express mode, which does not serve Veo`
+    : `${flag} needs GOOGLE_CLOUD_PROJECT`;
+  throw new ConfigError(
+    [flag, 'GOOGLE_CLOUD_PROJECT', ...(keyName ? [keyName] : [])],
+    `${why}. Use either the Gemini Developer API (GEMINI_API_KEY or GOOGLE_API_KEY, without ${flag}) ` +
+      `or Vertex AI with ${flag}=true, GOOGLE_CLOUD_PROJECT, a regional GOOGLE_CLOUD_LOCATION (us-central1 when unset) ` +
+      'and credentials (GOOGLE_APPLICATION_CREDENTIALS_JSON, or the platform\'s default credentials)',
+  );
+}
+
 /** Parses an environment (process.env by default). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -400,9 +421,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const googleApiKey = e.GEMINI_API_KEY ?? e.GOOGLE_API_KEY;
   const vertex = e.GOOGLE_GENAI_USE_VERTEXAI || e.GOOGLE_GENAI_USE_ENTERPRISE;
   const hasGoogle = Boolean(googleApiKey) || (vertex && Boolean(e.GOOGLE_CLOUD_PROJECT));
-  if (vertex && !googleApiKey && !e.GOOGLE_CLOUD_PROJECT) {
-    throw new ConfigError(['GOOGLE_CLOUD_PROJECT'], 'GOOGLE_CLOUD_PROJECT: required with GOOGLE_GENAI_USE_VERTEXAI unless an API key (express mode) is set');
-  }
+  if (vertex && !e.GOOGLE_CLOUD_PROJECT) refuseVertexWithoutProject(e);
   assertVeoServed(e, vertex);
   if (e.SUPABASE_SERVICE_ROLE_KEY) {
     const problem = serviceKeyProblem(e.SUPABASE_SERVICE_ROLE_KEY);

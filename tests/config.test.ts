@@ -136,6 +136,29 @@ describe('Veo setups Google does not serve are refused at start-up', () => {
     }
   });
 
+  it('Vertex express mode (an API key, no project) is refused, naming the variables and both supported setups', () => {
+    for (const [keyName, flag] of [['GOOGLE_API_KEY', 'GOOGLE_GENAI_USE_VERTEXAI'], ['GEMINI_API_KEY', 'GOOGLE_GENAI_USE_ENTERPRISE']] as const) {
+      const err = refusal({ [flag]: 'true', [keyName]: 'AIza-key' });
+      expect(err.variables).toEqual([flag, 'GOOGLE_CLOUD_PROJECT', keyName]);
+      expect(err.message).toMatch(/express mode/);
+      expect(err.message).toContain(`Gemini Developer API (GEMINI_API_KEY or GOOGLE_API_KEY, without ${flag})`);
+      expect(err.message).toMatch(/GOOGLE_CLOUD_PROJECT, a regional GOOGLE_CLOUD_LOCATION .*credentials \(GOOGLE_APPLICATION_CREDENTIALS_JSON/);
+    }
+    // Not even a production deployment's other checks are reached: the setup itself is wrong.
+    const { GEMINI_API_KEY: _key, ...production } = PRODUCTION;
+    expect(refusal({ ...production, GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_API_KEY: 'AIza-key' }).variables).toContain('GOOGLE_CLOUD_PROJECT');
+  });
+
+  it('Vertex without a project and without a key is refused with the same two setups; either supported setup starts', () => {
+    const err = refusal({ GOOGLE_GENAI_USE_VERTEXAI: 'true' });
+    expect(err.variables).toEqual(['GOOGLE_GENAI_USE_VERTEXAI', 'GOOGLE_CLOUD_PROJECT']);
+    expect(err.message).toMatch(/^GOOGLE_GENAI_USE_VERTEXAI needs GOOGLE_CLOUD_PROJECT\. Use either the Gemini Developer API/);
+    expect(loadConfig({ GOOGLE_API_KEY: 'AIza-key' })).toMatchObject({ provider: 'veo', GOOGLE_GENAI_USE_VERTEXAI: false });
+    expect(loadConfig({ GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_CLOUD_PROJECT: 'demo', GOOGLE_CLOUD_LOCATION: 'europe-west4' })).toMatchObject({ provider: 'veo' });
+    // A key beside a project is not express mode: the project wins (lib/providers/google-client.ts sends no key to Vertex).
+    expect(loadConfig({ GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_CLOUD_PROJECT: 'demo', GOOGLE_API_KEY: 'AIza-key' })).toMatchObject({ provider: 'veo' });
+  });
+
   it('GOOGLE_CLOUD_LOCATION=global on Vertex is refused, naming a regional location; a region starts', () => {
     const vertex = { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_CLOUD_PROJECT: 'demo' };
     const err = refusal({ ...vertex, GOOGLE_CLOUD_LOCATION: 'global' });

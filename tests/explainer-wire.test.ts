@@ -78,7 +78,7 @@ describe('the final cut through the tick (real @google/genai → Veo wire double
 });
 
 describe('stills and keyframes (Imagen :predict on Vertex, generateContent images on the Developer API)', () => {
-  for (const backend of ['gemini', 'vertex-express'] as const) {
+  for (const backend of ['gemini', 'vertex'] as const) {
     it(`${backend}: keyframes: true makes a still per scene and hands it to Veo as the scene's first frame`, async () => {
       const services = wired.useBackend(backend);
       const imagesBefore = veo.images.length;
@@ -108,8 +108,8 @@ describe('stills and keyframes (Imagen :predict on Vertex, generateContent image
     });
   }
 
-  it("vertex-express: an image job whose still Imagen's safety filter blocks fails that still with the reason", async () => {
-    const services = wired.useBackend('vertex-express');
+  it("vertex: an image job whose still Imagen's safety filter blocks fails that still with the reason", async () => {
+    const services = wired.useBackend('vertex');
     veo.setBehavior({ imageOutcome: 'safety' });
     const { jobId } = await wired.generateJob({ kind: 'image', maxScenes: 1 });
     await tickUntilFinal(services, jobId, testClock());

@@ -36,7 +36,7 @@ beforeEach(() => {
 });
 
 describe('pipeline: real @google/genai against the Veo wire double, real supabase-js against the Storage API double', () => {
-  for (const backend of ['gemini', 'vertex-express'] as const) {
+  for (const backend of ['gemini', 'vertex'] as const) {
     it(`${backend}: generate → cron ticks → completed job with signed URLs serving the stored MP4s`, async () => {
       const services = wired.useBackend(backend);
       const createsBefore = veo.requests.create;
@@ -94,7 +94,7 @@ describe('pipeline: real @google/genai against the Veo wire double, real supabas
   });
 
   it('a safety-filtered result fails the scene with the reasons in plain words', async () => {
-    const services = wired.useBackend('vertex-express');
+    const services = wired.useBackend('vertex');
     veo.setBehavior({ outcome: 'safety', safetyReasons: ['The prompt mentions a public figure.'] });
     const { jobId } = await wired.generateJob();
     await tickUntilFinal(services, jobId, testClock());

@@ -42,13 +42,14 @@ describe('resumable uploads: real tus-js-client against the Storage double', () 
   let wire: StorageWire;
   let config: Config;
   const store = () => createSupabaseStore(config, { tusRetryDelaysMs: FAST_RETRIES });
+  const env = (bucket: string) => ({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: wire.serviceKey, SUPABASE_STORAGE_BUCKET: bucket });
 
   beforeAll(async () => {
     wire = await startStorageWire({
       buckets: [{ id: BUCKET, fileSizeLimit: '512MiB', allowedMimeTypes: ['video/mp4', 'application/json'] }, { id: SMALL_BUCKET, fileSizeLimit: '10MB' }],
       seed: 3,
     });
-    config = loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: wire.serviceKey, SUPABASE_STORAGE_BUCKET: BUCKET });
+    config = loadConfig(env(BUCKET));
   });
   afterAll(async () => {
     await wire.close();
@@ -101,6 +102,35 @@ describe('resumable uploads: real tus-js-client against the Storage double', () 
     expect(received).toBeGreaterThanOrEqual(data.length);
     expect(received).toBeLessThanOrEqual(data.length + TUS_CHUNK_BYTES);
     expect(wire.objects.get(`${BUCKET}/jobs/t4/final.mp4`)).toMatchObject({ size: data.length, sha256: sha256(data) });
+  });
+
+  it('a chunk whose PATCH stalls mid-request is cut off by its own stall timer and resent from the server offset, within the step', async () => {
+    // Idle timeout 1.2 s for the whole upload, so a stall timer of 0.6 s per request.
+    const quick = createSupabaseStore(loadConfig({ ...env(BUCKET), REQUEST_TIMEOUT_MS: '1200' }), { tusRetryDelaysMs: FAST_RETRIES });
+    const data = bytes(14 * MB, 17);
+    const next = wire.tus.patches.length + 1;
+    const { creates, heads, hangs } = wire.tus;
+    // The second chunk's PATCH stops being read after 1 MB (kept) and is never answered.
+    wire.setBehavior({ tusPatchFaults: [{ patch: next + 1, hangAfterBytes: 1 * MB }] });
+    const before = wire.bytesReceived;
+    // Without the stall timer the idle timer fails the whole upload (storage_timeout) instead.
+    await quick.put('jobs/t13/final.mp4', streamOf(data), { contentType: 'video/mp4', contentLength: data.length });
+    expect(wire.tus.hangs).toBe(hangs + 1);
+    expect(wire.tus.heads).toBeGreaterThan(heads);
+    expect(wire.tus.creates).toBe(creates + 1);
+    expect(wire.bytesReceived - before).toBeLessThanOrEqual(data.length + TUS_CHUNK_BYTES);
+    expect(wire.objects.get(`${BUCKET}/jobs/t13/final.mp4`)).toMatchObject({ size: data.length, sha256: sha256(data) });
+  });
+
+  it('a chunk that stalls on every try, nothing of it read, gives up after the bounded retries, as a retryable error naming the stall', async () => {
+    const quick = createSupabaseStore(loadConfig({ ...env(BUCKET), REQUEST_TIMEOUT_MS: '1200' }), { tusRetryDelaysMs: FAST_RETRIES });
+    const next = wire.tus.patches.length + 1;
+    wire.setBehavior({ tusPatchFaults: Array.from({ length: 10 }, (_, i) => ({ patch: next + i, hangAfterBytes: 0 })) });
+    const error = await caught(quick.put('jobs/t14/final.mp4', streamOf(bytes(8 * MB)), { contentType: 'video/mp4', contentLength: 8 * MB }));
+    expect(error).toMatchObject({ code: 'storage_unreachable', retryable: true });
+    expect((error as Error).message).toMatch(/PATCH made no progress for 600 ms/);
+    expect(wire.tus.patches.length - next + 1).toBe(1 + FAST_RETRIES.length);
+    expect(wire.objects.has(`${BUCKET}/jobs/t14/final.mp4`)).toBe(false);
   });
 
   it('a chunk answered 500 is sent again within the step, and the object completes', async () => {
@@ -161,6 +191,29 @@ describe('resumable uploads: real tus-js-client against the Storage double', () 
     const badKey = createSupabaseStore(loadConfig({ SUPABASE_URL: wire.url, SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_wrong', SUPABASE_STORAGE_BUCKET: BUCKET }), { tusRetryDelaysMs: FAST_RETRIES });
     expect(await caught(badKey.put('jobs/t10/y.mp4', streamOf(bytes(100)), { contentType: 'video/mp4' }))).toMatchObject({ status: 401, retryable: false });
     expect(wire.tus.creates).toBe(creates);
+  });
+
+  it('an upload that expires mid-way (PATCH answered 410) fails the step retryably as a lost upload, not as a refusal', async () => {
+    const data = bytes(14 * MB, 19);
+    const next = wire.tus.patches.length + 1;
+    wire.setBehavior({ tusPatchFaults: [{ patch: next, thenExpire: true }] });
+    const error = await caught(store().put('jobs/t15/final.mp4', streamOf(data), { contentType: 'video/mp4', contentLength: data.length }));
+    expect(error).toMatchObject({ code: 'storage_upload_lost', retryable: true });
+    expect((error as Error).message).toMatch(/\(410\): The file for this url no longer exists/);
+    expect(wire.objects.has(`${BUCKET}/jobs/t15/final.mp4`)).toBe(false);
+  });
+
+  it('an upload found expired when resuming (HEAD 410) is lost too: tus starts a new one, which the stream cannot rewind for', async () => {
+    const data = bytes(14 * MB, 23);
+    const next = wire.tus.patches.length + 1;
+    const creates = wire.tus.creates;
+    wire.setBehavior({ tusPatchFaults: [{ patch: next + 1, dropAfterBytes: 1 * MB, thenExpire: true }] });
+    const error = await caught(store().put('jobs/t16/final.mp4', streamOf(data), { contentType: 'video/mp4', contentLength: data.length }));
+    expect(error).toMatchObject({ code: 'storage_upload_lost', retryable: true });
+    expect((error as Error).message).toMatch(/resume at byte 0/);
+    // tus-js-client answers a 4xx HEAD by creating a fresh upload (lib/upload.js _resumeUpload).
+    expect(wire.tus.creates).toBe(creates + 2);
+    expect(wire.objects.has(`${BUCKET}/jobs/t16/final.mp4`)).toBe(false);
   });
 
   it("the caller's AbortSignal stops a resumable upload with the caller's reason, and releases the source", async () => {
@@ -256,6 +309,73 @@ describe('the Storage double speaks TUS as Supabase Storage does', () => {
     expect(unknown.status).toBe(404);
     const noBucket = await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: 'nope', objectName: 'a.mp4' }) });
     expect([noBucket.status, await noBucket.text()]).toEqual([404, 'Bucket not found']);
+  });
+
+  it('412 without Tus-Resumable (or with an empty one): the exact body, the version, a text type, nothing processed', async () => {
+    for (const version of [undefined, '']) {
+      const res = await fetch(endpoint(), { method: 'POST', headers: { ...auth, 'upload-length': '1', ...(version === undefined ? {} : { 'tus-resumable': version }) } });
+      expect([res.status, await res.text()]).toEqual([412, 'Tus-Resumable Required\n']);
+      expect([res.headers.get('tus-resumable'), res.headers.get('content-type'), res.headers.get('content-length')]).toEqual(['1.0.0', 'text/plain;charset=UTF-8', '23']);
+    }
+  });
+
+  it("OPTIONS lists the S3 store's extensions: termination and expiration, no checksum", async () => {
+    const res = await fetch(endpoint(), { method: 'OPTIONS' });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('tus-extension')).toBe('creation,creation-with-upload,creation-defer-length,termination,expiration');
+    expect(res.headers.get('tus-version')).toBe('1.0.0');
+    expect(res.headers.get('access-control-allow-methods')).toBe('POST, HEAD, PATCH, OPTIONS, DELETE');
+  });
+
+  it('Upload-Checksum is ignored, never a 460: @tus/server has no checksum extension', async () => {
+    const location = (await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/c.mp4' }) })).headers.get('location')!;
+    const res = await fetch(location, {
+      method: 'PATCH',
+      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'upload-checksum': `sha1 ${Buffer.from('not the sum').toString('base64')}` },
+      body: new Uint8Array(bytes(4)),
+    });
+    expect([res.status, res.headers.get('upload-offset')]).toEqual([204, '4']);
+  });
+
+  it('DELETE terminates an unfinished upload (then 404), refuses a finished one (400), and 404s an unknown one; PUT is not found', async () => {
+    const head = (location: string) => fetch(location, { method: 'HEAD', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+    const del = (location: string) => fetch(location, { method: 'DELETE', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+    const unfinished = (await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/t.mp4' }) })).headers.get('location')!;
+    const removed = await del(unfinished);
+    expect([removed.status, removed.headers.get('tus-resumable')]).toEqual([204, '1.0.0']);
+    const gone = await head(unfinished);
+    expect(gone.status).toBe(404);
+    expect([(await del(unfinished)).status]).toEqual([404]);
+
+    const finished = (await create({ 'upload-length': '2', 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/f.mp4' }) })).headers.get('location')!;
+    await fetch(finished, { method: 'PATCH', headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: new Uint8Array(bytes(2)) });
+    const whole = await head(finished);
+    expect([whole.status, whole.headers.get('upload-offset'), whole.headers.get('upload-length')]).toEqual([200, '2', '2']);
+    const refused = await del(finished);
+    expect([refused.status, await refused.text()]).toEqual([400, 'Cannot terminate an already completed upload']);
+
+    const put = await fetch(finished, { method: 'PUT', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+    expect([put.status, await put.text()]).toEqual([404, 'Not found\n']);
+  });
+
+  it('an upload past its expiry answers HEAD and PATCH with 410; one never created, 404', async () => {
+    const location = (await create({ 'upload-metadata': encodeUploadMetadata({ bucketName: BUCKET, objectName: 'raw/e.mp4' }) })).headers.get('location')!;
+    wire.setBehavior({ tusUploadExpiryMs: 1 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const head = await fetch(location, { method: 'HEAD', headers: { ...auth, 'tus-resumable': '1.0.0' } });
+      expect(head.status).toBe(410);
+      const patch = await fetch(location, { method: 'PATCH', headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, body: new Uint8Array(bytes(1)) });
+      expect([patch.status, await patch.text()]).toEqual([410, 'The file for this url no longer exists\n']);
+    } finally {
+      wire.setBehavior({ tusUploadExpiryMs: 60 * 60 * 1000 });
+    }
+    const never = await fetch(`${endpoint()}/${Buffer.from(`${BUCKET}/x/never`).toString('base64url')}`, {
+      method: 'PATCH',
+      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+      body: new Uint8Array(bytes(1)),
+    });
+    expect([never.status, await never.text()]).toEqual([404, 'The file for this url was not found\n']);
   });
 
   it('defers the length until the last PATCH declares it', async () => {

@@ -3,7 +3,6 @@
  * the real google-auth-library JWT login) against the in-process Veo wire double. Nothing in
  * the SDK is mocked: every assertion is about what went over HTTP and what came back.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
@@ -13,6 +12,7 @@ import { setLogSilent } from '../lib/log.js';
 import type { OperationState, VideoProvider, VideoSource } from '../lib/providers/types.js';
 import { allowedDurations, createVeoProvider } from '../lib/providers/veo.js';
 import { startVeoWire, type VeoWire, type VeoWireOptions } from './doubles/veo-wire.js';
+import { fetchVia, vertexEnv } from './support/vertex.js';
 
 const API_KEY = 'AIzaSy-test-secret-key-0123456789';
 const MODEL = 'veo-3.1-fast-generate-preview';
@@ -23,33 +23,12 @@ const MP4 = Buffer.concat([
   Buffer.from([0, 0, 0, 0x10]), Buffer.from('free'), Buffer.from('veo-wire'),
 ]);
 
-const SERVICE_ACCOUNT = JSON.stringify({
-  type: 'service_account',
-  project_id: 'demo-project',
-  client_email: 'veo@demo-project.iam.gserviceaccount.com',
-  private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
-});
-
-type Backend = 'gemini' | 'vertex-service-account' | 'vertex-express';
+type Backend = 'gemini' | 'vertex-service-account';
 
 const BACKEND_ENV: Record<Backend, Record<string, string>> = {
   gemini: { GEMINI_API_KEY: API_KEY },
-  'vertex-service-account': {
-    GOOGLE_GENAI_USE_VERTEXAI: 'true',
-    GOOGLE_CLOUD_PROJECT: 'demo-project',
-    GOOGLE_CLOUD_LOCATION: 'us-central1',
-    GOOGLE_APPLICATION_CREDENTIALS_JSON: SERVICE_ACCOUNT,
-  },
-  'vertex-express': { GOOGLE_GENAI_USE_VERTEXAI: 'true', GOOGLE_API_KEY: API_KEY },
+  'vertex-service-account': vertexEnv(),
 };
-
-/** Sends Google's OAuth token exchange to the double; everything else goes out unchanged. */
-function fetchVia(wire: VeoWire): typeof fetch {
-  return (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    return fetch(url.startsWith('https://oauth2.googleapis.com/token') ? `${wire.url}/token` : input, init);
-  };
-}
 
 function providerFor(wire: VeoWire, backend: Backend, env: Record<string, string> = {}): VideoProvider {
   const config = loadConfig({ ...BACKEND_ENV[backend], GOOGLE_GENAI_BASE_URL: wire.url, VEO_MODEL: MODEL, REQUEST_TIMEOUT_MS: '2000', ...env });
@@ -149,13 +128,28 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
     expect(wire.requests).toMatchObject({ create: 1, poll: 3, download: 0, token: 1 });
   });
 
-  test('Vertex AI express mode (API key, no project): project-less paths, inline bytes', async () => {
-    const provider = providerFor(wire, 'vertex-express');
+  test('Vertex with a key beside the project sends no key: the project and the service account carry the calls', async () => {
+    const sent: Array<string | null> = [];
+    const recording: typeof fetch = (input, init) => {
+      sent.push(new Headers(input instanceof Request ? input.headers : init?.headers).get('x-goog-api-key'));
+      return fetchVia(wire)(input, init);
+    };
+    const config = loadConfig({ ...vertexEnv(), GOOGLE_API_KEY: API_KEY, GOOGLE_GENAI_BASE_URL: wire.url, VEO_MODEL: MODEL, REQUEST_TIMEOUT_MS: '2000' });
+    const provider = createVeoProvider(config, { fetch: recording });
     const { operationName } = await provider.startVideo(REQUEST);
-    expect(operationName).toBe(`publishers/google/models/${MODEL}/operations/op-1`);
-    const video = videoOf((await pollUntilDone(provider, operationName)).state);
-    expect(video.kind).toBe('bytes');
-    expect(wire.requests).toMatchObject({ create: 1, poll: 3, token: 0 });
+    expect(operationName).toMatch(new RegExp(`^projects/demo-project/locations/us-central1/publishers/google/models/${MODEL}/operations/`));
+    expect(videoOf((await pollUntilDone(provider, operationName)).state).kind).toBe('bytes');
+    expect(sent.length).toBeGreaterThanOrEqual(5);
+    expect(sent.every((key) => key === null)).toBe(true);
+    expect(wire.requests).toMatchObject({ create: 1, poll: 3, token: 1 });
+  });
+
+  test('a project-less Vertex path (what express mode would send) has no Veo route', async () => {
+    const res = await fetch(`${wire.url}/v1beta1/publishers/google/models/${MODEL}:predictLongRunning`, {
+      method: 'POST', headers: { 'x-goog-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify({ instances: [{ prompt: 'x' }] }),
+    });
+    expect(res.status).toBe(404);
+    expect(wire.requests.create).toBe(0);
   });
 
   test('a reloaded operation works from its stored name alone, in a fresh provider instance', async () => {
@@ -209,7 +203,7 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
 
   test('done without a video and without a filter → no_video', async () => {
     wire.setBehavior({ outcome: 'empty', pollsUntilDone: 1 });
-    const provider = providerFor(wire, 'vertex-express');
+    const provider = providerFor(wire, 'vertex-service-account');
     const { operationName } = await provider.startVideo(REQUEST);
     const { state } = await pollUntilDone(provider, operationName);
     expect(state.done && 'failure' in state ? state.failure.code : 'none').toBe('no_video');
@@ -233,7 +227,7 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
   });
 
   test('a hung poll → timeout AppError, retryable', async () => {
-    const provider = providerFor(wire, 'vertex-express', { REQUEST_TIMEOUT_MS: '200' });
+    const provider = providerFor(wire, 'vertex-service-account', { REQUEST_TIMEOUT_MS: '200' });
     const { operationName } = await provider.startVideo(REQUEST);
     wire.setBehavior({ script: [{ route: 'poll', hang: true }] });
     const error = await appErrorFrom(provider.getVideoOperation(operationName));
@@ -241,7 +235,7 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
   });
 
   test("the caller's abort signal stops a slow Vertex poll", async () => {
-    const provider = providerFor(wire, 'vertex-express');
+    const provider = providerFor(wire, 'vertex-service-account');
     const { operationName } = await provider.startVideo(REQUEST);
     wire.setBehavior({ script: [{ route: 'poll', delayMs: 1500 }] });
     const started = Date.now();
@@ -256,7 +250,7 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
     // polls hundreds of scenes under one signal, so each call must get a signal of its own.
     const tick = new AbortController();
     const listeners = () => getEventListeners(tick.signal, 'abort').length;
-    for (const backend of ['gemini', 'vertex-express'] as const) {
+    for (const backend of ['gemini', 'vertex-service-account'] as const) {
       const provider = providerFor(wire, backend);
       const { operationName } = await provider.startVideo(REQUEST, tick.signal);
       for (let i = 0; i < 4; i++) await provider.getVideoOperation(operationName, tick.signal);
@@ -363,7 +357,7 @@ describe('Veo provider: real @google/genai client against the in-process Veo wir
       extraWires.push(storage);
       wire.setBehavior({ redirectDownloads: true, signedBaseUrl: storage.url });
       const errors: string[] = [];
-      for (const backend of ['gemini', 'vertex-express'] as const) {
+      for (const backend of ['gemini', 'vertex-service-account'] as const) {
         const provider = providerFor(wire, backend);
         const { operationName } = await provider.startVideo(REQUEST);
         const download = await provider.openVideo(videoOf((await pollUntilDone(provider, operationName)).state));

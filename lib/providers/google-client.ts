@@ -45,7 +45,7 @@ export function usesVertex(config: Config): boolean {
   return config.GOOGLE_GENAI_USE_VERTEXAI || config.GOOGLE_GENAI_USE_ENTERPRISE;
 }
 
-/** Builds the SDK options; precedence follows the SDK's: credentials, then project, then API key. */
+/** Builds the SDK options: an API key for the Developer API; a project, location and credentials for Vertex. */
 export function clientOptions(config: Config, fetchImpl: Fetch | undefined): GoogleGenAIOptions {
   const httpOptions: HttpOptions = {
     timeout: config.REQUEST_TIMEOUT_MS,
@@ -56,25 +56,25 @@ export function clientOptions(config: Config, fetchImpl: Fetch | undefined): Goo
     if (!config.googleApiKey) throw new AppError('misconfigured', 'GEMINI_API_KEY or GOOGLE_API_KEY is required for Veo');
     return { vertexai: false, apiKey: config.googleApiKey, httpOptions };
   }
+  // Never an API key on Vertex: without a project that is express mode, which does not serve Veo
+  // (loadConfig refuses it; see refuseVertexWithoutProject there). Passing the project explicitly
+  // also makes the SDK drop a GOOGLE_API_KEY it would otherwise read from the environment.
+  const project = config.GOOGLE_CLOUD_PROJECT;
+  if (!project) throw new AppError('misconfigured', 'Vertex AI needs GOOGLE_CLOUD_PROJECT (express mode, an API key alone, does not serve Veo)');
   const credentials = parseCredentials(config.GOOGLE_APPLICATION_CREDENTIALS_JSON);
-  const project = config.GOOGLE_CLOUD_PROJECT ?? credentials?.project_id;
-  if (project) {
-    // Token requests go through the same fetch, so a test can answer them too.
-    const auth = {
-      ...(credentials ? { credentials } : {}),
-      ...(fetchImpl ? { clientOptions: { transporterOptions: { fetchImplementation: fetchImpl } } } : {}),
-    };
-    const apiVersion = vertexApiVersion(config.VEO_MODEL);
-    return {
-      vertexai: true,
-      project,
-      location: config.GOOGLE_CLOUD_LOCATION ?? DEFAULT_VERTEX_LOCATION,
-      httpOptions: apiVersion ? { ...httpOptions, apiVersion } : httpOptions,
-      ...(Object.keys(auth).length > 0 ? { googleAuthOptions: auth } : {}),
-    };
-  }
-  if (!config.googleApiKey) throw new AppError('misconfigured', 'Vertex AI needs GOOGLE_CLOUD_PROJECT or an API key (express mode)');
-  return { vertexai: true, apiKey: config.googleApiKey, httpOptions };
+  // Token requests go through the same fetch, so a test can answer them too.
+  const auth = {
+    ...(credentials ? { credentials } : {}),
+    ...(fetchImpl ? { clientOptions: { transporterOptions: { fetchImplementation: fetchImpl } } } : {}),
+  };
+  const apiVersion = vertexApiVersion(config.VEO_MODEL);
+  return {
+    vertexai: true,
+    project,
+    location: config.GOOGLE_CLOUD_LOCATION ?? DEFAULT_VERTEX_LOCATION,
+    httpOptions: apiVersion ? { ...httpOptions, apiVersion } : httpOptions,
+    ...(Object.keys(auth).length > 0 ? { googleAuthOptions: auth } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

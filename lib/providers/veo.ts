@@ -3,8 +3,8 @@
  *
  * The SDK owns the wire format. Two backends:
  *  - Gemini Developer API (an API key): a finished video is a file URI that needs the key to download.
- *  - Vertex AI (a project with a service account or ADC, or an API key in "express mode"): a
- *    finished video comes back inline as base64.
+ *  - Vertex AI (a project and location, with a service account or ADC): a finished video comes
+ *    back inline as base64. Not express mode (an API key on Vertex): loadConfig refuses it.
  * Operations are reloaded from their stored name on every poll, so whichever instance runs the
  * tick can poll what another one started. SDK retries stay off: the tick owns retry policy.
  */

@@ -289,6 +289,9 @@ async function upload(
         ...(options.contentLength !== undefined ? { contentLength: options.contentLength } : {}),
         signal: dog.signal,
         onActivity: dog.touch,
+        // Half the idle timeout: a stalled chunk is cut off and resent (which counts as activity)
+        // before the idle timer would give up on the whole upload.
+        stallMs: Math.floor(idleMs / 2),
       }).catch((error: unknown) => {
         if (sourceError !== undefined) throw sourceError;
         if (dog.signal.aborted) throw dog.signal.reason;

@@ -7,13 +7,15 @@
  * (ChunkSource): one 6 MB chunk of the stream at a time, so memory stays flat whatever the size.
  *
  * A retry stays inside the one step: a bounded number of tries per chunk, with backoff, and the
- * count starts again once a chunk gets through. What cannot succeed on a retry (the object is
+ * count starts again once a chunk gets through. A request that stalls is cut off and retried the
+ * same way (stall-guarded-stack.ts). What cannot succeed on a retry (the object is
  * over the bucket's size limit, a bad key or type) fails at once with a non-retryable AppError.
  */
 import type { DetailedError, HttpResponse, Upload, UploadOptions } from 'tus-js-client';
 import { AppError, isRetryableStatus } from '../errors.js';
 import { ChunkSource } from './chunk-source.js';
 import { resumableMetadata, TUS_CHUNK_BYTES, TUS_ENDPOINT_PATH } from './resumable.js';
+import { stallGuardedStack } from './stall-guarded-stack.js';
 
 /** Waits before the 1st, 2nd, … retry of one chunk; then the step fails (retryably). */
 export const TUS_RETRY_DELAYS_MS: readonly number[] = [250, 1_000, 3_000, 6_000];
@@ -33,6 +35,12 @@ export interface ResumableUpload {
   /** Called whenever bytes go out or a retry is scheduled: feeds the caller's idle timer. */
   onActivity?: () => void;
   retryDelaysMs?: readonly number[];
+  /**
+   * A request (a chunk's PATCH above all) that sends nothing and gets no answer for this long is
+   * aborted and retried from the server's offset. Shorter than the caller's idle timeout, so the
+   * retry happens within the step.
+   */
+  stallMs: number;
 }
 
 let tusJs: typeof import('tus-js-client') | undefined;
@@ -41,8 +49,8 @@ let tusJs: typeof import('tus-js-client') | undefined;
 export async function uploadResumably(input: ResumableUpload): Promise<void> {
   // Loaded on first use, as supabase-js is: handlers that never upload a large file skip it.
   tusJs ??= await import('tus-js-client');
-  const { Upload: TusUpload } = tusJs;
-  const source = new ChunkSource(input.body, input.contentLength);
+  const { Upload: TusUpload, DefaultHttpStack } = tusJs;
+  const source = new ChunkSource(input.body, input.contentLength, TUS_CHUNK_BYTES);
   const { key, signal } = input;
   if (signal.aborted) throw signal.reason;
 
@@ -62,6 +70,7 @@ export async function uploadResumably(input: ResumableUpload): Promise<void> {
       headers: { authorization: `Bearer ${input.serviceKey}`, apikey: input.serviceKey, 'x-upsert': 'true' },
       metadata: resumableMetadata({ bucketName: input.bucket, objectName: key, contentType: input.contentType }),
       chunkSize: TUS_CHUNK_BYTES,
+      httpStack: stallGuardedStack(new DefaultHttpStack({}), input.stallMs),
       ...(input.contentLength !== undefined ? { uploadSize: input.contentLength } : { uploadLengthDeferred: true }),
       retryDelays: [...(input.retryDelaysMs ?? TUS_RETRY_DELAYS_MS)],
       // A stream cannot be picked up by a later process, so no upload URL is kept anywhere.
@@ -116,10 +125,11 @@ export function resumableError(key: string, declaredLength: number | undefined, 
       cause: thrown,
     });
   }
-  // Only creating an upload names the bucket; a 404 later means the upload itself is gone
-  // (expired), which a fresh upload on the step's retry gets past.
-  if (status === 404 && method !== 'POST') {
-    return new AppError('storage_upload_lost', `Storage lost the resumable upload of "${key}" (404): ${body}`, { status: 502, retryable: true, cause: thrown });
+  // Only creating an upload names the bucket; later a 404 (never had it, or cleaned up) or a 410
+  // (past TUS_URL_EXPIRY_MS: @tus/server's PatchHandler and HeadHandler) means the upload itself
+  // is gone, which a fresh upload on the step's retry gets past.
+  if ((status === 404 && method !== 'POST') || status === 410) {
+    return new AppError('storage_upload_lost', `Storage lost the resumable upload of "${key}" (${status}): ${body}`, { status: 502, retryable: true, cause: thrown });
   }
   const retryable = shouldRetryChunk({ originalResponse: response });
   return new AppError(retryable ? 'storage_unavailable' : 'storage_rejected', `Storage resumable upload of "${key}" failed (${status}): ${body}`, {

@@ -1,9 +1,17 @@
 /**
  * The resumable (TUS 1.0.0) routes of the Storage double: `/storage/v1/upload/resumable`, as
- * Supabase Storage serves them through @tus/server (src/http/routes/tus/ in supabase/storage):
+ * Supabase Storage serves them through @tus/server 2.4 and @tus/s3-store 2.0 (supabase/storage
+ * src/http/routes/tus/index.ts; tus/tus-node-server packages/server/src at @tus/server@2.4.2):
  * its status codes, its plain-text error bodies (tus-node-server's ERRORS, Supabase's own errors
- * rendered as their message), `Tus-Resumable: 1.0.0` on every answer, and upload URLs that carry
- * base64url(`bucket/object/version`).
+ * rendered as their message; a web Response of a string, so `text/plain;charset=UTF-8`),
+ * `Tus-Resumable: 1.0.0` on every answer, and upload URLs that carry base64url(`bucket/object/version`).
+ *
+ * Extensions are the S3 store's: creation, creation-with-upload, creation-defer-length,
+ * termination, expiration. Not checksum: @tus/server has no validator or handler for
+ * Upload-Checksum, so the header is ignored and the bytes are taken as sent (never a 460).
+ * Termination is on with `disableTerminationForFinishedUploads: true`: DELETE removes an
+ * unfinished upload (204) and refuses a finished one (400). An upload past its expiry
+ * (TUS_URL_EXPIRY_MS, 1 hour) answers HEAD and PATCH with 410; one the server never had, 404.
  *
  * Faults are scripted per PATCH (counted over the wire's life), so a test can drop one chunk's
  * connection part-way and see the client resume from the offset a HEAD reports.
@@ -21,6 +29,8 @@ export const TUS_ERRORS = {
   INVALID_CONTENT_TYPE: { status: 403, body: 'Content-Type header required\n' },
   FILE_NOT_FOUND: { status: 404, body: 'The file for this url was not found\n' },
   INVALID_OFFSET: { status: 409, body: 'Upload-Offset conflict\n' },
+  FILE_NO_LONGER_EXISTS: { status: 410, body: 'The file for this url no longer exists\n' },
+  INVALID_TERMINATION: { status: 400, body: 'Cannot terminate an already completed upload' },
   ERR_MAX_SIZE_EXCEEDED: { status: 413, body: 'Maximum size exceeded\n' },
   INVALID_LENGTH: { status: 400, body: 'Upload-Length or Upload-Defer-Length header required\n' },
   INVALID_METADATA: {
@@ -35,8 +45,15 @@ export interface TusPatchFault {
   patch: number;
   /** Reset the connection once this many body bytes have arrived (they are kept, as tus does). */
   dropAfterBytes?: number;
+  /** After this PATCH (and its fault), the upload expires: HEAD and PATCH then answer 410. */
+  thenExpire?: boolean;
   /** Or read the whole body, keep none of it, and answer this status. */
   status?: number;
+  /**
+   * Or stall: once this many body bytes have arrived (they are kept), stop reading and never
+   * answer, until the client gives up on the request. 0 reads nothing at all.
+   */
+  hangAfterBytes?: number;
 }
 
 export interface TusObjectWrite {
@@ -59,6 +76,7 @@ export interface TusDeps {
   /** The project's global limit (Supabase Free: 50 MB), under which a bucket's own limit sits. */
   globalFileSizeLimit: () => number | undefined;
   faults: () => TusPatchFault[];
+  uploadExpiryMs: () => number;
   onBytes: (n: number) => void;
 }
 
@@ -72,6 +90,11 @@ interface TusUpload {
   isUpsert: boolean;
   hash: Hash;
   chunks: Buffer[];
+  createdAt: number;
+  /** Expired by a `thenExpire` fault, whatever the clock says. */
+  expired?: boolean;
+  /** Its last byte arrived and the object was written. */
+  committed?: boolean;
 }
 
 export interface TusStats {
@@ -81,6 +104,8 @@ export interface TusStats {
   /** Body bytes of each PATCH as received, in order. */
   patches: number[];
   heads: number;
+  /** PATCHes left hanging by a `hangAfterBytes` fault. */
+  hangs: number;
 }
 
 const KEY = /^(\w|\/|!|-|\.|\*|'|\(|\)| |&|\$|@|=|;|:|\+|,|\?)*$/;
@@ -91,19 +116,39 @@ const VALID: Record<string, (value: string) => boolean> = {
   'upload-defer-length': (v) => v === '1',
   'tus-resumable': (v) => v === '1.0.0',
 };
-const URL_EXPIRY_MS = 60 * 60 * 1000;
+/** The S3 store's extensions, in its order (@tus/s3-store 2.0's constructor). */
+const EXTENSIONS = 'creation,creation-with-upload,creation-defer-length,termination,expiration';
+/** @tus/utils' REQUEST_METHODS and HEADERS, as the OPTIONS answer lists them. */
+const ALLOWED_METHODS = 'POST, HEAD, PATCH, OPTIONS, DELETE';
+const ALLOWED_HEADERS = [
+  'Authorization', 'Content-Type', 'Location', 'Tus-Extension', 'Tus-Max-Size', 'Tus-Resumable', 'Tus-Version',
+  'Upload-Concat', 'Upload-Defer-Length', 'Upload-Length', 'Upload-Metadata', 'Upload-Offset', 'X-HTTP-Method-Override',
+  'X-Requested-With', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'Forwarded',
+  // Supabase's allowedHeaders (src/http/routes/tus/index.ts)
+  'Authorization', 'X-Upsert', 'Upload-Expires', 'ApiKey', 'x-signature',
+].join(', ');
 
 export function createTusRoutes(deps: TusDeps) {
-  const uploads = new Map<string, TusUpload & { createdAt: number }>();
-  const stats: TusStats = { creates: 0, declaredLengths: [], patches: [], heads: 0 };
+  const uploads = new Map<string, TusUpload>();
+  const expired = (upload: TusUpload) => upload.expired === true || Date.now() > upload.createdAt + deps.uploadExpiryMs();
+  const stats: TusStats = { creates: 0, declaredLengths: [], patches: [], heads: 0, hangs: 0 };
 
   async function handle(req: Req, res: Res, method: string, id: string | undefined): Promise<void> {
     res.setHeader('Tus-Resumable', '1.0.0');
     if (method === 'OPTIONS') {
-      res.writeHead(204, { 'Tus-Version': '1.0.0', 'Tus-Extension': 'creation,creation-with-upload,termination,creation-defer-length,expiration' });
+      const max = deps.globalFileSizeLimit();
+      res.writeHead(204, {
+        'Tus-Version': '1.0.0',
+        'Tus-Extension': EXTENSIONS,
+        ...(max ? { 'Tus-Max-Size': String(max) } : {}),
+        'Access-Control-Allow-Methods': ALLOWED_METHODS,
+        'Access-Control-Allow-Headers': ALLOWED_HEADERS,
+        'Access-Control-Max-Age': '86400',
+      });
       return void res.end();
     }
-    if (req.headers['tus-resumable'] === undefined) return text(req, res, 412, 'Tus-Resumable Required\n');
+    // An empty header counts as none (server.ts tests `!req.headers.get('tus-resumable')`).
+    if (!req.headers['tus-resumable']) return text(req, res, 412, 'Tus-Resumable Required\n');
     const invalid = Object.keys(req.headers).filter((name) => {
       if (name === 'content-type') return method === 'PATCH' && req.headers[name] !== 'application/offset+octet-stream';
       const check = VALID[name];
@@ -114,7 +159,9 @@ export function createTusRoutes(deps: TusDeps) {
     if (id === undefined) return text(req, res, 404, TUS_ERRORS.FILE_NOT_FOUND.body);
     if (method === 'HEAD') return head(req, res, id);
     if (method === 'PATCH') return patch(req, res, id);
-    return text(req, res, 405, `${method} not supported here\n`);
+    if (method === 'DELETE') return terminate(req, res, id);
+    // PUT is routed to the tus server too, which has no handler for it.
+    return text(req, res, 404, 'Not found\n');
   }
 
   async function create(req: Req, res: Res): Promise<void> {
@@ -145,7 +192,7 @@ export function createTusRoutes(deps: TusDeps) {
     uploads.set(id, { bucketId, path, size, offset: 0, metadata, rawMetadata: encodeUploadMetadata(metadata), isUpsert, hash: createHash('sha256'), chunks: [], createdAt: Date.now() });
     stats.creates += 1;
     stats.declaredLengths.push(size);
-    res.writeHead(201, { Location: `${deps.baseUrl()}/storage/v1/upload/resumable/${id}`, 'Upload-Expires': new Date(Date.now() + URL_EXPIRY_MS).toUTCString() });
+    res.writeHead(201, { Location: `${deps.baseUrl()}/storage/v1/upload/resumable/${id}`, 'Upload-Expires': new Date(Date.now() + deps.uploadExpiryMs()).toUTCString() });
     res.end();
   }
 
@@ -153,7 +200,9 @@ export function createTusRoutes(deps: TusDeps) {
     stats.heads += 1;
     const upload = uploads.get(id);
     if (!upload) return text(req, res, 404, TUS_ERRORS.FILE_NOT_FOUND.body);
+    if (expired(upload)) return text(req, res, 410, TUS_ERRORS.FILE_NO_LONGER_EXISTS.body);
     res.writeHead(200, {
+      'Content-Type': 'text/plain;charset=UTF-8',
       'Cache-Control': 'no-store',
       'Upload-Offset': String(upload.offset),
       ...(upload.size === undefined ? { 'Upload-Defer-Length': '1' } : { 'Upload-Length': String(upload.size) }),
@@ -168,6 +217,7 @@ export function createTusRoutes(deps: TusDeps) {
     if (req.headers['content-type'] === undefined) return text(req, res, 403, TUS_ERRORS.INVALID_CONTENT_TYPE.body);
     const upload = uploads.get(id);
     if (!upload) return text(req, res, 404, TUS_ERRORS.FILE_NOT_FOUND.body);
+    if (expired(upload)) return text(req, res, 410, TUS_ERRORS.FILE_NO_LONGER_EXISTS.body);
     const offset = Number(offsetHeader);
     if (offset !== upload.offset) return text(req, res, 409, TUS_ERRORS.INVALID_OFFSET.body);
     const max = maxSize(upload.bucketId);
@@ -183,34 +233,56 @@ export function createTusRoutes(deps: TusDeps) {
     const index = stats.patches.length + 1;
     const fault = deps.faults().find((f) => f.patch === index);
     const keep = deps.keepBytes();
-    const received: Buffer[] = [];
+    // Written as it arrives (tus's stores stream too), never held per PATCH: the memory bench runs
+    // this double in the service's process. A PATCH that fails keeps nothing: back to these.
+    const hashBefore = upload.hash.copy();
+    const chunksBefore = upload.chunks.length;
     let bytes = 0;
-    let dropped = false;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      deps.onBytes(chunk.length);
-      received.push(chunk);
-      if (fault?.dropAfterBytes !== undefined && bytes >= fault.dropAfterBytes) {
-        dropped = true;
-        break;
-      }
-    }
+    // Read by events, not `for await`: leaving that loop early destroys the socket, and a stall
+    // must leave the connection open with nothing read and nothing answered.
+    const stop = await new Promise<'end' | 'drop' | 'hang' | 'gone'>((resolve) => {
+      if (fault?.hangAfterBytes === 0) return resolve('hang');
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        deps.onBytes(chunk.length);
+        if (bytes <= limit) {
+          upload.hash.update(chunk);
+          if (keep) upload.chunks.push(chunk);
+        }
+        if (fault?.dropAfterBytes !== undefined && bytes >= fault.dropAfterBytes) resolve('drop');
+        else if (fault?.hangAfterBytes !== undefined && bytes >= fault.hangAfterBytes) resolve('hang');
+        else return;
+        req.pause();
+      });
+      req.once('end', () => resolve('end'));
+      req.once('close', () => resolve('gone'));
+    });
+    const dropped = stop === 'drop' || stop === 'gone';
+    const hung = stop === 'hang';
     stats.patches.push(bytes);
-    if (fault?.status !== undefined) return text(req, res, fault.status, fault.status >= 500 ? TUS_ERRORS.FILE_WRITE_ERROR.body : 'Injected failure\n');
-    if (bytes > limit) return text(req, res, 413, TUS_ERRORS.ERR_MAX_SIZE_EXCEEDED.body);
-    // What arrived is written, as tus's stores do, so a HEAD after a dropped PATCH reports it.
-    for (const chunk of received) {
-      upload.hash.update(chunk);
-      if (keep) upload.chunks.push(chunk);
+    if (fault?.thenExpire) upload.expired = true;
+    if (fault?.status !== undefined || bytes > limit) {
+      upload.hash = hashBefore;
+      upload.chunks.length = chunksBefore;
+      if (fault?.status !== undefined) return text(req, res, fault.status, fault.status >= 500 ? TUS_ERRORS.FILE_WRITE_ERROR.body : 'Injected failure\n');
+      return text(req, res, 413, TUS_ERRORS.ERR_MAX_SIZE_EXCEEDED.body);
     }
+    // What arrived is written, as tus's stores do, so a HEAD after a dropped PATCH reports it.
     upload.offset += bytes;
     if (dropped) {
-      req.socket.destroy();
+      req.socket?.destroy();
       return;
     }
+    if (hung) {
+      stats.hangs += 1;
+      // Breaking out of the loop above destroyed the request stream; the socket stays open and
+      // unanswered until the client aborts (or the double closes).
+      return new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
+    }
     const finished = upload.size !== undefined && upload.offset === upload.size;
-    if (finished) {
-      uploads.delete(id);
+    if (finished && !upload.committed) {
+      upload.committed = true;
+      // The upload stays (the S3 store keeps its info until it expires): a HEAD reports it whole.
       deps.commit({
         bucketId: upload.bucketId,
         path: upload.path,
@@ -220,11 +292,24 @@ export function createTusRoutes(deps: TusDeps) {
         sha256: upload.hash.digest('hex'),
         ...(keep ? { data: Buffer.concat(upload.chunks) } : {}),
       });
+      upload.chunks = [];
     }
     res.writeHead(204, {
       'Upload-Offset': String(upload.offset),
-      ...(finished ? { 'Tus-Complete': '1' } : { 'Upload-Expires': new Date(upload.createdAt + URL_EXPIRY_MS).toUTCString() }),
+      ...(finished ? { 'Tus-Complete': '1' } : { 'Upload-Expires': new Date(upload.createdAt + deps.uploadExpiryMs()).toUTCString() }),
     });
+    res.end();
+  }
+
+  /** Termination (DeleteHandler with disableTerminationForFinishedUploads). */
+  async function terminate(req: Req, res: Res, id: string): Promise<void> {
+    const upload = uploads.get(id);
+    // Supabase's onIncomingRequest reads the upload first: one the store does not have is a 404.
+    if (!upload) return text(req, res, 404, TUS_ERRORS.FILE_NOT_FOUND.body);
+    if (upload.size !== undefined && upload.offset === upload.size) return text(req, res, 400, TUS_ERRORS.INVALID_TERMINATION.body);
+    uploads.delete(id);
+    await drain(req);
+    res.writeHead(204);
     res.end();
   }
 
@@ -249,9 +334,12 @@ async function drain(req: Req): Promise<void> {
   for await (const _ of req as AsyncIterable<Buffer>) void _;
 }
 
-/** tus-node-server's error answer: plain text, no content type, after the body is read. */
+/**
+ * tus-node-server's error answer (server.ts write()): a web Response of the text, so it carries
+ * the type a string body gets, `text/plain;charset=UTF-8`, and its Content-Length; after the body is read.
+ */
 async function text(req: Req, res: Res, status: number, body: string): Promise<void> {
   await drain(req).catch(() => undefined);
-  res.writeHead(status, { 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'Content-Type': 'text/plain;charset=UTF-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -55,6 +55,8 @@ export interface StorageWireBehavior {
   tusPatchFaults: TusPatchFault[];
   /** The project's global object size limit in bytes (Supabase Free: 50 MB); none by default. */
   globalFileSizeLimit: number | undefined;
+  /** How long a resumable upload lives (Supabase's TUS_URL_EXPIRY_MS, 1 hour by default). */
+  tusUploadExpiryMs: number;
 }
 
 export interface StorageWireOptions extends Partial<StorageWireBehavior> {
@@ -99,6 +101,7 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     latencyMs: options.latencyMs ?? 0,
     tusPatchFaults: options.tusPatchFaults ?? [],
     globalFileSizeLimit: options.globalFileSizeLimit,
+    tusUploadExpiryMs: options.tusUploadExpiryMs ?? 60 * 60 * 1000,
   };
   const objects = new Map<string, WireObject>();
   const buckets = new Map<string, WireBucket>();
@@ -128,6 +131,7 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     keepBytes: () => behavior.keepBytes,
     globalFileSizeLimit: () => behavior.globalFileSizeLimit,
     faults: () => behavior.tusPatchFaults,
+    uploadExpiryMs: () => behavior.tusUploadExpiryMs,
     onBytes: (n) => {
       counters.bytesReceived += n;
     },
@@ -148,9 +152,11 @@ export async function startStorageWire(options: StorageWireOptions = {}): Promis
     const [area = '', first = '', ...rest] = url.pathname.slice(prefix.length).split('/').map(decodeURIComponent);
     const method = req.method ?? 'GET';
 
-    // The two routes a browser reaches without the service key.
+    // The routes reached without the service key.
     if (area === 'object' && method === 'GET' && first === 'sign') return getSigned(req, res, rest, url.searchParams.get('token'));
     if (area === 'object' && method === 'GET' && first === 'public') return serveFrom(req, res, rest, (b) => b.public);
+    // OPTIONS on the resumable endpoint is among supabase/storage's publicRoutes (no JWT).
+    if (area === 'upload' && first === 'resumable' && method === 'OPTIONS') return tus.handle(req, res, method, undefined);
 
     if (req.headers.apikey !== serviceKey || req.headers.authorization !== `Bearer ${serviceKey}`) {
       return fail(req, res, 401, 'InvalidJWT', 'Invalid API key or token', 401);

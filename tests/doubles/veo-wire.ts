@@ -5,9 +5,12 @@
  *   Developer API  POST /v1beta/models/{m}:predictLongRunning      → { name: models/{m}/operations/{id} }
  *                  GET  /v1beta/models/{m}/operations/{id}         → { done, response.generateVideoResponse… }
  *                  GET  /v1beta/files/{id}:download?alt=media      → the MP4 (x-goog-api-key required)
- *   Vertex         POST /v1beta1/[projects/{p}/locations/{l}/]publishers/google/models/{m}:predictLongRunning
+ *   Vertex         POST /v1beta1/projects/{p}/locations/{l}/publishers/google/models/{m}:predictLongRunning
+ *                       → { name: projects/{p}/locations/{l}/publishers/google/models/{m}/operations/{id} }
  *                  POST /v1beta1/…/models/{m}:fetchPredictOperation  { operationName } → inline base64 bytes
- *                  (the project-less form is what express mode, an API key on Vertex, sends)
+ *                  (v1 for GA models). Only project paths: express mode's project-less
+ *                  `publishers/google/models/…` has no Veo answer in any Google source, so it
+ *                  gets the double's 404, and lib/config.ts refuses that setup before any call.
  *   Images         POST …/models/{m}:predict (Imagen, both backends)  → { predictions: [{ bytesBase64Encoded }] }
  *                  POST …/models/{m}:generateContent  IMAGE modality → inlineData; otherwise `text` (storyboards)
  *   OAuth          POST /token   a stand-in for oauth2.googleapis.com, for service-account logins
@@ -131,7 +134,7 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 const MODEL = '[^/:]+';
-const VERTEX_MODEL = `((?:projects/[^/]+/locations/[^/]+/)?publishers/google/models/${MODEL})`;
+const VERTEX_MODEL = `(projects/[^/]+/locations/[^/]+/publishers/google/models/${MODEL})`;
 const ROUTES: Array<{ route: VeoRoute; method: string; backend: 'gemini' | 'vertex' | 'none'; pattern: RegExp }> = [
   { route: 'create', method: 'POST', backend: 'gemini', pattern: new RegExp(`^/v1beta/(models/${MODEL}):predictLongRunning$`) },
   { route: 'poll', method: 'GET', backend: 'gemini', pattern: new RegExp(`^/v1beta/(models/${MODEL}/operations/[^/]+)$`) },

@@ -15,10 +15,12 @@ import type { Db, DbClient } from '../../lib/db/pool.js';
 import { createJob } from '../../lib/jobs/create.js';
 import { generateRequestSchema } from '../../lib/jobs/request.js';
 import { createLocalProvider } from '../../lib/providers/local.js';
+import { createVeoProvider } from '../../lib/providers/veo.js';
 import { buildServices, type Services } from '../../lib/services.js';
 import { startStorageWire, type StorageWire, type StorageWireOptions } from '../doubles/storage-wire.js';
 import { startVeoWire, type VeoWire, type VeoWireOptions } from '../doubles/veo-wire.js';
 import { createTestApp, type TestApp } from './app.js';
+import { fetchVia, vertexEnv } from './vertex.js';
 
 export const API_KEY = 'AIzaSy-tick-test-key-0000000000000';
 /** Two paragraphs, so two scenes. */
@@ -35,8 +37,11 @@ export interface Wired {
   services: Services;
   /** Rebuilds the services on the same database and doubles with more env. */
   reconfigure: (env?: Record<string, string>, db?: Db) => Services;
-  /** The same doubles behind either Google backend: a Developer API key, or Vertex in express mode. */
-  useBackend: (backend: 'gemini' | 'vertex-express', env?: Record<string, string>) => Services;
+  /**
+   * The same doubles behind either Google backend: a Developer API key, or Vertex with a project
+   * and a service account (its token exchange answered by the Veo double), with no key set.
+   */
+  useBackend: (backend: 'gemini' | 'vertex', env?: Record<string, string>) => Services;
   /** POST /api/video/generate as the demo professor (a two-paragraph answer unless `body` says otherwise); expects 202. */
   generateJob: (body?: Record<string, unknown>) => Promise<{ jobId: string; escalationId: string; scenes: number }>;
   /** GET /api/video/jobs/:id as the demo professor; expects 200. */
@@ -95,7 +100,13 @@ export async function startWired(
     services: reconfigure(),
     reconfigure: (more, db) => (wired.services = reconfigure(more, db)),
     useBackend(backend, more = {}) {
-      const services = wired.reconfigure({ ...(backend === 'vertex-express' ? { GOOGLE_GENAI_USE_VERTEXAI: 'true' } : {}), ...more });
+      const env = backend === 'vertex' ? { ...vertexEnv(), GEMINI_API_KEY: '', ...more } : more;
+      let services = wired.reconfigure(env);
+      if (backend === 'vertex') {
+        // Rebuilt with a provider whose fetch sends the OAuth login to the double (it cannot reach Google).
+        const provider = createVeoProvider(services.config, { fetch: fetchVia(veo) });
+        services = wired.services = app.reconfigure(wiredEnv(env), { provider });
+      }
       if (services.provider.name !== 'veo' || services.store.name !== 'supabase') throw new Error('the wired services are not on the Veo and Supabase clients');
       return services;
     },
