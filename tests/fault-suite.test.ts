@@ -1,7 +1,9 @@
 /**
  * The fault suite: 8 ticks at a time, round after round, over 300 jobs (about 1,000 scenes), on
- * the production path — the real `@google/genai` client against the Veo wire double and the real
- * `@supabase/supabase-js` client against the Storage API double, real Postgres. The Veo double
+ * the production path — the real `@google/genai` client against the Veo wire double, the real
+ * `lumaai` client against the Luma wire double (every fourth job is made on Luma, under a cap of
+ * its own), and the real `@supabase/supabase-js` client against the Storage API double, real
+ * Postgres. The Luma double answers 429s and 500s and refuses some prompts by moderation. The Veo double
  * answers 429s, 500s, slow and hung requests, safety blocks, operations that never finish and
  * failed downloads; the storage double fails a share of uploads. Some ticks are aborted mid-way
  * through their signal (a shutdown), some are killed (their process "dies": no more database
@@ -11,13 +13,17 @@
  * same faults on every run. Time is an injected clock advanced between rounds; nothing sleeps
  * through a backoff. The figures are printed as a table and asserted.
  */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLumaWire, type LumaWire } from './doubles/luma-wire.js';
 import { claimStartable } from '../lib/tasks/claim.js';
 import { PROVIDER_KINDS } from '../lib/tasks/registry.js';
 import { startNow } from '../lib/tick/run-steps.js';
 import { runTick, type TickResult } from '../lib/tick/run-tick.js';
 import { testClock } from './support/ticks.js';
-import { mortalDb, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
+import { mortalDb, sampleMp4, seedJobs, startWired, taskCounts, type Wired } from './support/wired.js';
 import { seededRandom } from '../lib/random.js';
 
 const SEED = 20261123;
@@ -27,6 +33,10 @@ const ROUND_SECONDS = 20;
 const MAX_ROUNDS = 250;
 const MAX_IN_FLIGHT = 120;
 const MAX_ATTEMPTS = 6;
+/** Luma's own cap within MAX_IN_FLIGHT (a plan's concurrency). */
+const MAX_IN_FLIGHT_LUMA = 30;
+/** Every LUMA_EVERY-th job is made on Luma. */
+const LUMA_EVERY = 4;
 
 const ENV = {
   LEASE_SECONDS: '60',
@@ -45,7 +55,7 @@ const ENV = {
 
 /** Plain-words explanations every failed scene must carry, by error code. */
 const EXPLAINED: Record<string, RegExp> = {
-  safety_filtered: /^Veo's safety filter blocked the video: /,
+  safety_filtered: /^(Veo's safety filter blocked the video|Luma's moderation refused the video): /,
   timed_out: /^Timed out: /,
   rate_limited: /^Gave up after \d+ attempts: .*HTTP 429/,
   provider_unavailable: /^Gave up after \d+ attempts: .*HTTP 5\d\d/,
@@ -58,6 +68,7 @@ const EXPLAINED: Record<string, RegExp> = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let w: Wired;
+let luma: LumaWire;
 
 /**
  * Veo creates as the service saw them, by prompt: answered (the operation's name reached the
@@ -71,8 +82,11 @@ const realFetch = globalThis.fetch;
 function countCreateAnswers(): void {
   globalThis.fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.includes(':predictLongRunning') || typeof init?.body !== 'string') return realFetch(input, init);
-    const prompt = (JSON.parse(init.body) as { instances?: Array<{ prompt?: string }> }).instances?.[0]?.prompt ?? '';
+    const veoCreate = url.includes(':predictLongRunning');
+    const lumaCreate = /\/dream-machine\/v1\/generations(\/video)?$/.test(new URL(url).pathname) && init?.method === 'POST';
+    if ((!veoCreate && !lumaCreate) || typeof init?.body !== 'string') return realFetch(input, init);
+    const body = JSON.parse(init.body) as { instances?: Array<{ prompt?: string }>; prompt?: string };
+    const prompt = (veoCreate ? body.instances?.[0]?.prompt : body.prompt) ?? '';
     const entry = createAnswers.get(prompt) ?? { answered: 0, lost: 0 };
     createAnswers.set(prompt, entry);
     try {
@@ -90,7 +104,12 @@ function countCreateAnswers(): void {
 
 beforeAll(async () => {
   countCreateAnswers();
-  w = await startWired('fault-suite', ENV, {
+  luma = await startLumaWire({
+    pollsUntilDone: 2,
+    video: await sampleMp4(await mkdtemp(path.join(os.tmpdir(), 'fault-suite-luma-'))),
+    chaos: { seed: SEED, routes: ['create', 'get'], p429: 0.06, p500: 0.04, pModeration: 0.03 },
+  });
+  w = await startWired('fault-suite', { ...ENV, LUMA_API_KEY: luma.apiKey, LUMA_BASE_URL: luma.baseUrl, MAX_IN_FLIGHT_LUMA: String(MAX_IN_FLIGHT_LUMA) }, {
     veo: {
       pollsUntilDone: 2,
       chaos: {
@@ -102,23 +121,30 @@ beforeAll(async () => {
     storage: { seed: SEED, uploadFailureRate: 0.1, failureStatuses: [500, 503], latencyMs: [0, 5] },
   });
 }, 120_000);
-afterAll(() => {
+afterAll(async () => {
   globalThis.fetch = realFetch;
-  return w?.close();
+  await luma?.close();
+  await w?.close();
 });
 
 describe('fault suite: real @google/genai and @supabase/supabase-js against faulty wire doubles, 8 concurrent ticks', () => {
-  it('every job ends final, nothing is stuck, one Veo create per scene, one stored object per completed scene, every failure explained', async () => {
+  it('every job ends final, nothing is stuck, one create per scene on either provider, one stored object per completed scene, every failure explained', async () => {
     const startedAt = Date.now();
     const dice = seededRandom(SEED);
     const clock = testClock(Date.now() + 5_000);
     const services = w.services;
     const db = services.db;
     const jobIds = await seedJobs(services, JOBS, { maxScenes: 6 });
+    // Mixed providers: every fourth job on Luma, at the 5 s Luma makes (seeded scenes ask for 4).
+    const lumaJobs = jobIds.filter((_, i) => i % LUMA_EVERY === 0);
+    await db.query(
+      `update video_tasks set provider = 'luma', input = jsonb_set(input, '{durationSeconds}', '5') where job_id = any($1) and kind = 'veo_scene'`,
+      [lumaJobs],
+    );
     const scenes = (await taskCounts(db, 'veo_scene')).pending;
     expect(scenes).toBeGreaterThanOrEqual(1000);
 
-    const figures = { rounds: 0, ticks: 0, startsAfterGenerate: 0, aborted: 0, killed: 0, abandonedClaims: 0, leasesLeftByKills: 0, inFlightPeak: 0, lost: 0, released: 0 };
+    const figures = { rounds: 0, ticks: 0, startsAfterGenerate: 0, aborted: 0, killed: 0, abandonedClaims: 0, leasesLeftByKills: 0, inFlightPeak: 0, lumaInFlightPeak: 0, lost: 0, released: 0 };
     const results: TickResult[] = [];
     const deadTicks: string[] = [];
 
@@ -126,8 +152,11 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from video_tasks where status = 'processing' and kind = 'veo_scene'`);
+        const { rows } = await db.query<{ n: number; luma: number }>(
+          `select count(*)::int as n, count(*) filter (where provider = 'luma')::int as luma from video_tasks where status = 'processing' and kind = 'veo_scene'`,
+        );
         figures.inFlightPeak = Math.max(figures.inFlightPeak, rows[0]!.n);
+        figures.lumaInFlightPeak = Math.max(figures.lumaInFlightPeak, rows[0]!.luma);
         await sleep(5);
       }
     })();
@@ -209,9 +238,9 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
         where j.id = any($1) group by j.id, e.id`,
       [jobIds],
     );
-    type Task = { job_id: string; kind: string; position: number; status: string; input: { prompt: string }; operation_name: string | null; output: { objectPath?: string } | null; error_code: string | null; error: string | null; locked_by: string | null };
+    type Task = { job_id: string; kind: string; position: number; status: string; provider: string | null; input: { prompt: string }; operation_name: string | null; output: { objectPath?: string } | null; error_code: string | null; error: string | null; locked_by: string | null };
     const { rows: everyTask } = await db.query<Task>(
-      `select job_id, kind, position, status, input, operation_name, output, error_code, error, locked_by from video_tasks`,
+      `select job_id, kind, position, status, provider, input, operation_name, output, error_code, error, locked_by from video_tasks`,
     );
     const tasks = everyTask.filter((t) => t.kind === 'veo_scene');
 
@@ -221,6 +250,9 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
       const prompt = (c.body as { instances?: Array<{ prompt?: string }> }).instances?.[0]?.prompt ?? '';
       createsByPrompt.set(prompt, (createsByPrompt.get(prompt) ?? 0) + 1);
     }
+    for (const c of luma.creates) createsByPrompt.set(String(c.prompt), (createsByPrompt.get(String(c.prompt)) ?? 0) + 1);
+    const allCreates = w.veo.creates.length + luma.creates.length;
+    const lumaScenes = tasks.filter((t) => t.provider === 'luma');
     const withOperation = tasks.filter((t) => t.operation_name !== null);
     const createCounts = tasks.map((t) => createsByPrompt.get(t.input.prompt) ?? 0);
     const doubleCreated = tasks.filter((t, i) => createCounts[i]! > 1);
@@ -263,6 +295,9 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
       'create answers lost (timed out on a starved machine)': lostAnswers,
       'scenes started twice after an answered create': startedTwice.length,
       'Veo poll / download requests': `${w.veo.requests.poll} / ${w.veo.requests.download}`,
+      'Luma scenes (completed / failed)': `${lumaScenes.length} (${lumaScenes.filter((t) => t.status === 'completed').length} / ${lumaScenes.filter((t) => t.status === 'failed').length})`,
+      'Luma create requests (incl. faults) / generations created': `${luma.requests.create} / ${luma.creates.length}`,
+      'Luma in-flight peak / its cap': `${figures.lumaInFlightPeak} / ${MAX_IN_FLIGHT_LUMA}`,
       'uploads (failed by the double)': `${w.storage.uploads} (${w.storage.failedUploads})`,
       'stored scene objects': storedKeys.size,
       'stored scene objects not of a completed scene': orphanObjects.length,
@@ -306,7 +341,7 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
     expect(startedTwice).toEqual([]);
     expect(unexplainedCreates).toEqual([]);
     for (const [i, t] of tasks.entries()) expect(createCounts[i]).toBeGreaterThanOrEqual(t.operation_name ? 1 : 0);
-    expect(w.veo.creates.length - withOperation.length).toBeLessThanOrEqual(lostAnswers);
+    expect(allCreates - withOperation.length).toBeLessThanOrEqual(lostAnswers);
     // Exactly one stored object per completed scene, and nothing else.
     expect(storedKeys.size).toBe(completed.length);
     expect(orphanObjects).toEqual([]);
@@ -322,6 +357,13 @@ describe('fault suite: real @google/genai and @supabase/supabase-js against faul
     expect(figures.killed).toBeGreaterThan(0);
     expect(figures.leasesLeftByKills).toBeGreaterThan(0);
     expect(figures.inFlightPeak).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+    // Both providers really ran, met their faults, and Luma stayed under its own cap.
+    expect(lumaScenes.length).toBeGreaterThan(100);
+    expect(lumaScenes.filter((t) => t.status === 'completed').length).toBeGreaterThan(lumaScenes.length * 0.8);
+    expect(luma.requests.create).toBeGreaterThan(luma.creates.length);
+    expect(failedTasks.some((t) => t.provider === 'luma' && t.error_code === 'safety_filtered')).toBe(true);
+    expect(figures.lumaInFlightPeak).toBeGreaterThan(0);
+    expect(figures.lumaInFlightPeak).toBeLessThanOrEqual(MAX_IN_FLIGHT_LUMA);
     expect(figures.lost).toBe(0);
     expect(counts.completed).toBeGreaterThan(scenes * 0.8);
   }, 300_000);
