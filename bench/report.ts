@@ -10,6 +10,7 @@ import type { FairShareResult } from './fair-share.js';
 import type { FairShareCostResult } from './fair-share-cost.js';
 import type { MemoryResult } from './memory.js';
 import type { NoticeResult } from './notice.js';
+import type { LumaNoticeResult } from './luma-notice.js';
 import type { FirstCreateResult } from './first-create.js';
 import type { ThroughputResult } from './throughput.js';
 
@@ -20,6 +21,7 @@ export interface Results {
   fairShare?: FairShareResult;
   notice?: NoticeResult;
   firstCreate?: FirstCreateResult;
+  lumaNotice?: LumaNoticeResult;
   memory?: MemoryResult;
   cold?: ColdImportResult;
 }
@@ -146,6 +148,21 @@ function rows(r: Results): Row[] {
       met: '',
     });
   }
+  if (r.lumaNotice) {
+    const l = r.lumaNotice;
+    out.push({
+      figure: `10. Luma notice latency with callbacks (${l.callbacks.noticed}/${l.scenes} scenes, ${l.callbacksDelivered} callbacks answered 200, no tick)`,
+      measured: `p50 ${f(l.callbacks.p50S, 2)} s, p95 ${f(l.callbacks.p95S, 2)} s, max ${f(l.callbacks.maxS, 2)} s`,
+      target: 'below polling',
+      met: yes(l.callbacks.noticed === l.scenes && l.callbacks.p95S < l.polling.p95S),
+    });
+    out.push({
+      figure: `10. Luma notice latency, polling only (lingering tick, ${l.polling.noticed}/${l.scenes} scenes)`,
+      measured: `p50 ${f(l.polling.p50S, 2)} s, p95 ${f(l.polling.p95S, 2)} s, max ${f(l.polling.maxS, 2)} s`,
+      target: 'peer',
+      met: '',
+    });
+  }
   if (r.memory) {
     const m = r.memory;
     out.push({
@@ -259,6 +276,12 @@ const NOTES = `## How each figure is taken
    scene's create. Cron only is what the engine did before: the same 50 arrivals at seeded moments
    in a minute wait for the next whole minute, plus the create latency of a real tick over the
    same 50 waiting scenes, measured in the same run.
+10. **Luma notice latency** (bench/luma-notice.ts): 30 scenes on Luma through the real \`lumaai\`
+   SDK against the Luma double, whose generations finish 4–40 s after creation on their own clock.
+   With callbacks the double POSTs each state change over HTTP to the real
+   \`POST /api/video/callbacks/luma\` handler, which polls that task at once; no tick runs. Without
+   them one lingering tick polls for its minute with the usual backoff (POLL_MIN/MAX_SECONDS).
+   Measured from the moment the double marks a generation completed to the scene's \`completed_at\`.
 
 ## Reading the figures
 

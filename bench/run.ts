@@ -8,6 +8,7 @@ import { coldImport } from './cold-import.js';
 import { fairShare } from './fair-share.js';
 import { firstCreate } from './first-create.js';
 import { fairShareCost } from './fair-share-cost.js';
+import { lumaNotice } from './luma-notice.js';
 import { memory } from './memory.js';
 import { notice } from './notice.js';
 import { report } from './report.js';
@@ -30,6 +31,7 @@ try {
   if (wants('fairness')) results.fairShare = await fairShare(server);
   if (wants('notice')) results.notice = await notice(server);
   if (wants('first-create')) results.firstCreate = await firstCreate(server);
+  if (wants('luma-notice')) results.lumaNotice = await lumaNotice(server);
 } finally {
   await server.close();
 }

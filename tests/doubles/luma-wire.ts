@@ -53,6 +53,8 @@ export interface LumaWireBehavior {
   script: LumaFault[];
   /** Generations finish this long after creation, whatever the polls (Luma's own clock). */
   doneAfterMs?: number;
+  /** Each generation finishes after its own delay in [min, max] ms (seeded by its prompt); overrides doneAfterMs. */
+  doneAfterMsRange?: [number, number];
   chaos?: LumaChaos;
 }
 
@@ -78,6 +80,8 @@ export interface LumaWire {
   callbacks: LumaCallbackDelivery[];
   /** Change how new requests are answered. */
   setBehavior(patch: Partial<LumaWireBehavior>): void;
+  /** When a generation was created and when it finished, for latency figures. */
+  timing(id: string): { createdAt: number; doneAt?: number } | undefined;
   /** Forget a generation, as Luma does once it expires: its get answers 404. */
   forget(id: string): void;
   close(): Promise<void>;
@@ -94,6 +98,8 @@ interface Stored {
   generation: Record<string, unknown>;
   polls: number;
   createdAt: number;
+  /** When it reached completed or failed (Date.now()). */
+  doneAt?: number;
   /** Set once a keyframe could not be fetched: the generation fails with it. */
   keyframeProblem?: string;
   /** Fixed at creation from the chaos dice. */
@@ -153,6 +159,7 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
     outOfCredits: options.outOfCredits ?? false,
     script: [...(options.script ?? [])],
     ...(options.doneAfterMs !== undefined ? { doneAfterMs: options.doneAfterMs } : {}),
+    ...(options.doneAfterMsRange ? { doneAfterMsRange: options.doneAfterMsRange } : {}),
     ...(options.chaos ? { chaos: options.chaos } : {}),
   };
   const video = options.video ?? LUMA_VIDEO_BYTES;
@@ -200,6 +207,7 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
   function finish(id: string, stored: Stored): void {
     const g = stored.generation;
     if (g.state === 'completed' || g.state === 'failed') return;
+    stored.doneAt = Date.now();
     if (stored.keyframeProblem) {
       g.state = 'failed';
       g.failure_reason = stored.keyframeProblem;
@@ -291,17 +299,19 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
       const stored: Stored = { generation, polls: 0, createdAt: Date.now(), fate: moderated ? 'moderation' : 'video' };
       store.set(id, stored);
       void fetchKeyframes(stored);
-      if (behavior.doneAfterMs !== undefined) {
+      const range = behavior.doneAfterMsRange;
+      const after = range ? range[0] + Math.floor(hashDice(`delay:${prompt}`) * (range[1] - range[0])) : behavior.doneAfterMs;
+      if (after !== undefined) {
         const started = setTimeout(() => {
           timers.delete(started);
           if (generation.state !== 'queued') return;
           generation.state = 'dreaming';
           void announce({ ...generation });
-        }, Math.floor(behavior.doneAfterMs / 2));
+        }, Math.floor(after / 2));
         const done = setTimeout(() => {
           timers.delete(done);
           if (store.has(id)) finish(id, stored);
-        }, behavior.doneAfterMs);
+        }, after);
         timers.add(started).add(done);
       }
       return send(res, 201, generation);
@@ -314,7 +324,7 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
     if (fault) return send(res, fault, { detail: fault === 429 ? 'Too Many Requests' : 'Internal Server Error' });
     stored.polls += 1;
     const g = stored.generation;
-    if ((g.state === 'queued' || g.state === 'dreaming') && behavior.doneAfterMs === undefined) {
+    if ((g.state === 'queued' || g.state === 'dreaming') && behavior.doneAfterMs === undefined && behavior.doneAfterMsRange === undefined) {
       if (stored.polls >= behavior.pollsUntilDone) finish(id, stored);
       else if (g.state === 'queued') {
         g.state = 'dreaming';
@@ -337,6 +347,10 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
     callbacks,
     setBehavior(patch) {
       Object.assign(behavior, patch, patch.script ? { script: [...patch.script] } : {});
+    },
+    timing: (id) => {
+      const stored = store.get(id);
+      return stored && { createdAt: stored.createdAt, ...(stored.doneAt !== undefined ? { doneAt: stored.doneAt } : {}) };
     },
     forget: (id) => void store.delete(id),
     close: () => {
