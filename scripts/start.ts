@@ -106,13 +106,19 @@ const auth = token ? ` -H "authorization: Bearer $TOKEN"` : ` -H "authorization:
 // With CRON_SECRET set the poll answers 401 without it; the banner names the variable, never the value.
 const cronAuth = config.CRON_SECRET ? ` -H "authorization: Bearer $CRON_SECRET"` : '';
 
+const PROVIDER_WORDS = {
+  veo: `Google Veo (${config.VEO_MODEL})`,
+  luma: `Luma (${config.LUMA_MODEL}, ${config.LUMA_RESOLUTION})`,
+  local: `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`,
+} as const;
+
 const summary = [
   '',
   `  Explainer video service on ${origin}`,
   `  dashboard: ${origin}/${config.SUPABASE_URL ? '' : devSignInAllowed(config) ? ' (sign in as the demo professor, no account needed)' : ' (development sign-in is off: HOST is not loopback; paste a token from npm run token)'}`,
   `  database: ${embedded ? `embedded PostgreSQL (${config.LOCAL_POSTGRES_DIR}, port ${embedded.port})` : 'DATABASE_URL'}${applied.length ? `, applied ${applied.length} migration(s)` : ''}${released ? `, gave back ${released} lease(s) a stopped npm start held` : ''}`,
   ...(embedded ? [`            psql ${embedded.url('postgres')}`] : []),
-  `  provider: ${services.provider.name === 'veo' ? `Google Veo (${config.VEO_MODEL})` : `local stand-in (videos ready after ${config.LOCAL_VIDEO_DELAY_MS} ms)`}`,
+  `  provider: ${config.providers.map((p) => `${PROVIDER_WORDS[p]}${p === config.provider ? ' (default)' : ''}`).join(', ')}`,
   `  storage:  ${services.store.name === 'supabase' ? `Supabase Storage bucket ${config.SUPABASE_STORAGE_BUCKET}` : `local folder ${config.LOCAL_STORAGE_DIR}`}`,
   `  poller:   every ${config.LOCAL_SCHEDULER_SECONDS} s (or: curl ${origin}/api/video/poll${cronAuth})`,
   '',
