@@ -13,20 +13,7 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
 
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
+/** A whole number in [min, max], or undefined when unset or blank. */
 const optionalInt = (min: number, max: number) =>
   z
     .string()
@@ -40,6 +27,8 @@ const optionalInt = (min: number, max: number) =>
       }
       return n;
     });
+
+const int = (fallback: number, min: number, max: number) => optionalInt(min, max).transform((n) => n ?? fallback);
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
