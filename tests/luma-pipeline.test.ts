@@ -191,6 +191,8 @@ describe('Luma refusals, failures and credits', () => {
     expect(pauses).toHaveLength(1);
     expect(pauses[0]).toMatchObject({ provider: 'luma', reason: expect.stringMatching(/no credits left/) });
     expect(pauses[0]!.paused_until.getTime()).toBe(clock.now().getTime() + 10 * 60_000);
+    // The professor sees why the scenes wait, not a queue position.
+    expect((await w.readJob(jobId)).currentStep).toMatch(/^Waiting: new Luma clips are paused until \d\d:\d\d UTC; the scenes start then$/);
     // Only one start met the refusal: the claim gives a paused provider no room afterwards.
     const refusedCreates = luma.requests.create;
     expect((await scenes(veoJob))[0]!.status).toBe('processing');

@@ -156,6 +156,26 @@ async function freshUrl(store: ObjectStore, path: string | undefined | null, sto
   }
 }
 
+const PROVIDER_NAMES: Record<string, string> = { veo: 'Veo', luma: 'Luma', local: 'stand-in' };
+
+/**
+ * Why a job's waiting scenes cannot start even with room: their provider is paused (Luma's
+ * account ran out of credits; lib/tasks/provider-pause.ts). Read only when a scene of the job waits
+ * to start on a provider, so most reads cost nothing more.
+ */
+async function pausedStep(db: Queryable, tasks: ReadonlyArray<{ kind: string; status: string; provider: string | null; operation_name: string | null }>): Promise<string | undefined> {
+  const providers = [...new Set(tasks.filter((t) => t.kind === TASK_KIND.veoScene && t.status === 'pending' && !t.operation_name && t.provider).map((t) => t.provider!))];
+  if (providers.length === 0) return undefined;
+  const { rows } = await db.query<{ provider: string; paused_until: Date }>(
+    `select provider, paused_until from video_provider_pauses where provider = any($1) and paused_until > now() order by paused_until desc limit 1`,
+    [providers],
+  );
+  const pause = rows[0];
+  if (!pause) return undefined;
+  const name = PROVIDER_NAMES[pause.provider] ?? pause.provider;
+  return `Waiting: new ${name} clips are paused until ${pause.paused_until.toISOString().slice(11, 16)} UTC; the scenes start then`;
+}
+
 /** The owner of a job, read before anything else so a stranger's request does no more work. */
 export async function jobOwner(db: Queryable, jobId: string): Promise<{ ownerId: string | null } | undefined> {
   const { rows } = await db.query<{ owner_id: string | null }>(`select owner_id from video_jobs where id = $1`, [jobId]);
@@ -211,7 +231,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
     kind: job.kind,
     status,
     progress: progressOf(status, progressInput),
-    currentStep: standing?.waitingStep ?? currentStepOf(status, progressInput, job.kind),
+    currentStep: (active ? await pausedStep(db, tasks) : undefined) ?? standing?.waitingStep ?? currentStepOf(status, progressInput, job.kind),
     videoUrl: await freshUrl(store, job.video_path, job.video_url),
     posterUrl: await freshUrl(store, job.poster_path, job.poster_url),
     error: job.error,
