@@ -115,14 +115,13 @@ async function ours(db: Db): Promise<System> {
       }
       return done / ((performance.now() - t) / 1000);
     },
-    // Every task polled once while its operation still runs; a trigger counts job-row updates (its
-    // table named with its schema: job writes run in functions whose search_path is empty).
+    // Every task polled once while its operation still runs; a trigger counts job-row updates.
     async quietPolls() {
       await reseed();
       await db.query(`
         create table if not exists bench_job_writes (job_id uuid);
         create or replace function bench_count_job_write() returns trigger language plpgsql as $f$
-        begin insert into public.bench_job_writes values (new.id); return new; end $f$;
+        begin insert into bench_job_writes values (new.id); return new; end $f$;
         drop trigger if exists bench_count_job_write on video_jobs;
         create trigger bench_count_job_write after update on video_jobs for each row execute function bench_count_job_write();
         truncate bench_job_writes;`);

@@ -15,12 +15,10 @@ let clock: Clock;
 
 beforeAll(async () => {
   w = await startWired('quiet-job-rows', { LEASE_SECONDS: '60', TICK_MAX_DURATION_SECONDS: '30', POLL_MIN_SECONDS: '5', POLL_MAX_SECONDS: '10' });
-  // The table is named with its schema: the job writes run inside the engine's functions, whose
-  // search_path is empty (as Supabase's linter asks), and a trigger runs under its caller's path.
   await w.services.db.query(`
     create table if not exists test_job_writes (job_id uuid, status text, at timestamptz default clock_timestamp());
     create or replace function test_count_job_write() returns trigger language plpgsql as $$
-    begin insert into public.test_job_writes (job_id, status) values (new.id, new.status); return new; end $$;
+    begin insert into test_job_writes (job_id, status) values (new.id, new.status); return new; end $$;
     drop trigger if exists test_count_job_write on video_jobs;
     create trigger test_count_job_write after update on video_jobs for each row execute function test_count_job_write();`);
 });
@@ -80,13 +78,13 @@ describe('job rows stay quiet while nothing visible changes', () => {
     const { syncJob, lockJob } = await import('../lib/jobs/sync.js');
     const { withTransaction } = await import('../lib/db/pool.js');
     await withTransaction(w.services.db, async (client) => {
-      await lockJob(client, job!);
-      await syncJob(client, job!, clock.now(), { taskChanged: false });
+      const locked = await lockJob(client, job!);
+      await syncJob(client, job!, clock.now(), locked, { taskChanged: false });
     });
     expect(await writes(job!)).toBe(before);
     // With a task change reported the same sync writes: progress is shown from the tasks.
     await withTransaction(w.services.db, async (client) => {
-      await syncJob(client, job!, clock.now(), { taskChanged: true });
+      await syncJob(client, job!, clock.now(), undefined, { taskChanged: true });
     });
     expect(await writes(job!)).toBe(before + 1);
   });

@@ -1,9 +1,7 @@
 /**
  * What a job is, derived from its tasks: its status, whether it has ended, the failure summary
- * and what it delivers. The rules in plain TypeScript, unit-tested beside it. The database applies
- * the same rules in sync_video_jobs (supabase/migrations/20261205001700_apply_task_outcomes.sql),
- * so a tick's commit derives its jobs without another round trip; tests/derive-sql.test.ts
- * compares the two over generated task sets, so a rule changed here and not there fails.
+ * and what it delivers. Pure, so syncJobs can derive any number of jobs from one read, and a unit
+ * test can hold the rules without a database.
  */
 import { taskLabel, unitKindOf } from './progress.js';
 import { isActive, JOB_KIND, STATUS, TASK_KIND, type Status } from '../states.js';
