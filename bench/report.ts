@@ -311,14 +311,37 @@ const NOTES = `## How each figure is taken
 - **Claim + complete** is an order of magnitude below the queues, and below the 0.19-of-pg-boss
   target (3× the 0.06–0.07 of before). Each completion re-derives its job from the job's tasks and
   writes it with its escalation (and may enqueue a webhook); the queues delete or flag a row.
-  Outcomes are now group-committed (lib/tick/recorder.ts): the first at once, those arriving while
-  it commits together, completed and waiting ones each in one statement, each job synced once per
-  batch; a fresh operation name always commits alone and at once. That gained only ~1.1–1.2× here,
-  because two things bound it: a batch holds at most TICK_CONCURRENCY outcomes (a worker moves on
-  only once its outcome is handed over), and the per-job sync is most of the cost (the same 5,000
-  with polls instead, which need no sync, ran at ~2,400/s against ~1,300/s completed, in one run
-  beside each other). Reaching the target needs the job state derived set-wise for the batch's
-  jobs in one statement rather than one read and one write per job.
+  Group commit of outcomes is built (lib/tick/recorder.ts: the first at once, those arriving while
+  it commits together; a fresh operation name always alone and at once) but switched off in the
+  tick (\`outcomeRecorder\` in lib/tick/step.ts writes one outcome per transaction) since the fault
+  suite saw scenes created twice with it on under load. Since this round the jobs of a batch are also derived set-wise
+  (lib/jobs/sync.ts \`syncJobs\`: one read of all their tasks, one write of all the jobs and
+  escalations, the derivation itself pure in lib/jobs/derive.ts), so syncing a batch costs two
+  round trips instead of two per job. Measured right after, in a run on a loaded machine (another
+  test suite and a browser running beside it): 480 jobs/s against pg-boss's 6,050, 0.079, no
+  better than before within the noise. So the per-job sync was not what bounds it here; the
+  round trips per commit are: a batch holds at most TICK_CONCURRENCY (8) outcomes, and each
+  commit is five or six round trips (begin, lock the jobs, write the tasks, read the tasks, write
+  the jobs, commit). The recorder's batches also alternated between one outcome and the seven
+  queued behind it; it now lets the steps a commit released hand over their next outcome before it
+  cuts the next batch, which halves the commits (80 outcomes from 8 steps: 18 commits before, 11
+  after, counted in lib/tick/recorder.test.ts). The next run read 674 jobs/s against pg-boss's
+  10,968 (0.061): our absolute rate rose, but the machine's load changed between runs so much
+  (pg-boss itself read 5,107 to 10,968) that the ratio says little. The next lever is one round
+  trip per batch: the lock, the task writes and the derivation in one server-side function, as the
+  claim already is. That function was built and measured (commit 6d7953c, reverted): \`apply_video_task_outcomes\`
+  (locks, fenced task writes, then \`sync_video_jobs\` deriving and writing the jobs in SQL, held to
+  lib/jobs/derive.ts by a test over 300 generated jobs) made every commit one round trip, with
+  batching still off (one outcome per transaction, eight at once). The figure did not rise: 531
+  jobs/s against pg-boss's 7,225 (0.074) in a loaded run, 516 against 10,697 (0.048) on an idle
+  machine, and the unchanged polls of the same run took long enough to come due again (14,390
+  polls for 5,000 tasks, where 5,000 had fit before). So round trips alone do not bound it; most likely the
+  server's own work per call does (a jsonb-driven update and a per-job aggregate over the job's
+  tasks, each job's five completions serialized on its row lock, one commit each). Not yet
+  measured: where that call's time goes (\`EXPLAIN ANALYZE\` inside the function with auto_explain),
+  and the same function with the recorder's batching on, which it was built to make safe (a batch
+  then holds its jobs' locks only for the server's work, not across client round trips) but which
+  needs the fault suite's "one Veo create per scene" proven under load first.
 - **Memory** through resumable uploads (lib/storage/tus-upload.ts, lib/storage/chunk-source.ts):
   the 200 MB video goes to Storage through TUS in 6 MB chunks. Peak RSS growth read 62.6 MB, the
   median of three \`npm run bench -- memory\` runs in a row (61.2, 62.6 and 64.2 MB) on this shared,
