@@ -8,6 +8,9 @@
 export const VIDEO_PROVIDERS = ['veo', 'luma', 'local'] as const;
 export type VideoProviderName = (typeof VIDEO_PROVIDERS)[number];
 
+/** How a person names each provider (capabilities, the dashboard's scene cards). */
+export const PROVIDER_LABELS: Record<VideoProviderName, string> = { veo: 'Google Veo', luma: 'Luma Dream Machine', local: 'Local stand-in' };
+
 /** The aspect ratios every supported model renders. */
 export const VIDEO_ASPECT_RATIOS = ['16:9', '9:16'] as const;
 export type VideoAspectRatio = (typeof VIDEO_ASPECT_RATIOS)[number];

@@ -218,6 +218,22 @@ describe('the figures match the rows', () => {
       app.reconfigure();
     }
   });
+
+  it('names a paused provider, until when and why, in both forms; an ended pause is not listed', async () => {
+    const db = app.database.db;
+    await db.query(`insert into video_provider_pauses (provider, paused_until, reason) values ('luma', now() + interval '10 minutes', 'no credits left'), ('veo', now() - interval '1 minute', 'old')`);
+    try {
+      const m = await readJson();
+      expect(m.pausedProviders).toEqual([{ provider: 'luma', pausedUntil: expect.any(String), reason: 'no credits left' }]);
+      expect(new Date(m.pausedProviders[0]!.pausedUntil).getTime()).toBeGreaterThan(Date.now() + 9 * 60_000);
+      const res = await read({ ...(await operator()), accept: 'text/plain' });
+      expect(res.text).toContain('video_provider_paused{provider="luma"} 1');
+      expect(res.text).not.toContain('provider="veo"');
+    } finally {
+      await db.query('delete from video_provider_pauses');
+    }
+    expect((await readJson()).pausedProviders).toEqual([]);
+  });
 });
 
 async function tickRows(): Promise<number> {

@@ -93,7 +93,7 @@ describe('GET /api/openapi.json', () => {
     expect(op.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Metrics');
     expect(op.parameters.map((p: { name: string; required: boolean }) => [p.name, p.required])).toEqual([['ticks', false]]);
     expect(op.description).toMatch(/app_metadata.*user_metadata.*OPS_ADMIN_USER_IDS/s);
-    expect(Object.keys(components.schemas.Metrics.properties)).toEqual(['generatedAt', 'generationEnabled', 'queue', 'inFlight', 'oldestWaitingSeconds', 'veoLatency', 'failures', 'ticks']);
+    expect(Object.keys(components.schemas.Metrics.properties)).toEqual(['generatedAt', 'generationEnabled', 'pausedProviders', 'queue', 'inFlight', 'oldestWaitingSeconds', 'veoLatency', 'failures', 'ticks']);
   });
 
   it('the local router maps /api/openapi.json and the new job routes to their files', async () => {

@@ -4,7 +4,19 @@
  */
 import type { Capabilities } from '../lib/jobs/capabilities.js';
 
+/** One provider a job may name, as the form offers it. */
+export interface ProviderChoice {
+  name: string;
+  label: string;
+  durations: number[];
+  defaultDuration: number;
+  aspectRatios: string[];
+}
+
 export interface FormLimits {
+  /** Every provider configured, the default first; the form offers a choice only when there are two or more. */
+  providers: ProviderChoice[];
+  defaultProvider: string;
   responseMax: number;
   questionMax: number;
   sceneTextMax: number;
@@ -25,6 +37,8 @@ const STYLE_LABELS: Record<string, string> = { calm: 'Calm and clear', fun: 'Pla
 
 export function formLimits(capabilities: Capabilities): FormLimits {
   return {
+    providers: capabilities.providers.map((p) => ({ name: p.name, label: p.label, durations: p.durations, defaultDuration: p.defaultDuration, aspectRatios: p.aspectRatios })),
+    defaultProvider: capabilities.provider,
     responseMax: capabilities.limits.responseChars,
     questionMax: capabilities.limits.questionChars,
     sceneTextMax: capabilities.limits.sceneTextChars,
@@ -40,3 +54,25 @@ export function formLimits(capabilities: Capabilities): FormLimits {
     keyframes: capabilities.keyframes,
   };
 }
+
+/** The clip lengths and shapes the chosen provider makes (the default's when the name is unknown). */
+export function providerChoice(limits: FormLimits, name: string): Pick<ProviderChoice, 'durations' | 'defaultDuration' | 'aspectRatios'> {
+  return limits.providers.find((p) => p.name === name) ?? { durations: limits.durations, defaultDuration: limits.defaultDuration, aspectRatios: limits.aspectRatios };
+}
+
+/**
+ * The form's clip length and shape after the professor picks another provider: kept when the new
+ * one makes them, else its default, so the form never holds a value generate would refuse.
+ */
+export function withProvider<V extends { provider: string; durationSeconds: number; aspectRatio: string }>(values: V, limits: FormLimits, provider: string): V {
+  const choice = providerChoice(limits, provider);
+  return {
+    ...values,
+    provider,
+    durationSeconds: choice.durations.includes(values.durationSeconds) ? values.durationSeconds : choice.defaultDuration,
+    aspectRatio: choice.aspectRatios.includes(values.aspectRatio) ? values.aspectRatio : (choice.aspectRatios[0] ?? values.aspectRatio),
+  };
+}
+
+/** Whether the form offers a provider choice (and so sends `provider`). */
+export const offersProviders = (limits: FormLimits): boolean => limits.providers.length > 1;

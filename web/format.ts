@@ -1,5 +1,6 @@
 /** Words and numbers the views show, kept out of the components so they can be tested alone. */
 import { formatDistanceStrict } from 'date-fns';
+import { PROVIDER_LABELS } from '../lib/model-limits.js';
 
 export const STATUS_LABEL: Record<string, string> = {
   pending: 'Waiting',
@@ -10,6 +11,9 @@ export const STATUS_LABEL: Record<string, string> = {
 };
 
 export { isActive } from '../lib/states.js';
+
+/** Who made a clip, in words; an unknown provider shows its name. */
+export const providerLabel = (name: string): string => (PROVIDER_LABELS as Record<string, string>)[name] ?? name;
 
 /** "3 minutes ago"; "just now" within ten seconds (a clock a little ahead must not say "in 2 seconds"). */
 export function ago(iso: string | null | undefined, now: number): string {

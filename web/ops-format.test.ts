@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, foldIdleTicks, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from './ops-format.js';
+import { duration, foldIdleTicks, kindLabel, pausedProviderText, rankedReasons, reasonLabel, slotsUsed, stopLabel } from './ops-format.js';
 import type { TickLike } from './ops-format.js';
 
 describe('operator view wording', () => {
@@ -51,5 +51,17 @@ describe('foldIdleTicks', () => {
 
   it('leaves an empty list empty', () => {
     expect(foldIdleTicks([])).toEqual([]);
+  });
+});
+
+describe('a paused provider, in words', () => {
+  it('names the provider, the time it resumes and the reason, and says the scenes wait', () => {
+    const text = pausedProviderText(
+      { provider: 'luma', pausedUntil: '2026-12-05T15:40:00.000Z', reason: 'Luma start refused: the Luma account has no credits left (Insufficient credits)' },
+      new Date('2026-12-05T15:27:30Z'),
+    );
+    expect(text).toBe(
+      'New Luma Dream Machine starts are paused until 15:40 UTC (13 min): Luma start refused: the Luma account has no credits left (Insufficient credits). Its scenes wait without using an attempt, other providers go on, and the first start after the pause tries again.',
+    );
   });
 });

@@ -4,6 +4,7 @@
  * (a new kind or error code) shows as it is, so nothing the API reports is hidden.
  */
 import type { TickRunView } from '../lib/ops/schema.js';
+import { providerLabel } from './format.js';
 
 const KIND_LABELS: Record<string, string> = {
   veo_scene: 'Video scenes',
@@ -93,4 +94,11 @@ export function foldIdleTicks<T extends TickLike>(ticks: readonly T[]): Array<Ti
   }
   flush();
   return rows;
+}
+
+/** The operator's warning for a paused provider: who, until when, why, and what happens meanwhile. */
+export function pausedProviderText(p: { provider: string; pausedUntil: string; reason: string }, now: Date): string {
+  const until = new Date(p.pausedUntil);
+  const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
+  return `New ${providerLabel(p.provider)} starts are paused until ${until.toISOString().slice(11, 16)} UTC (${minutes} min): ${p.reason}. Its scenes wait without using an attempt, other providers go on, and the first start after the pause tries again.`;
 }

@@ -7,10 +7,9 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
-import { LUMA_RESOLUTIONS, VIDEO_PROVIDERS, videoModelLimits, type VideoProviderName } from '../model-limits.js';
+import { LUMA_RESOLUTIONS, PROVIDER_LABELS, VIDEO_PROVIDERS, videoModelLimits } from '../model-limits.js';
 import { clipLimitsOf, JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './request.js';
 
-const PROVIDER_LABELS: Record<VideoProviderName, string> = { veo: 'Google Veo', luma: 'Luma Dream Machine', local: 'Local stand-in' };
 
 const providerSchema = z.object({
   name: z.enum(VIDEO_PROVIDERS),

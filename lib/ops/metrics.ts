@@ -49,6 +49,7 @@ const rowSchema = z.object({
   latency_day: latencyRowSchema,
   failures: z.array(z.object({ reason: z.string(), count: z.number() })),
   ticks: z.array(tickRowSchema),
+  paused: z.array(z.object({ provider: z.string(), paused_until: z.string(), reason: z.string() })),
 });
 
 export interface ReadMetricsOptions {
@@ -94,7 +95,9 @@ select
             where status = 'failed' and completed_at > $1 - make_interval(hours => $5)
             group by 1) r) as failures,
   (select coalesce(json_agg(t order by t.id desc), '[]'::json)
-     from (select * from video_tick_runs order by id desc limit $6) t) as ticks`;
+     from (select * from video_tick_runs order by id desc limit $6) t) as ticks,
+  (select coalesce(json_agg(json_build_object('provider', p.provider, 'paused_until', p.paused_until, 'reason', p.reason) order by p.provider), '[]'::json)
+     from video_provider_pauses p where p.paused_until > $1) as paused`;
 
 function tickView(r: z.infer<typeof tickRowSchema>): TickRunView {
   return {
@@ -153,5 +156,6 @@ export async function readMetrics(db: Queryable, config: Pick<Config, 'MAX_IN_FL
     veoLatency: { lastHour: latency(row.latency_hour), lastDay: latency(row.latency_day) },
     failures: { windowHours: FAILURE_WINDOW_HOURS, total: row.failures.reduce((n, f) => n + f.count, 0), byReason },
     ticks: row.ticks.map(tickView),
+    pausedProviders: row.paused.map((p) => ({ provider: p.provider, pausedUntil: new Date(p.paused_until).toISOString(), reason: p.reason })),
   };
 }

@@ -11,6 +11,7 @@ import { metricsSchema, type Metrics } from './schema.js';
 const METRICS: Metrics = metricsSchema.parse({
   generatedAt: '2026-12-06T10:00:00.000Z',
   generationEnabled: true,
+  pausedProviders: [{ provider: 'luma', pausedUntil: '2026-12-06T10:15:00.000Z', reason: 'no credits left' }],
   queue: {
     tasks: { veo_scene: { pending: 4, processing: 2 }, imagen_still: { pending: 0, processing: 0 }, render: { pending: 1, processing: 0 }, variation: { pending: 0, processing: 0 } },
     jobs: { pending: 1, processing: 3 },
@@ -49,6 +50,7 @@ describe('renderPrometheus', () => {
       expect(f.help, name).not.toBe('');
     }
     expect(sampleOf(p, 'video_generation_enabled')).toBe(1);
+    expect(sampleOf(p, 'video_provider_paused', { provider: 'luma' })).toBe(1);
     expect(sampleOf(p, 'video_tasks_active', { kind: 'veo_scene', status: 'pending' })).toBe(4);
     expect(sampleOf(p, 'video_tasks_active', { kind: 'veo_scene', status: 'processing' })).toBe(2);
     expect(sampleOf(p, 'video_tasks_active', { kind: 'render', status: 'pending' })).toBe(1);
@@ -75,6 +77,11 @@ describe('renderPrometheus', () => {
     expect([...p.families.keys()].filter((n) => n.startsWith('video_tick_'))).toEqual([]);
     expect(sampleOf(p, 'video_oldest_waiting_task_age_seconds')).toBe(0);
     expect(sampleOf(p, 'video_generation_enabled')).toBe(0);
+  });
+
+  it('leaves out the pause family when no provider is paused', () => {
+    const p = parseExposition(renderPrometheus({ ...METRICS, pausedProviders: [] }));
+    expect(p.families.has('video_provider_paused')).toBe(false);
   });
 
   it('escapes label values (quote, backslash, line feed) and help text, and they read back unchanged', () => {

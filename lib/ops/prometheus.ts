@@ -80,6 +80,11 @@ export function renderPrometheus(m: Metrics): string {
       { value: m.generationEnabled ? 1 : 0 },
     ]),
     gauge(
+      'video_provider_paused',
+      'Providers whose new starts are paused (no credits left): 1 while paused; absent otherwise.',
+      m.pausedProviders.map((p) => ({ labels: { provider: p.provider }, value: 1 })),
+    ),
+    gauge(
       'video_tasks_active',
       'Tasks waiting (pending) or running (processing), by kind.',
       Object.entries(m.queue.tasks).flatMap(([kind, c]) => [

@@ -53,6 +53,9 @@ export const tickRunSchema = z.object({
 export const metricsSchema = z.object({
   generatedAt: isoDate,
   generationEnabled: z.boolean().meta({ description: 'VIDEO_GENERATION_ENABLED: when false no new Veo operation starts; running ones are still polled.' }),
+  pausedProviders: z
+    .array(z.object({ provider: z.string(), pausedUntil: isoDate, reason: z.string() }))
+    .meta({ description: 'Providers whose new starts are paused (Luma refused a start for lack of credits), until when and why; their scenes wait, other providers go on.' }),
   queue: z.object({
     tasks: z.record(z.string(), activeCountsSchema).meta({ description: 'Tasks waiting (pending) and running (processing), by kind; every known kind is listed.' }),
     jobs: activeCountsSchema.meta({ description: 'Jobs waiting for their first step, and running.' }),

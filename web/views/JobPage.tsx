@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type JobView } from '../api.js';
 import { ConfirmDialog, Notice, ProgressBar, Spinner, StatusBadge } from '../components/ui.js';
-import { ago, elapsed, headline, isActive, megabytes } from '../format.js';
+import { ago, elapsed, headline, isActive, megabytes, providerLabel } from '../format.js';
 import type { LiveChanges } from '../live-changes.js';
 import { JOB_POLL, LIVE_POLL, startPolling, type Poller } from '../live.js';
 import { href } from '../router.js';
@@ -40,6 +40,13 @@ function SceneCard({ scene, aspect, onStale }: { scene: Scene; aspect: string; o
       </div>
       {scene.text && <p class="scene-text">{headline(scene.text, 220)}</p>}
       {scene.description && <p class="hint">{scene.description}</p>}
+      {scene.provider && scene.kind === 'veo_scene' && (
+        <p class="hint">
+          {providerLabel(scene.provider)}
+          {scene.durationSeconds ? `, ${scene.durationSeconds} s` : ''}
+        </p>
+      )}
+      {scene.note && <p class="hint scene-note">{scene.note}</p>}
       {scene.error && (
         <p class="scene-error">
           <strong>Why it failed:</strong> {scene.error}

@@ -8,12 +8,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api.js';
 import type { Capabilities } from '../../lib/jobs/capabilities.js';
-import { formLimits, type FormLimits } from '../capabilities.js';
+import { formLimits, offersProviders, providerChoice, withProvider, type FormLimits } from '../capabilities.js';
 import { Field, Notice, Spinner } from '../components/ui.js';
 import { retryWhen } from '../format.js';
 import { navigate } from '../router.js';
 
 interface FormValues {
+  provider: string;
   question: string;
   response: string;
   style: string;
@@ -37,6 +38,8 @@ function requestBody(values: FormValues, limits: FormLimits): Record<string, unk
   return {
     response: values.response,
     ...(values.question.trim() ? { question: values.question } : {}),
+    // Sent only when the form offers a choice: otherwise the server's default is the only one.
+    ...(offersProviders(limits) ? { provider: values.provider } : {}),
     style: values.style,
     aspectRatio: values.aspectRatio,
     durationSeconds: values.durationSeconds,
@@ -74,7 +77,7 @@ export function NewExplainer({ api }: { api: Api }) {
     cachedLimits.then(
       (l) => {
         setLimits(l);
-        setValues((v) => v ?? { question: '', response: '', style: l.defaultStyle, aspectRatio: l.defaultAspectRatio, durationSeconds: l.defaultDuration, maxScenes: l.defaultMaxScenes, keyframes: false, variations: 0 });
+        setValues((v) => v ?? { provider: l.defaultProvider, question: '', response: '', style: l.defaultStyle, aspectRatio: l.defaultAspectRatio, durationSeconds: l.defaultDuration, maxScenes: l.defaultMaxScenes, keyframes: false, variations: 0 });
       },
       (err) => {
         cachedLimits = undefined;
@@ -190,7 +193,7 @@ export function NewExplainer({ api }: { api: Api }) {
             <Field id="aspectRatio" label="Shape" error={errors.aspectRatio}>
               {(a11y) => (
                 <select {...a11y} name="aspectRatio" value={values.aspectRatio} onChange={(e) => set('aspectRatio', e.currentTarget.value)}>
-                  {limits.aspectRatios.map((r) => (
+                  {providerChoice(limits, values.provider).aspectRatios.map((r) => (
                     <option key={r} value={r}>
                       {r === '16:9' ? 'Landscape (16:9)' : r === '9:16' ? 'Portrait (9:16)' : r}
                     </option>
@@ -198,10 +201,31 @@ export function NewExplainer({ api }: { api: Api }) {
                 </select>
               )}
             </Field>
+            {offersProviders(limits) && (
+              <Field id="provider" label="Video provider" error={errors.provider}>
+                {(a11y) => (
+                  <select
+                    {...a11y}
+                    name="provider"
+                    value={values.provider}
+                    onChange={(e) => {
+                      setValues(withProvider(values, limits, e.currentTarget.value));
+                      setErrors(({ provider: _p, durationSeconds: _d, aspectRatio: _a, ...rest }) => rest);
+                    }}
+                  >
+                    {limits.providers.map((p) => (
+                      <option key={p.name} value={p.name}>
+                        {p.label}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            )}
             <Field id="durationSeconds" label="Clip length" error={errors.durationSeconds}>
               {(a11y) => (
                 <select {...a11y} name="durationSeconds" value={String(values.durationSeconds)} onChange={(e) => set('durationSeconds', Number(e.currentTarget.value))}>
-                  {limits.durations.map((d) => (
+                  {providerChoice(limits, values.provider).durations.map((d) => (
                     <option key={d} value={String(d)}>
                       {d} seconds per scene
                     </option>

@@ -11,7 +11,7 @@ import { ApiError, type Api } from '../api.js';
 import { Notice, ProgressBar, Spinner } from '../components/ui.js';
 import { ago } from '../format.js';
 import { startPolling, type Poller, type PollOptions } from '../live.js';
-import { duration, foldIdleTicks, kindLabel, rankedReasons, reasonLabel, slotsUsed, stopLabel } from '../ops-format.js';
+import { duration, foldIdleTicks, kindLabel, pausedProviderText, rankedReasons, reasonLabel, slotsUsed, stopLabel } from '../ops-format.js';
 import { href } from '../router.js';
 import { useNow } from '../use-now.js';
 
@@ -269,6 +269,11 @@ export function OpsView({ api }: { api: Api }) {
               Generation is switched off (<code>VIDEO_GENERATION_ENABLED=false</code>): no new video operation starts, and those already running are still followed to the end.
             </Notice>
           )}
+          {metrics.pausedProviders.map((p) => (
+            <Notice key={p.provider} kind="warning">
+              {pausedProviderText(p, new Date())}
+            </Notice>
+          ))}
           <Overview metrics={metrics} />
           <div class="ops-columns">
             <QueueTable metrics={metrics} />
