@@ -458,7 +458,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     inFlightCaps: inFlightCaps(e),
     google: hasGoogle && !e.MOCK_MODE,
     ...(hasGoogle && !e.MOCK_MODE ? { imageProvider: 'veo' as const } : production ? {} : { imageProvider: 'local' as const }),
-    lumaCallbacks: providers.includes('luma') && (e.LUMA_CALLBACKS ?? origin.startsWith('https://')),
+    // Callback tokens are keyed by CRON_SECRET on a deployment; without it there are no callbacks (polling still works).
+    lumaCallbacks: providers.includes('luma') && (e.LUMA_CALLBACKS ?? origin.startsWith('https://')) && (!production || Boolean(e.CRON_SECRET)),
     storage: e.SUPABASE_URL ? 'supabase' : 'local',
     publicBaseUrl: origin,
     ...(googleApiKey ? { googleApiKey } : {}),

@@ -50,7 +50,8 @@ export function buildServices(config: Config, overrides: ServiceOverrides = {}):
   const store = overrides.store ?? (config.storage === 'supabase' ? createSupabaseStore(config) : createLocalStore(config));
   const known = new Map<string, VideoProvider>();
   for (const p of overrides.providers ?? []) known.set(p.name, p);
-  if (overrides.provider) known.set(overrides.provider.name, overrides.provider);
+  // An injected provider stands in for the configured default: tasks planned on it start there.
+  if (overrides.provider) known.set(overrides.provider.name, overrides.provider).set(config.provider, overrides.provider);
 
   /** Builds a provider on first use: a process polling only Veo never loads Luma's SDK client. */
   const make = (name: string): VideoProvider | undefined => {

@@ -4,8 +4,8 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import { callbackUrl } from '../auth/callback-token.js';
 import { addMinutes } from 'date-fns';
+import { callbackUrl } from '../auth/callback-token.js';
 import { AppError, ERROR_CODE, ERRORS, isRetryable } from '../errors.js';
 import { pauseProvider } from './provider-pause.js';
 import { beginTransfer, transferWasCutOff } from './transfer.js';
