@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
+import { longestPause } from './provider-pause.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
 import { isActive, isFinal, TASK_KIND, type Status } from '../states.js';
 
@@ -160,20 +161,15 @@ const PROVIDER_NAMES: Record<string, string> = { veo: 'Veo', luma: 'Luma', local
 
 /**
  * Why a job's waiting scenes cannot start even with room: their provider is paused (Luma's
- * account ran out of credits; lib/tasks/provider-pause.ts). Read only when a scene of the job waits
+ * account ran out of credits; ./provider-pause.ts). Read only when a scene of the job waits
  * to start on a provider, so most reads cost nothing more.
  */
 async function pausedStep(db: Queryable, tasks: ReadonlyArray<{ kind: string; status: string; provider: string | null; operation_name: string | null }>): Promise<string | undefined> {
   const providers = [...new Set(tasks.filter((t) => t.kind === TASK_KIND.veoScene && t.status === 'pending' && !t.operation_name && t.provider).map((t) => t.provider!))];
-  if (providers.length === 0) return undefined;
-  const { rows } = await db.query<{ provider: string; paused_until: Date }>(
-    `select provider, paused_until from video_provider_pauses where provider = any($1) and paused_until > now() order by paused_until desc limit 1`,
-    [providers],
-  );
-  const pause = rows[0];
+  const pause = await longestPause(db, providers);
   if (!pause) return undefined;
   const name = PROVIDER_NAMES[pause.provider] ?? pause.provider;
-  return `Waiting: new ${name} clips are paused until ${pause.paused_until.toISOString().slice(11, 16)} UTC; the scenes start then`;
+  return `Waiting: new ${name} clips are paused until ${pause.pausedUntil.toISOString().slice(11, 16)} UTC; the scenes start then`;
 }
 
 /** The owner of a job, read before anything else so a stranger's request does no more work. */

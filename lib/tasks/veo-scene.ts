@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { addMinutes } from 'date-fns';
 import { callbackUrl } from '../auth/callback-token.js';
 import { AppError, ERROR_CODE, ERRORS, isRetryable } from '../errors.js';
-import { pauseProvider } from './provider-pause.js';
+import { pauseProvider } from '../jobs/provider-pause.js';
 import { beginTransfer, transferWasCutOff } from './transfer.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
 import { TASK_KIND } from '../states.js';

@@ -1,18 +1,12 @@
 /**
- * Pausing new starts on one provider. Luma refuses every new generation while its account has no
- * credits; failing each waiting scene for that would throw away work the operator can rescue by
+ * Pausing new starts on one provider (video_provider_pauses). Luma refuses every new generation
+ * while its account has no credits; failing each waiting scene for that would throw away work the operator can rescue by
  * topping up, so the step that meets the refusal pauses the provider instead and gives its scene
  * back. The startable claim gives a paused provider no room (20261205002000_provider_caps_and_pauses.sql);
  * other providers' scenes keep starting, and the first start after the pause ends tries again.
+ * The operator metrics read the table within their one statement (lib/ops/metrics.ts).
  */
 import type { Queryable } from '../db/pool.js';
-
-export interface ProviderPause {
-  provider: string;
-  pausedUntil: Date;
-  reason: string;
-  pausedAt: Date;
-}
 
 /** Pauses (or extends the pause of) a provider; one row per provider, safe to repeat. */
 export async function pauseProvider(db: Queryable, provider: string, until: Date, reason: string, now: Date): Promise<void> {
@@ -26,11 +20,15 @@ export async function pauseProvider(db: Queryable, provider: string, until: Date
   );
 }
 
-/** The providers paused at `now`, for the operator's view. */
-export async function activePauses(db: Queryable, now: Date): Promise<ProviderPause[]> {
-  const { rows } = await db.query<{ provider: string; paused_until: Date; reason: string; paused_at: Date }>(
-    `select provider, paused_until, reason, paused_at from video_provider_pauses where paused_until > $1 order by provider`,
-    [now],
+/**
+ * The pause that holds longest among `providers`, if any is paused now (by the database's clock):
+ * what a job whose scenes wait on them tells its professor.
+ */
+export async function longestPause(db: Queryable, providers: readonly string[]): Promise<{ provider: string; pausedUntil: Date } | undefined> {
+  if (providers.length === 0) return undefined;
+  const { rows } = await db.query<{ provider: string; paused_until: Date }>(
+    `select provider, paused_until from video_provider_pauses where provider = any($1) and paused_until > now() order by paused_until desc limit 1`,
+    [providers],
   );
-  return rows.map((r) => ({ provider: r.provider, pausedUntil: r.paused_until, reason: r.reason, pausedAt: r.paused_at }));
+  return rows[0] && { provider: rows[0].provider, pausedUntil: rows[0].paused_until };
 }
