@@ -6,14 +6,12 @@
  * runs. Without, one lingering tick polls them for its full minute with the usual backoff (figure
  * 3's best case; a plain per-minute tick is slower still).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { POST as callback } from '../api/video/callbacks/[provider].js';
 import { useServices } from '../lib/services.js';
 import { startNow } from '../lib/tick/run-steps.js';
 import { runTick } from '../lib/tick/run-tick.js';
 import { startLumaWire } from '../tests/doubles/luma-wire.js';
 import { startStorageWire } from '../tests/doubles/storage-wire.js';
+import { serveApi } from '../tests/support/api-server.js';
 import { BUCKET, percentile, seedScenes, wiredServices, type Server } from './support.js';
 
 const SCENES = 30;
@@ -39,27 +37,14 @@ async function arm(server: Server, withCallbacks: boolean): Promise<LumaNoticeAr
   const { db } = await server.database(`bench_luma_${withCallbacks ? 'callbacks' : 'polling'}`);
   const luma = await startLumaWire({ doneAfterMsRange: FINISH_RANGE });
   const storage = await startStorageWire({ buckets: [{ id: BUCKET }], keepBytes: false });
-  const hook = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', origin);
-      url.searchParams.set('provider', url.pathname.split('/').pop() ?? '');
-      void callback(new Request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })).then(async (r) => {
-        res.writeHead(r.status, { 'content-type': 'application/json' });
-        res.end(await r.text());
-      });
-    });
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
+  const api = await serveApi();
   try {
     const services = wiredServices(db, { url: 'http://127.0.0.1:9' }, storage, {
       VIDEO_PROVIDER: 'luma',
       LUMA_API_KEY: luma.apiKey,
       LUMA_BASE_URL: luma.baseUrl,
       LUMA_CALLBACKS: String(withCallbacks),
-      PUBLIC_BASE_URL: origin,
+      PUBLIC_BASE_URL: api.origin,
       CRON_SECRET: 'bench-cron-secret',
       MAX_IN_FLIGHT: '1000',
     });
@@ -92,7 +77,7 @@ async function arm(server: Server, withCallbacks: boolean): Promise<LumaNoticeAr
     };
   } finally {
     useServices(undefined);
-    await new Promise((resolve) => hook.close(resolve));
+    await api.close();
     await luma.close();
     await storage.close();
   }

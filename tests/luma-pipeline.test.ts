@@ -6,15 +6,13 @@
  * may move failed scenes to another; an empty Luma account pauses Luma's starts instead of
  * failing the scenes; a Luma callback makes its task be polled at once.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { POST as callback } from '../api/video/callbacks/[provider].js';
 import { POST as generate } from '../api/video/generate.js';
 import { POST as retry } from '../api/video/jobs/[id]/retry.js';
 import { readMp4Info } from '../lib/media/mp4.js';
 import { runTick } from '../lib/tick/run-tick.js';
 import { type LumaWire, startLumaWire } from './doubles/luma-wire.js';
+import { serveApi, type ApiServer } from './support/api-server.js';
 import { testClock, tickUntilFinal } from './support/ticks.js';
 import { BUCKET, sampleMp4, startWired, type Wired } from './support/wired.js';
 
@@ -26,7 +24,7 @@ const THREE_PARAGRAPHS = [
 
 let w: Wired;
 let luma: LumaWire;
-let callbackServer: Server;
+let api: ApiServer;
 let callbackOrigin: string;
 
 /** The env every reconfigure keeps: Luma the default, Veo (the wired key) also configured. */
@@ -57,28 +55,14 @@ async function scenes(jobId: string) {
 beforeAll(async () => {
   w = await startWired('luma-pipeline');
   luma = await startLumaWire({ pollsUntilDone: 2, video: await sampleMp4(w.app.storageDir) });
-  // Luma POSTs callbacks over HTTP: a small server hands them to the real handler, as Vercel would.
-  callbackServer = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', callbackOrigin);
-      const provider = url.pathname.split('/').pop() ?? '';
-      url.searchParams.set('provider', provider);
-      const request = new Request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
-      void callback(request).then(async (response) => {
-        res.writeHead(response.status, { 'content-type': 'application/json' });
-        res.end(await response.text());
-      });
-    });
-  });
-  await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
-  callbackOrigin = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}`;
+  // Luma POSTs callbacks over HTTP: the api/ folder served as npm start serves it.
+  api = await serveApi();
+  callbackOrigin = api.origin;
 }, 60_000);
 
 afterAll(async () => {
   await luma?.close();
-  await new Promise((resolve) => callbackServer?.close(resolve));
+  await api?.close();
   await w?.close();
 });
 
