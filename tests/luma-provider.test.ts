@@ -8,6 +8,7 @@ import { AppError } from '../lib/errors.js';
 import { createLumaProvider, type LumaProviderOptions } from '../lib/providers/luma.js';
 import type { VideoProvider } from '../lib/providers/types.js';
 import { LUMA_VIDEO_BYTES, type LumaWire, startLumaWire } from './doubles/luma-wire.js';
+import { caught } from './support/refusals.js';
 
 let wire: LumaWire;
 let provider: VideoProvider;
@@ -25,11 +26,9 @@ function make(over: Partial<LumaProviderOptions> = {}): VideoProvider {
   });
 }
 
+/** The AppError the call rejects with (the tick reads its code and retryability). */
 async function rejection(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const err = await caught(p);
   expect(err).toBeInstanceOf(AppError);
   return err as AppError;
 }
