@@ -68,6 +68,7 @@ export type Capabilities = z.infer<typeof capabilitiesSchema>;
 
 export function capabilitiesOf(config: Config, caller: Pick<Caller, 'admin'>): Capabilities {
   const model = videoModelLimits(config.VEO_MODEL);
+  const clips = clipLimitsOf(config);
   const defaults = requestDefaults(config);
   return {
     provider: config.provider,
@@ -87,10 +88,10 @@ export function capabilitiesOf(config: Config, caller: Pick<Caller, 'admin'>): C
       };
     }),
     video: {
-      model: clipLimitsOf(config).model,
-      durations: clipLimitsOf(config).durations,
+      model: clips.model,
+      durations: clips.durations,
       defaultDuration: defaults.durationSeconds,
-      aspectRatios: [...clipLimitsOf(config).aspectRatios],
+      aspectRatios: [...clips.aspectRatios],
       defaultAspectRatio: defaults.aspectRatio,
       referenceImages: model.referenceImages,
       frames: {
