@@ -4,7 +4,7 @@
  * locked, so two ticks finishing the last two scenes at once cannot both miss that the job is done.
  */
 import type { DbClient } from '../db/pool.js';
-import { enqueueWebhook } from '../webhooks/enqueue.js';
+import { enqueueWebhooks } from '../webhooks/enqueue.js';
 import { deriveJob, type DerivedJob, type TaskSummary } from './derive.js';
 import { ACTIVE_IN_SQL, isFinal, STATUS, type Status } from '../states.js';
 
@@ -123,11 +123,10 @@ export async function syncJobs(
   const waking = derived.filter((d) => d.derived.mayWake).map((d) => d.id);
   if (waking.length > 0) await wakeDependents(client, waking, now);
   await writeJobs(client, derived, now, taskChanged);
-  for (const { id, job, derived: d } of derived) {
-    statuses.set(id, d.status);
-    // Exactly once per move into a terminal state, in this transaction: the job's webhook, if any.
-    if (d.final && !isFinal(job.status)) await enqueueWebhook(client, id, d.status, now);
-  }
+  for (const { id, derived: d } of derived) statuses.set(id, d.status);
+  // Exactly once per move into a terminal state, in this transaction: the job's webhook, if any.
+  const ended = derived.filter(({ job, derived: d }) => d.final && !isFinal(job.status)).map(({ id, derived: d }) => ({ jobId: id, status: d.status }));
+  await enqueueWebhooks(client, ended, now);
   return statuses;
 }
 

@@ -16,7 +16,7 @@ import { PROVIDER_KINDS } from '../tasks/registry.js';
 import type { TaskRow } from '../tasks/types.js';
 import { createBudget, type Budget } from './budget.js';
 import { TaskFeed } from './feed.js';
-import { emptyCounts, outcomeRecorder, stepTask, type StepCounts } from './step.js';
+import { emptyCounts, MAX_OUTCOME_BATCH, outcomeRecorder, stepTask, type Advance, type StepCounts } from './step.js';
 
 export interface StepRunOptions {
   budget: Budget;
@@ -28,6 +28,8 @@ export interface StepRunOptions {
   concurrency?: number;
   /** Counts to add to (runTick shares one with its expiry); a fresh one by default. */
   counts?: StepCounts;
+  /** advanceTask unless injected (the claim + complete benchmark completes each task at once). */
+  advance?: Advance;
 }
 
 /**
@@ -39,7 +41,10 @@ export async function runSteps(services: Services, feed: TaskFeed<TaskRow>, o: S
   const concurrency = o.concurrency ?? services.config.TICK_CONCURRENCY;
   const counts = o.counts ?? emptyCounts();
   const recorder = outcomeRecorder(services, o.tickId, o.now, o.random);
-  const ctx = { services, tickId: o.tickId, budget: o.budget, now: o.now, counts, recorder };
+  const ctx = { services, tickId: o.tickId, budget: o.budget, now: o.now, counts, recorder, ...(o.advance ? { advance: o.advance } : {}) };
+  // A worker moves on while its outcome waits to be written, up to what one batch can carry: the
+  // tasks behind those outcomes are leased already, and writing them together is the point.
+  const maxUnwritten = Math.max(concurrency, Math.min(services.config.TICK_BATCH_SIZE, MAX_OUTCOME_BATCH));
   // Requests in flight listen on this signal (the stream pipeline, the sleeps, each SDK call through
   // a per-call signal of its own): a few per worker at peak, not a leak; the limit has room to spare.
   setMaxListeners(concurrency * 32 + 16, o.budget.signal);
@@ -55,13 +60,13 @@ export async function runSteps(services: Services, feed: TaskFeed<TaskRow>, o: S
       } catch (err) {
         failed(err);
       }
-      // The worker waits for the step, not for its write; writes never pile up beyond the workers.
+      // The worker waits for the step, not for its write; unwritten outcomes stay within one batch.
       const recorded: Promise<void> = (step?.recorded ?? Promise.resolve()).catch(failed).finally(() => {
         recording.delete(recorded);
         feed.stepDone();
       });
       recording.add(recorded);
-      if (recording.size >= concurrency) await Promise.race(recording);
+      if (recording.size >= maxUnwritten) await Promise.race(recording);
     }
   }
 

@@ -19,6 +19,9 @@ export function emptyCounts(): StepCounts {
   return { created: 0, polled: 0, completed: 0, failed: 0, retried: 0, lost: 0, uploaded: 0, released: 0, expired: 0 };
 }
 
+/** Advances one task to its outcome; advanceTask in a tick, a stand-in where only the writes are measured. */
+export type Advance = (task: TaskRow, ctx: StepContext) => Promise<TaskOutcome>;
+
 export interface StepContext {
   services: Services;
   /** The lease holder: every write is fenced by it. */
@@ -28,20 +31,24 @@ export interface StepContext {
   counts: StepCounts;
   /** Writes outcomes: a fresh operation alone and at once, plain ones grouped (see recorder.ts). */
   recorder: OutcomeRecorder;
+  /** advanceTask unless injected. */
+  advance?: Advance;
 }
+
+/** Most plain outcomes one transaction writes; a step's run never holds more unwritten (run-steps.ts). */
+export const MAX_OUTCOME_BATCH = 100;
 
 /** The recorder a run's steps share, writing through applyOutcome/applyOutcomes under its lease. */
 export function outcomeRecorder(services: Services, tickId: string, now: () => Date, random?: () => number): OutcomeRecorder {
   const { config, db } = services;
   const options = () => ({ tickId, now: now(), config, ...(random ? { random } : {}) });
+  // Plain outcomes go in batches, one transaction at a time; a fresh operation name bypasses the
+  // queue (recorder.ts) and waits at most for the one batch transaction holding its job's lock,
+  // which does only server work between its lock and its commit (apply.ts).
   return new OutcomeRecorder({
     one: (item) => applyWithRetry(() => applyOutcome(db, item.task, item.outcome, { ...options(), began: item.began })),
     many: (items) => applyOutcomes(db, items, options()),
-    // Batching is off (one outcome per transaction, as many at once as there are workers): with
-    // batches of up to 100 and TICK_CONCURRENCY / 2 flushers, one full run of the fault suite under
-    // heavy machine load saw 19 scenes created twice (a batch holding a job's lock delays that
-    // job's fresh operation name past a lease). Turn it on again only with that explained.
-  }, 1, Number.POSITIVE_INFINITY);
+  }, MAX_OUTCOME_BATCH, 1);
 }
 
 /** A lost write of a fresh operation name would cost a second paid operation: try hard. */
@@ -82,7 +89,7 @@ export async function stepTask(task: TaskRow, ctx: StepContext): Promise<{ recor
   const { counts } = ctx;
   const began = Date.now();
   const stepBegan = ctx.now();
-  const outcome = await advanceTask(task, ctx);
+  const outcome = await (ctx.advance ?? advanceTask)(task, ctx);
   const fields = { tickId: ctx.tickId, jobId: task.job_id, taskId: task.id, scene: task.position + 1, kind: task.kind, attempt: task.attempts + 1, durationMs: Date.now() - began };
   if (outcome.type === 'released') {
     const recorded = releaseLeases(ctx.services.db, ctx.tickId, [task.id]).then(() => {

@@ -19,13 +19,28 @@ export function webhookEventFor(status: Status): string | undefined {
 
 /** Enqueues one delivery when the job has a webhookUrl and `status` is terminal; returns its id. */
 export async function enqueueWebhook(client: DbClient, jobId: string, status: Status, now: Date): Promise<string | undefined> {
-  const event = webhookEventFor(status);
-  if (!event) return undefined;
+  return (await enqueueWebhooks(client, [{ jobId, status }], now))[0];
+}
+
+/**
+ * enqueueWebhook for many jobs in one statement (a batch of outcomes can end dozens of jobs):
+ * one delivery per job that has a webhookUrl and whose status is terminal; returns their ids.
+ */
+export async function enqueueWebhooks(client: DbClient, ended: ReadonlyArray<{ jobId: string; status: Status }>, now: Date): Promise<string[]> {
+  const announced = ended.flatMap(({ jobId, status }) => {
+    const event = webhookEventFor(status);
+    return event ? [{ jobId, event }] : [];
+  });
+  if (announced.length === 0) return [];
   const { rows } = await client.query<{ id: string }>(
     `insert into webhook_deliveries (job_id, url, event, next_attempt_at)
-     select id, webhook_url, $2, $3 from video_jobs where id = $1 and webhook_url is not null
+     select j.id, j.webhook_url, v.event, $3
+       from unnest($1::uuid[], $2::text[]) with ordinality as v(job_id, event, n)
+       join video_jobs j on j.id = v.job_id
+      where j.webhook_url is not null
+      order by v.n
      returning id`,
-    [jobId, event, now],
+    [announced.map((a) => a.jobId), announced.map((a) => a.event), now],
   );
-  return rows[0]?.id;
+  return rows.map((r) => r.id);
 }
