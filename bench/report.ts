@@ -233,8 +233,9 @@ const NOTES = `## How each figure is taken
    measured; median and p95), so drifting background load on the shared machine hits all three
    alike. Finished rows: completed tasks here, completed jobs in pg-boss, permanently failed jobs
    in graphile-worker (it deletes completed ones). Claim + complete: 5,000 due items claimed 100
-   at a time and completed, each system alone, after a vacuum (this project: through the tick's
-   own outcome recorder, 8 workers handing it outcomes as the tick's do; pg-boss: \`complete\`
+   at a time and completed, each system alone, after a vacuum, in three rounds that take the systems
+   in turn (median per system; this project: through the tick's own feed, workers and outcome
+   recorder, \`runSteps\` with a step that completes each task at once; pg-boss: \`complete\`
    with the batch's ids; graphile-worker: \`batchCompleteJobs\`). Job-row writes per unchanged
    poll: the same 5,000 tasks each polled once while "still running", through the same recorder;
    a trigger on video_jobs counts the updates.
@@ -308,40 +309,29 @@ const NOTES = `## How each figure is taken
   the 11 columns a step reads; lease-only writes do not fire the \`updated_at\` trigger
   (20261123000500) and are HOT updates thanks to the 30 % free room on each page (20261123000600).
   Sent as text, the same claim took 2.4–2.6 ms at 100k and 1M rows, behind graphile-worker.
-- **Claim + complete** is an order of magnitude below the queues, and below the 0.19-of-pg-boss
-  target (3× the 0.06–0.07 of before). Each completion re-derives its job from the job's tasks and
-  writes it with its escalation (and may enqueue a webhook); the queues delete or flag a row.
-  Group commit of outcomes is built (lib/tick/recorder.ts: the first at once, those arriving while
-  it commits together; a fresh operation name always alone and at once) but switched off in the
-  tick (\`outcomeRecorder\` in lib/tick/step.ts writes one outcome per transaction) since the fault
-  suite saw scenes created twice with it on under load. Since this round the jobs of a batch are also derived set-wise
-  (lib/jobs/sync.ts \`syncJobs\`: one read of all their tasks, one write of all the jobs and
-  escalations, the derivation itself pure in lib/jobs/derive.ts), so syncing a batch costs two
-  round trips instead of two per job. Measured right after, in a run on a loaded machine (another
-  test suite and a browser running beside it): 480 jobs/s against pg-boss's 6,050, 0.079, no
-  better than before within the noise. So the per-job sync was not what bounds it here; the
-  round trips per commit are: a batch holds at most TICK_CONCURRENCY (8) outcomes, and each
-  commit is five or six round trips (begin, lock the jobs, write the tasks, read the tasks, write
-  the jobs, commit). The recorder's batches also alternated between one outcome and the seven
-  queued behind it; it now lets the steps a commit released hand over their next outcome before it
-  cuts the next batch, which halves the commits (80 outcomes from 8 steps: 18 commits before, 11
-  after, counted in lib/tick/recorder.test.ts). The next run read 674 jobs/s against pg-boss's
-  10,968 (0.061): our absolute rate rose, but the machine's load changed between runs so much
-  (pg-boss itself read 5,107 to 10,968) that the ratio says little. The next lever is one round
-  trip per batch: the lock, the task writes and the derivation in one server-side function, as the
-  claim already is. That function was built and measured (commit 6d7953c, reverted): \`apply_video_task_outcomes\`
-  (locks, fenced task writes, then \`sync_video_jobs\` deriving and writing the jobs in SQL, held to
-  lib/jobs/derive.ts by a test over 300 generated jobs) made every commit one round trip, with
-  batching still off (one outcome per transaction, eight at once). The figure did not rise: 531
-  jobs/s against pg-boss's 7,225 (0.074) in a loaded run, 516 against 10,697 (0.048) on an idle
-  machine, and the unchanged polls of the same run took long enough to come due again (14,390
-  polls for 5,000 tasks, where 5,000 had fit before). So round trips alone do not bound it; most likely the
-  server's own work per call does (a jsonb-driven update and a per-job aggregate over the job's
-  tasks, each job's five completions serialized on its row lock, one commit each). Not yet
-  measured: where that call's time goes (\`EXPLAIN ANALYZE\` inside the function with auto_explain),
-  and the same function with the recorder's batching on, which it was built to make safe (a batch
-  then holds its jobs' locks only for the server's work, not across client round trips) but which
-  needs the fault suite's "one Veo create per scene" proven under load first.
+- **Claim + complete** meets its target since outcome batching was switched on: rounds read
+  0.31–0.37 of pg-boss in the run that turned it on (2,003 jobs/s median, 1,926–3,487), against
+  0.06–0.09 with one outcome per transaction. What bounds it is the commit, not the claim: a step's
+  plain outcomes (a poll that found the operation running, a stored video, a retry) wait while the
+  transaction before them commits and then go together, up to 100 (lib/tick/recorder.ts), and a
+  worker goes on to its next task while its outcome waits (lib/tick/run-steps.ts), so a batch
+  holds what the steps produced during one commit. Each batch is a handful of round trips whatever
+  its size: lock its jobs in id order, write the tasks set-wise by outcome type, read the jobs'
+  tasks once, write the jobs and escalations in one statement, enqueue the webhooks of the jobs it
+  ended in one statement, commit. The queues write one flag per row; this project also re-derives
+  each moved job and its escalation (what the dashboard shows) in the same transaction. A fresh
+  operation name never joins a batch: it commits alone and at once, since a delay widens the
+  window in which a crash makes the provider bill twice; it waits at most for the one batch
+  holding its job's lock, which does only server work between locking and committing. Batching was
+  off for a while because a run of the fault suite under heavy load counted scenes created twice;
+  the suite now tells a create whose answer was lost (a timed-out request, README's stated crash
+  window) from a scene started twice after an answered create, and with batching on under two CPU
+  burners (load 8) it read 31 second creates, all explained by 38 lost answers, and 0 scenes
+  started twice. pg-boss's own rate moves 2× between rounds on this shared machine (5,410–11,431
+  in that run), which is why the figure is a median of three interleaved rounds. Earlier levers
+  that did not move the ratio on their own: deriving jobs set-wise (lib/jobs/syncJobs) and a
+  one-round-trip server-side apply function (built, measured at 0.074 and 0.048 with batching off,
+  reverted: one commit per outcome was the bound).
 - **Memory** through resumable uploads (lib/storage/tus-upload.ts, lib/storage/chunk-source.ts):
   the 200 MB video goes to Storage through TUS in 6 MB chunks. Peak RSS growth read 62.6 MB, the
   median of three \`npm run bench -- memory\` runs in a row (61.2, 62.6 and 64.2 MB) on this shared,
