@@ -1,7 +1,8 @@
 /**
- * Both object stores. The Supabase store runs the real `@supabase/supabase-js` client over a
- * real socket against the in-process Storage API double (tests/doubles/storage-wire.ts), so
- * these tests check the wire format supabase-js actually sends, not a mock of it.
+ * Both object stores. The Supabase store runs the real `@supabase/storage-js` client (the one
+ * supabase-js builds for `client.storage`) over a real socket against the in-process Storage API
+ * double (tests/doubles/storage-wire.ts), so these tests check the wire format it actually
+ * sends, not a mock of it.
  */
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';

@@ -1,5 +1,6 @@
 /**
- * Supabase Storage behind the ObjectStore contract, through the official supabase-js client.
+ * Supabase Storage behind the ObjectStore contract, through the official storage-js client: the
+ * one part of supabase-js a server holding the service key uses (see createStorageClient).
  *
  * Uploads stream: storage-js hands a Node Readable straight to `fetch` (with `duplex: 'half'`)
  * and Node's fetch pulls it chunk by chunk, so a 500 MB video never sits in memory; that holds
@@ -15,8 +16,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import type { StorageApiError, SupabaseClient, WebSocketLikeConstructor } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import type { StorageApiError, StorageClient } from '@supabase/storage-js';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { AppError, isRetryableStatus } from '../errors.js';
@@ -27,13 +27,12 @@ import { uploadResumably } from './tus-upload.js';
 import type { ObjectStore, PutOptions } from './types.js';
 
 export interface SupabaseStoreOptions {
-  /** Replaces the global fetch (tests, proxies). The service key is still added by supabase-js. */
+  /** Replaces the global fetch (tests, proxies). The service key is still added to every request. */
   fetch?: typeof fetch;
   /** Waits between retries of one resumable chunk (tests shorten them). */
   tusRetryDelaysMs?: readonly number[];
 }
 
-type StorageClient = SupabaseClient['storage'];
 type Bucket = ReturnType<StorageClient['from']>;
 /** What every storage-js method resolves to; its errors are StorageError subclasses. */
 type Outcome<T> = { data: T; error: null } | { data: T | null; error: Error };
@@ -201,25 +200,32 @@ function requireCredentials(config: Config): { url: string; key: string } {
   return { url, key };
 }
 
-let supabaseJs: typeof import('@supabase/supabase-js') | undefined;
+let storageJs: typeof import('@supabase/storage-js') | undefined;
 
-/** supabase-js is loaded on first use: handlers that never touch storage skip its cold start. */
+/**
+ * The storage client, loaded on first use: handlers that never touch storage skip its cold start.
+ *
+ * storage-js alone, as supabase-js builds it for `client.storage` (same URL, same headers, same
+ * fetch), without the rest of supabase-js: its auth, realtime, PostgREST and functions clients
+ * serve no purpose to a server holding the service key, and loading them cost the step that
+ * first stores a video several MB of memory (BENCHMARKS.md, figure 4). With no session,
+ * supabase-js sends the key as both `apikey` and the bearer token; so does this.
+ */
 async function createStorageClient(config: Config, options: SupabaseStoreOptions): Promise<StorageClient> {
   const { url, key } = requireCredentials(config);
-  supabaseJs ??= await import('@supabase/supabase-js');
-  const client = supabaseJs.createClient(url, key, {
-    // A server holding the service key has no user session to keep or refresh.
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    // Node 20 has no global WebSocket and supabase-js refuses to build a client without one.
-    // ws's constructor overloads (one takes `null`) defeat the structural check, not the runtime.
-    realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
-    global: { fetch: signalledFetch(options.fetch) },
-  });
-  return client.storage;
+  storageJs ??= await import('@supabase/storage-js');
+  // storage-js adds its own X-Client-Info.
+  return new storageJs.StorageClient(storageUrl(url), { apikey: key, Authorization: `Bearer ${key}` }, signalledFetch(options.fetch));
+}
+
+/** supabase-js's storage URL: `storage/v1` under the project URL, whatever its trailing slash. */
+function storageUrl(projectUrl: string): string {
+  const base = projectUrl.trim();
+  return new URL('storage/v1', base.endsWith('/') ? base : `${base}/`).href;
 }
 
 /**
- * Adds the AbortSignal of the storage call in progress to every request supabase-js makes.
+ * Adds the AbortSignal of the storage call in progress to every request storage-js makes.
  *
  * For a streamed body it also sets `redirect: 'error'` and `window: null`. Without them Node's
  * fetch (undici, nodejs/undici#4058) clones the request in case of a redirect, which tees the
@@ -398,9 +404,9 @@ function toAppError(op: string, subject: string, thrown: unknown): AppError {
   return new AppError('storage_unreachable', `Storage ${op} of "${subject}" failed: ${reason}`, { status: 502, retryable: true, cause: thrown });
 }
 
-/** Only a loaded supabase-js can have thrown one, so an unloaded module means "no". */
+/** Only a loaded storage-js can have thrown one, so an unloaded module means "no". */
 function isApiError(thrown: unknown): thrown is StorageApiError {
-  return supabaseJs !== undefined && thrown instanceof supabaseJs.StorageApiError;
+  return storageJs !== undefined && thrown instanceof storageJs.StorageApiError;
 }
 
 function bodyStatus(error: StorageApiError): number | undefined {
