@@ -9,6 +9,7 @@ import { withTransaction, type Db } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
 import { enqueueWebhook } from '../webhooks/enqueue.js';
 import { lockJob } from './sync.js';
+import { cancelTasksOf } from './task-writes.js';
 import { ACTIVE_STATUSES, STATUS, type Status } from '../states.js';
 
 export interface CancelResult {
@@ -27,12 +28,7 @@ export async function cancelJob(db: Db, jobId: string, now: Date): Promise<Cance
     if (!ACTIVE_STATUSES.includes(job.status)) {
       throw httpError(409, 'job_finished', `The job already ${job.status === STATUS.completed ? 'completed' : 'failed'}; there is nothing to cancel`);
     }
-    const { rowCount } = await client.query(
-      `update video_tasks
-          set status = 'canceled', completed_at = $2, locked_until = null, locked_by = null
-        where job_id = $1 and status = any($3)`,
-      [jobId, now, ACTIVE_STATUSES],
-    );
+    const canceledTasks = await cancelTasksOf(client, jobId, now);
     await client.query(
       `update video_jobs set status = 'canceled', completed_at = $2, error = 'Canceled by request' where id = $1`,
       [jobId, now],
@@ -43,6 +39,6 @@ export async function cancelJob(db: Db, jobId: string, now: Date): Promise<Cance
       [job.escalation_id, jobId],
     );
     await enqueueWebhook(client, jobId, STATUS.canceled, now);
-    return { status: STATUS.canceled, canceledTasks: rowCount ?? 0, alreadyCanceled: false };
+    return { status: STATUS.canceled, canceledTasks, alreadyCanceled: false };
   });
 }

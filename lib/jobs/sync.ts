@@ -5,8 +5,9 @@
  */
 import type { DbClient } from '../db/pool.js';
 import { enqueueWebhooks } from '../webhooks/enqueue.js';
+import { wakeDependents } from './task-writes.js';
 import { deriveJob, type DerivedJob, type TaskSummary } from './derive.js';
-import { ACTIVE_IN_SQL, isFinal, STATUS, type Status } from '../states.js';
+import { isFinal, STATUS, type Status } from '../states.js';
 
 export interface LockedJob {
   status: Status;
@@ -18,23 +19,6 @@ export interface LockedJob {
 export async function lockJob(client: DbClient, jobId: string): Promise<LockedJob | undefined> {
   const { rows } = await client.query<LockedJob>(`select status, escalation_id, kind from video_jobs where id = $1 for update`, [jobId]);
   return rows[0];
-}
-
-/**
- * Tasks that wait for others (`waitsFor`) are woken the moment the last of those is final,
- * instead of at their next backoff: a render starts as soon as the last scene is stored. One
- * already backing off after an error of its own (attempts > 0) keeps its backoff.
- */
-async function wakeDependents(client: DbClient, jobIds: readonly string[], now: Date): Promise<void> {
-  await client.query(
-    `update video_tasks w set next_check_at = $2
-      where w.job_id = any($1::uuid[]) and w.status = 'pending' and w.attempts = 0 and w.next_check_at > $2 and w.input ? 'waitsFor'
-        and not exists (
-          select 1 from video_tasks d
-           where d.job_id = w.job_id and d.status in ${ACTIVE_IN_SQL}
-             and d.position in (select (jsonb_array_elements_text(w.input -> 'waitsFor'))::int))`,
-    [jobIds, now],
-  );
 }
 
 /**

@@ -6,12 +6,8 @@
  * other processes may hold live leases.
  */
 import type { Db } from '../db/pool.js';
-import { ACTIVE_IN_SQL } from '../states.js';
+import { releaseEveryLease } from '../jobs/task-writes.js';
 
-export async function releaseStaleLeases(db: Db): Promise<number> {
-  const { rowCount } = await db.query(
-    `update video_tasks set locked_until = null, locked_by = null
-      where locked_by is not null and status in ${ACTIVE_IN_SQL}`,
-  );
-  return rowCount ?? 0;
+export function releaseStaleLeases(db: Db): Promise<number> {
+  return releaseEveryLease(db);
 }

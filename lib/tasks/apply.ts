@@ -8,9 +8,9 @@ import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import type { Status } from '../states.js';
 import { lockJob, syncJob, syncJobs } from '../jobs/sync.js';
+import { recordCompleted, recordCompletedMany, recordFailed, recordPoll, recordPollsMany, recordRetry, recordStarted, releaseLeases as releaseTaskLeases } from '../jobs/task-writes.js';
 import { nextCheckAt } from './backoff.js';
 import type { RecordedOutcome, TaskRow } from './types.js';
-import { ACTIVE_IN_SQL } from '../states.js';
 
 /** What happened, for the tick's counts. `lost` means the lease was gone and nothing was written. */
 export type Applied = 'created' | 'polled' | 'completed' | 'failed' | 'retried' | 'lost';
@@ -24,101 +24,53 @@ interface ApplyOptions {
   random?: () => number;
 }
 
-function patchFor(task: TaskRow, outcome: RecordedOutcome, { now, config, random, began = now }: ApplyOptions) {
+/** What an outcome writes to its task, and what it counts as; `write` is false when the lease was gone. */
+interface Patch {
+  applied: Exclude<Applied, 'lost'>;
+  write: (client: DbClient) => Promise<boolean>;
+}
+
+function patchFor(task: TaskRow, outcome: RecordedOutcome, { now, config, random, began = now, tickId }: ApplyOptions): Patch {
   const backoff = { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
   switch (outcome.type) {
     case 'started':
       // Look again at once (an operation can finish in seconds), then back off.
       return {
-        applied: 'created' as const,
-        sql: `status = 'processing', provider = $3, operation_name = $4, attempts = 0, polls = 0,
-              next_check_at = $5, started_at = coalesce(started_at, $5), deadline_at = $6`,
-        values: [outcome.provider, outcome.operationName, now, addMinutes(now, config.TASK_DEADLINE_MINUTES)],
+        applied: 'created',
+        write: (c) => recordStarted(c, task.id, tickId, { provider: outcome.provider, operationName: outcome.operationName, now, deadlineAt: addMinutes(now, config.TASK_DEADLINE_MINUTES) }),
       };
     case 'waiting':
-      return {
-        applied: 'polled' as const,
-        sql: `polls = polls + 1, attempts = 0, next_check_at = $3`,
-        values: [nextCheckAt(now, task.polls, backoff)],
-      };
+      return { applied: 'polled', write: (c) => recordPoll(c, task.id, tickId, nextCheckAt(now, task.polls, backoff)) };
     case 'completed':
-      return {
-        applied: 'completed' as const,
-        sql: `status = 'completed', output = $3, error = null, error_code = null, completed_at = $4, started_at = coalesce(started_at, $5)`,
-        values: [JSON.stringify(outcome.output), now, began],
-      };
+      return { applied: 'completed', write: (c) => recordCompleted(c, task.id, tickId, { output: outcome.output, now, began }) };
     case 'failed':
-      return {
-        applied: 'failed' as const,
-        sql: `status = 'failed', error_code = $3, error = $4, completed_at = $5, started_at = coalesce(started_at, $6)`,
-        values: [outcome.code, outcome.message, now, began],
-      };
+      return { applied: 'failed', write: (c) => recordFailed(c, task.id, tickId, { code: outcome.code, message: outcome.message, now, began }) };
     case 'retry': {
       const attempts = task.attempts + 1;
       if (attempts >= config.MAX_ATTEMPTS) {
-        return {
-          applied: 'failed' as const,
-          sql: `status = 'failed', attempts = $3, error_code = $4, error = $5, completed_at = $6, started_at = coalesce(started_at, $7)`,
-          values: [attempts, outcome.code, `Gave up after ${attempts} attempts: ${outcome.message}`, now, began],
-        };
+        const message = `Gave up after ${attempts} attempts: ${outcome.message}`;
+        return { applied: 'failed', write: (c) => recordFailed(c, task.id, tickId, { code: outcome.code, message, now, began, attempts }) };
       }
-      return {
-        applied: 'retried' as const,
-        sql: `attempts = $3, error_code = $4, error = $5, next_check_at = $6, started_at = coalesce(started_at, $7)`,
-        values: [attempts, outcome.code, outcome.message, nextCheckAt(now, task.attempts, backoff), began],
-      };
+      const next = nextCheckAt(now, task.attempts, backoff);
+      return { applied: 'retried', write: (c) => recordRetry(c, task.id, tickId, { attempts, code: outcome.code, message: outcome.message, nextCheckAt: next, began }) };
     }
   }
 }
 
-type Patch = ReturnType<typeof patchFor>;
-
 /**
  * The two outcomes nearly every step ends in (a poll that found the operation running, a stored
- * video), each kind written for the whole batch in one statement: the same columns as patchFor
- * sets, under the same lease fence. Returns, per outcome type it handled, the ids it wrote.
+ * video), each kind written for the whole batch in one statement under the same lease fence.
+ * Returns, per outcome type it handled, the ids it wrote.
  */
 async function writeCommonSetwise(client: DbClient, items: readonly OutcomeToApply[], options: Omit<ApplyOptions, 'began'>): Promise<Map<string, Set<string>>> {
   const written = new Map<string, Set<string>>();
-  const { now, tickId } = options;
-  const completed = items.filter((i) => i.outcome.type === 'completed');
-  if (completed.length > 0) {
-    const { rows } = await client.query<{ id: string }>(
-      `update video_tasks t
-          set status = 'completed', output = v.output, error = null, error_code = null, completed_at = $3,
-              started_at = coalesce(t.started_at, v.began), locked_until = null, locked_by = null, transfer_started = false
-         from unnest($1::uuid[], $2::jsonb[], $4::timestamptz[]) as v(id, output, began)
-        where t.id = v.id and t.locked_by = $5 and t.status in ${ACTIVE_IN_SQL}
-        returning t.id`,
-      [completed.map((i) => i.task.id), completed.map((i) => JSON.stringify((i.outcome as { output: unknown }).output)), now, completed.map((i) => i.began), tickId],
-    );
-    written.set('completed', new Set(rows.map((r) => r.id)));
-  }
-  const waiting = items.filter((i) => i.outcome.type === 'waiting');
-  if (waiting.length > 0) {
-    const next = waiting.map((i) => patchFor(i.task, i.outcome, { ...options, began: i.began }).values[0]);
-    const { rows } = await client.query<{ id: string }>(
-      `update video_tasks t
-          set polls = t.polls + 1, attempts = 0, next_check_at = v.next, locked_until = null, locked_by = null, transfer_started = false
-         from unnest($1::uuid[], $2::timestamptz[]) as v(id, next)
-        where t.id = v.id and t.locked_by = $3 and t.status in ${ACTIVE_IN_SQL}
-        returning t.id`,
-      [waiting.map((i) => i.task.id), next, tickId],
-    );
-    written.set('waiting', new Set(rows.map((r) => r.id)));
-  }
+  const { now, tickId, config, random } = options;
+  const completed = items.flatMap((i) => (i.outcome.type === 'completed' ? [{ id: i.task.id, output: i.outcome.output, began: i.began }] : []));
+  if (completed.length > 0) written.set('completed', await recordCompletedMany(client, tickId, now, completed));
+  const backoff = { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
+  const waiting = items.flatMap((i) => (i.outcome.type === 'waiting' ? [{ id: i.task.id, nextCheckAt: nextCheckAt(now, i.task.polls, backoff) }] : []));
+  if (waiting.length > 0) written.set('waiting', await recordPollsMany(client, tickId, waiting));
   return written;
-}
-
-/** The task's write, fenced by the lease; false when the lease was gone and nothing changed. */
-async function writeTask(client: DbClient, task: TaskRow, patch: Patch, tickId: string): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `update video_tasks
-        set ${patch.sql}, locked_until = null, locked_by = null, transfer_started = false
-      where id = $1 and locked_by = $2 and status in ${ACTIVE_IN_SQL}`,
-    [task.id, tickId, ...patch.values],
-  );
-  return rowCount !== 0;
 }
 
 export async function applyOutcome(db: Db, task: TaskRow, outcome: RecordedOutcome, options: ApplyOptions): Promise<Applied> {
@@ -126,7 +78,7 @@ export async function applyOutcome(db: Db, task: TaskRow, outcome: RecordedOutco
   return withTransaction(db, async (client) => {
     // Job before task, always: the same order as cancel, so the two never deadlock.
     const job = await lockJob(client, task.job_id);
-    if (!(await writeTask(client, task, patch, options.tickId))) return 'lost';
+    if (!(await patch.write(client))) return 'lost';
     // Still running: no task's status or output moved, so nothing the job derives from its tasks
     // can have changed. Skipping the sync keeps the job row (and its Realtime subscribers) quiet.
     if (outcome.type === 'waiting') return patch.applied;
@@ -165,7 +117,7 @@ export async function applyOutcomes(db: Db, items: readonly OutcomeToApply[], op
     const moved = new Set<string>();
     for (const { task, outcome, began } of items) {
       const patch = patchFor(task, outcome, { ...options, began });
-      const ok = written.has(outcome.type) ? written.get(outcome.type)!.has(task.id) : await writeTask(client, task, patch, options.tickId);
+      const ok = written.has(outcome.type) ? written.get(outcome.type)!.has(task.id) : await patch.write(client);
       if (!ok) {
         applied.push('lost');
         continue;
@@ -179,18 +131,8 @@ export async function applyOutcomes(db: Db, items: readonly OutcomeToApply[], op
   });
 }
 
-/**
- * Gives back leases a tick holds but will not work on (its time ran out). Jobs before tasks, as
- * everywhere else (cancel, deadlines, applyOutcome): the tasks can span several jobs, locked in
- * id order, so a release never deadlocks with a cancel of one of them.
- */
+/** Gives back leases a run holds but will not work on (its time ran out), in one transaction. */
 export async function releaseLeases(db: Db, tickId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await withTransaction(db, async (client) => {
-    await client.query(
-      `select 1 from video_jobs where id in (select job_id from video_tasks where id = any($1)) order by id for update`,
-      [ids],
-    );
-    await client.query(`update video_tasks set locked_until = null, locked_by = null where id = any($1) and locked_by = $2`, [ids, tickId]);
-  });
+  await withTransaction(db, (client) => releaseTaskLeases(client, tickId, ids));
 }

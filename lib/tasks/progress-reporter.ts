@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../db/pool.js';
 import type { TaskRow } from './types.js';
-import { ACTIVE_IN_SQL } from '../states.js';
+import { writeProgress } from '../jobs/task-writes.js';
 
 const PROGRESS_INTERVAL_MS = 1000;
 
@@ -22,10 +22,6 @@ export function progressReporter(db: Queryable, task: TaskRow, extra: Record<str
     if (value === lastValue || now - last < PROGRESS_INTERVAL_MS) return;
     last = now;
     lastValue = value;
-    db.query(
-      `update video_tasks set output = coalesce(output, '{}'::jsonb) || $3::jsonb
-        where id = $1 and locked_by = $2 and status in ${ACTIVE_IN_SQL}`,
-      [task.id, task.locked_by, JSON.stringify({ ...extra, progress: value })],
-    ).catch(() => undefined);
+    writeProgress(db, task.id, task.locked_by, { ...extra, progress: value }).catch(() => undefined);
   };
 }

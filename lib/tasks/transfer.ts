@@ -4,7 +4,8 @@
  * still store anything (a cancel wins) and that an earlier attempt's upload may have landed.
  */
 import type { Queryable } from '../db/pool.js';
-import { ACTIVE_IN_SQL, ACTIVE_STATUSES, type Status } from '../states.js';
+import { markTransferBegun } from '../jobs/task-writes.js';
+import { ACTIVE_STATUSES } from '../states.js';
 
 /**
  * The last check before a scene's video is uploaded, in one round trip: whether its job may still
@@ -14,15 +15,8 @@ import { ACTIVE_IN_SQL, ACTIVE_STATUSES, type Status } from '../states.js';
 export async function beginTransfer(db: Queryable, taskId: string, tickId: string): Promise<{ active: boolean; cutOff: boolean }> {
   // The task's own state and lease are checked too: a cancel committing while this waits for the
   // row leaves the task canceled, and then no row comes back, whatever the job row read said.
-  const { rows } = await db.query<{ status: Status; cut_off: boolean }>(
-    `update video_tasks t set transfer_started = true
-       from video_jobs j, (select transfer_started from video_tasks where id = $1) prior
-      where t.id = $1 and j.id = t.job_id and t.status in ${ACTIVE_IN_SQL} and t.locked_by = $2
-     returning j.status, prior.transfer_started as cut_off`,
-    [taskId, tickId],
-  );
-  const row = rows[0];
-  return { active: row !== undefined && ACTIVE_STATUSES.includes(row.status), cutOff: row?.cut_off ?? false };
+  const marked = await markTransferBegun(db, taskId, tickId);
+  return { active: marked !== undefined && ACTIVE_STATUSES.includes(marked.jobStatus), cutOff: marked?.cutOff ?? false };
 }
 
 /** Whether an earlier attempt began storing this task's video and never recorded how it ended. */
