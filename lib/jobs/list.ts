@@ -98,7 +98,7 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
             coalesce((select json_agg(json_strip_nulls(json_build_object('id', t.id, 'position', t.position, 'status', t.status,
                         'startedAt', t.started_at, 'lockedUntil', t.locked_until,
                         'started', t.operation_name is not null, 'polls', t.polls, 'kind', t.kind,
-                        'unit', coalesce((t.input->>'scene')::int, (t.input->>'index')::int),
+                        'unit', t.unit,
                         'fraction', (t.output->>'progress')::float8)) order by t.position)
                         from video_tasks t where t.job_id = j.id), '[]') as tasks
        from video_jobs j

@@ -42,6 +42,8 @@ const sceneRowSchema = z.object({
   provider: z.string().nullable(),
   attempts: z.number(),
   polls: z.number(),
+  /** The scene, still or variation it works on, written when planned (lib/kinds/ unitOf). */
+  unit: z.number().nullable(),
   input: z.record(z.string(), z.unknown()),
   output: z
     .object({
@@ -128,13 +130,8 @@ export interface JobView {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** The unit a task works on (scene, still or variation index), as its kind reads it from its input. */
-function unitOf(t: { kind: string; input: Record<string, unknown> }): number | undefined {
-  return KINDS.task(t.kind).unitOf(t.input);
-}
-
 function progressRowOf(t: z.infer<typeof sceneRowSchema>): TaskProgress {
-  const unit = unitOf(t);
+  const unit = t.unit ?? undefined;
   const fraction = t.output?.progress;
   return {
     position: t.position,
@@ -183,7 +180,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
   if (rows.length === 0) return undefined;
   const job = jobRowSchema.parse(rows[0]);
   const { rows: taskRows } = await db.query(
-    `select id, position, kind, status, operation_name, provider, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until, updated_at
+    `select id, position, kind, status, operation_name, provider, attempts, polls, unit, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until, updated_at
        from video_tasks where job_id = $1 order by position`,
     [jobId],
   );
