@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
 import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './idempotency.js';
+import { KINDS } from '../kinds/registry.js';
 import { planJob, UNIT_COUNT_SQL, type JobPlan, type PlannedTask } from './plan.js';
 import { assertQuota } from './quota.js';
 import { recordedRequest, type GenerateRequest } from './request.js';
@@ -74,11 +75,22 @@ export async function jobSummary(client: DbClient, jobId: string): Promise<Creat
   return row && { jobId, escalationId: row.escalation_id, status: row.status, scenes: row.scenes, existing: true };
 }
 
+/**
+ * Writes a job's planned tasks, each with the unit it works on as its kind reads it from the input
+ * (lib/kinds/), so SQL that needs a scene's or variation's index reads video_tasks.unit.
+ */
 async function insertTasks(client: DbClient, jobId: string, tasks: PlannedTask[]): Promise<void> {
   await client.query(
-    `insert into video_tasks (job_id, position, kind, input, provider)
-     select $1, ord - 1, kind, input, provider from unnest($2::text[], $3::jsonb[], $4::text[]) with ordinality as u(kind, input, provider, ord)`,
-    [jobId, tasks.map((t) => t.kind), tasks.map((t) => JSON.stringify(t.input)), tasks.map((t) => t.provider ?? null)],
+    `insert into video_tasks (job_id, position, kind, input, provider, unit)
+     select $1, ord - 1, kind, input, provider, unit
+       from unnest($2::text[], $3::jsonb[], $4::text[], $5::int[]) with ordinality as u(kind, input, provider, unit, ord)`,
+    [
+      jobId,
+      tasks.map((t) => t.kind),
+      tasks.map((t) => JSON.stringify(t.input)),
+      tasks.map((t) => t.provider ?? null),
+      tasks.map((t) => KINDS.task(t.kind).unitOf(t.input) ?? null),
+    ],
   );
 }
 

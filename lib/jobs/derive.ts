@@ -3,23 +3,21 @@
  * and what it delivers. Pure, so syncJobs can derive any number of jobs from one read, and a unit
  * test can hold the rules without a database.
  */
-import { taskLabel, unitKindOf } from './progress.js';
-import { isActive, JOB_KIND, STATUS, TASK_KIND, type Status } from '../states.js';
+import { KINDS } from '../kinds/registry.js';
+import type { Kinds } from '../kinds/table.js';
+import type { JobResult } from '../kinds/types.js';
+import { isActive, STATUS, type Status } from '../states.js';
+
+export type { JobResult } from '../kinds/types.js';
 
 export interface TaskSummary {
   position: number;
   kind: string;
   status: Status;
   error: string | null;
-  input: { scene?: number; index?: number; purpose?: string; waitsFor?: number[] };
+  /** Read by its kind's descriptor (unit, label); `waitsFor` by the wake-up rule. */
+  input: { waitsFor?: number[]; [field: string]: unknown };
   output: { url?: string; objectPath?: string; posterPath?: string; posterUrl?: string } | null;
-}
-
-export interface JobResult {
-  videoPath: string | null;
-  videoUrl: string | null;
-  posterPath: string | null;
-  posterUrl: string | null;
 }
 
 export interface DerivedJob {
@@ -35,46 +33,43 @@ export interface DerivedJob {
 
 export const NO_RESULT: JobResult = Object.freeze({ videoPath: null, videoUrl: null, posterPath: null, posterUrl: null });
 
-
-function failureSummary(tasks: readonly TaskSummary[]): string | null {
+/** Each failed task named by its kind ("Scene 2: blocked; Final cut: ffmpeg"), or null. */
+function failureSummary(tasks: readonly TaskSummary[], kinds: Kinds): string | null {
   const failed = tasks.filter((t) => t.status === STATUS.failed);
   if (failed.length === 0) return null;
-  return failed.map((t) => `${taskLabel(t.kind, t.input.scene ?? t.input.index ?? t.position, t.input.purpose)}: ${t.error ?? 'failed'}`).join('; ');
+  return failed
+    .map((t) => {
+      const kind = kinds.task(t.kind);
+      return `${kind.label(kind.unitOf(t.input) ?? t.position, t.input)}: ${t.error ?? 'failed'}`;
+    })
+    .join('; ');
 }
 
 /**
- * What a finished job delivers. A video job: its final cut and poster, or (the render failed)
- * its first scene. An image job: its first still, as the poster. Variations: the first one.
+ * What a finished job delivers: the first of its job kind's deliverables with a completed, stored
+ * task (a video job: its final cut and poster, or, the render failed, its first scene; an image
+ * job: its first still, as the poster; variations: the first one), as that task's kind delivers it.
  */
-function resultOf(jobKind: string, tasks: readonly TaskSummary[]): JobResult {
-  const done = (kind: string) => tasks.find((t) => t.kind === kind && t.status === STATUS.completed && t.output?.objectPath);
-  if (jobKind === JOB_KIND.image) {
-    const still = done(TASK_KIND.imagenStill);
-    return still ? { ...NO_RESULT, posterPath: still.output!.objectPath!, posterUrl: still.output!.url ?? null } : NO_RESULT;
+function resultOf(jobKind: string, tasks: readonly TaskSummary[], kinds: Kinds): JobResult {
+  for (const kind of kinds.job(jobKind).delivers) {
+    const done = tasks.find((t) => t.kind === kind.kind && t.status === STATUS.completed && t.output?.objectPath);
+    if (done) return kind.result(done.output!);
   }
-  const cut = jobKind === JOB_KIND.video ? done(TASK_KIND.render) : undefined;
-  const video = cut ?? done(unitKindOf(jobKind));
-  if (!video) return NO_RESULT;
-  return {
-    videoPath: video.output!.objectPath!,
-    videoUrl: video.output!.url ?? null,
-    posterPath: video.output!.posterPath ?? null,
-    posterUrl: video.output!.posterUrl ?? null,
-  };
+  return NO_RESULT;
 }
 
 /** Tasks in position order. A job with a task left to run is pending until one has moved; an ended job completed if any unit of work did. */
-export function deriveJob(jobKind: string, tasks: readonly TaskSummary[]): DerivedJob {
+export function deriveJob(jobKind: string, tasks: readonly TaskSummary[], kinds: Kinds = KINDS): DerivedJob {
   const active = tasks.some((t) => isActive(t.status));
   const touched = tasks.some((t) => t.status !== STATUS.pending);
-  const unitKind = unitKindOf(jobKind);
+  const unitKind = kinds.job(jobKind).unit.kind;
   const anyUnitDone = tasks.some((t) => t.kind === unitKind && t.status === STATUS.completed);
   const status = active ? (touched ? STATUS.processing : STATUS.pending) : anyUnitDone ? STATUS.completed : STATUS.failed;
   return {
     status,
     final: !active,
-    error: failureSummary(tasks),
-    result: active ? NO_RESULT : resultOf(jobKind, tasks),
+    error: failureSummary(tasks, kinds),
+    result: active ? NO_RESULT : resultOf(jobKind, tasks, kinds),
     mayWake: active && tasks.some((t) => t.status === STATUS.pending && t.input.waitsFor !== undefined),
   };
 }

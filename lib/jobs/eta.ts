@@ -9,11 +9,13 @@
  * over in that order). A job completes when its last operation ends, plus the median time of
  * each of its other active tasks (the final cut, variations), which run after the scenes.
  */
+import { KINDS } from '../kinds/registry.js';
+import { veoSceneKind } from '../kinds/veo-scene.js';
 
 export interface QueueSnapshot {
   now: Date;
   maxInFlight: number;
-  /** Median seconds per task kind; a kind without history uses DEFAULT_SECONDS. */
+  /** Median seconds per task kind; a kind without history uses its descriptor's typicalSeconds (lib/kinds/). */
   medianSeconds: Readonly<Record<string, number>>;
   /** When each operation now holding a slot started (a claimed, not yet created one: now). */
   runningStartedAt: Date[];
@@ -39,11 +41,9 @@ export interface Standing {
   estimatedCompletedAt: Date | null;
 }
 
-/** Used for a kind until one of its tasks has completed: Veo takes about a minute for a clip. */
-export const DEFAULT_SECONDS: Readonly<Record<string, number>> = { veo_scene: 60, imagen_still: 10, render: 10, variation: 10 };
-
+/** A kind's recent median, else (none of it has completed yet) its descriptor's typical time, else a minute. */
 export function secondsOf(snapshot: QueueSnapshot, kind: string): number {
-  return snapshot.medianSeconds[kind] ?? DEFAULT_SECONDS[kind] ?? 60;
+  return snapshot.medianSeconds[kind] ?? KINDS.find(kind)?.typicalSeconds ?? 60;
 }
 
 /** When each of the C slots is next free (ms since epoch), ascending. */
@@ -62,7 +62,8 @@ export function startTime(free: number[], ahead: number, operationSeconds: numbe
   return free[ahead % cap]! + Math.floor(ahead / cap) * operationSeconds * 1000;
 }
 
-export function standingOf(snapshot: QueueSnapshot, tasks: JobTaskState[], slotKind = 'veo_scene'): Standing {
+/** `slotKind`: whose median D times the slots; clips, the longest paid operations, by default. */
+export function standingOf(snapshot: QueueSnapshot, tasks: JobTaskState[], slotKind: string = veoSceneKind.kind): Standing {
   const now = snapshot.now.getTime();
   const d = secondsOf(snapshot, slotKind);
   const free = slotFreeTimes(snapshot, d);

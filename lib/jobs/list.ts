@@ -10,9 +10,10 @@ import { httpError } from '../http/respond.js';
 import { countParam, parseQuery } from '../http/query.js';
 import type { JobList, JobSummary } from './schemas.js';
 import type { ObjectStore } from '../storage/types.js';
+import { KINDS } from '../kinds/registry.js';
 import { currentStepOf, progressOf, unitKindOf, type TaskProgress } from './progress.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
-import { isFinal, STATUS, TASK_KIND, type Status } from '../states.js';
+import { isFinal, STATUS, type Status } from '../states.js';
 
 export const MAX_LIST_LIMIT = 100;
 const DEFAULT_LIST_LIMIT = 20;
@@ -97,7 +98,7 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
             coalesce((select json_agg(json_strip_nulls(json_build_object('id', t.id, 'position', t.position, 'status', t.status,
                         'startedAt', t.started_at, 'lockedUntil', t.locked_until,
                         'started', t.operation_name is not null, 'polls', t.polls, 'kind', t.kind,
-                        'unit', coalesce((t.input->>'scene')::int, (t.input->>'index')::int),
+                        'unit', t.unit,
                         'fraction', (t.output->>'progress')::float8)) order by t.position)
                         from video_tasks t where t.job_id = j.id), '[]') as tasks
        from video_jobs j
@@ -115,7 +116,7 @@ export async function listJobs(db: Queryable, store: ObjectStore, caller: Caller
   const read = activeIds.length > 0 ? await readQueue(db, activeIds, queue) : undefined;
   const standingOf = (r: Row) =>
     read
-      ? queueFieldsOf(read, queue, !isFinal(r.status), r.tasks.map((t) => ({ id: t.id, kind: t.kind ?? TASK_KIND.veoScene, status: t.status, startedAt: t.startedAt ? new Date(t.startedAt) : null, lockedUntil: t.lockedUntil ? new Date(t.lockedUntil) : null })))
+      ? queueFieldsOf(read, queue, !isFinal(r.status), r.tasks.map((t) => ({ id: t.id, kind: KINDS.kindOf(t), status: t.status, startedAt: t.startedAt ? new Date(t.startedAt) : null, lockedUntil: t.lockedUntil ? new Date(t.lockedUntil) : null })))
       : undefined;
   const jobs = await Promise.all(
     page.map(async (r): Promise<JobSummary> => {

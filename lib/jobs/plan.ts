@@ -20,6 +20,7 @@ import { writeModelStoryboard } from '../providers/storyboard-model.js';
 import { promptShortfall, scenePrompt, splitText, storyboardFrom, type Scene, type StoryboardOptions } from '../storyboard.js';
 import type { GenerateRequest } from './request.js';
 import type { VideoProviderName } from '../model-limits.js';
+import { KINDS } from '../kinds/registry.js';
 import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from '../states.js';
 import type { ImagenStillInput, VariationInput, VeoSceneInput } from './task-inputs.js';
 
@@ -54,11 +55,13 @@ const DEFAULT_VARIATIONS = 3;
 
 /**
  * SQL for a job's unit count (scenes, stills or variations), with `j` the video_jobs row: the
- * tasks of the kind that job kind is counted in, so renders and keyframes do not count as scenes.
+ * tasks of the kind that job kind is counted in (lib/kinds/job-kinds.ts), so renders and
+ * keyframes do not count as scenes. Built from the job-kind table (the names are constants); a job
+ * of a kind it does not list counts as the default, the first.
  */
 export const UNIT_COUNT_SQL = `(select count(*) from video_tasks t where t.job_id = j.id and t.kind = case j.kind
-  when '${JOB_KIND.image}' then '${TASK_KIND.imagenStill}' when '${JOB_KIND.variations}' then '${TASK_KIND.variation}'
-  else '${TASK_KIND.veoScene}' end)::int`;
+  ${KINDS.jobs.map((j) => `when '${j.kind}' then '${j.unit.kind}'`).join(' ')}
+  else '${KINDS.jobs[0]!.unit.kind}' end)::int`;
 
 interface Board extends Pick<JobPlan, 'storyboard' | 'storyboardSource' | 'storyboardNote'> {
   /** What each scene shows (its text, or the model's visual prompt): stills are prompted from it too. */

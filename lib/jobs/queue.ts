@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import { standingOf, type JobTaskState, type QueueSnapshot } from './eta.js';
-import { isActive, STATUS, TASK_KIND } from '../states.js';
+import { KINDS } from '../kinds/registry.js';
+import { isActive, STATUS } from '../states.js';
 
 /** How many of a kind's latest completed tasks the median is taken over. */
 export const RECENT_TASKS = 50;
@@ -50,7 +51,7 @@ export async function readQueue(db: Queryable, jobIds: readonly string[], option
                           where c.status = 'completed' and c.kind = k.kind and c.started_at is not null
                           order by c.completed_at desc limit $5) r)))
           from unnest($4::text[]) k(kind)) as medians`,
-    [now, options.startKinds, jobIds, Object.values(TASK_KIND), RECENT_TASKS],
+    [now, options.startKinds, jobIds, KINDS.tasks.map((k) => k.kind), RECENT_TASKS],
   );
   const row = rowSchema.parse(rows[0]);
   const medianSeconds: Record<string, number> = {};

@@ -15,14 +15,16 @@ import { clipLimitsOf } from './request.js';
 import { veoSceneInputSchema } from './task-inputs.js';
 import { z } from 'zod';
 import { lockJob, syncJob } from './sync.js';
+import { KINDS } from '../kinds/registry.js';
 import { isActive, STATUS, type Status, TASK_KIND } from '../states.js';
 
 /**
  * Task kinds made from other tasks' outputs by local work (a final cut, its variations): they run
  * again whenever something they are made from runs again, whatever state they ended in. A Veo
- * scene is not among them: a completed scene is a paid operation and stays as it is.
+ * scene is not among them: a completed scene is a paid operation and stays as it is. Each kind's
+ * descriptor says which it is (`rerunsAfterRetry`, lib/kinds/).
  */
-export const RERUN_AFTER_RETRY: readonly string[] = [TASK_KIND.render, TASK_KIND.variation];
+export const RERUN_AFTER_RETRY: readonly string[] = KINDS.tasks.filter((k) => k.rerunsAfterRetry).map((k) => k.kind);
 
 /** What a retry may change: the provider its failed scenes start on again. */
 export function retryRequestSchema(config: Config) {

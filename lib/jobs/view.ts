@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
+import { KINDS } from '../kinds/registry.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
 import { longestPause } from './provider-pause.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
-import { isActive, isFinal, TASK_KIND, type Status } from '../states.js';
+import { isActive, isFinal, type Status } from '../states.js';
 
 const jobRowSchema = z.object({
   id: z.string(),
@@ -41,6 +42,8 @@ const sceneRowSchema = z.object({
   provider: z.string().nullable(),
   attempts: z.number(),
   polls: z.number(),
+  /** The scene, still or variation it works on, written when planned (lib/kinds/ unitOf). */
+  unit: z.number().nullable(),
   input: z.record(z.string(), z.unknown()),
   output: z
     .object({
@@ -127,14 +130,8 @@ export interface JobView {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** The unit a task works on (scene, still or variation index), from its input. */
-function unitOf(input: Record<string, unknown>): number | undefined {
-  const unit = input.scene ?? input.index;
-  return typeof unit === 'number' ? unit : undefined;
-}
-
 function progressRowOf(t: z.infer<typeof sceneRowSchema>): TaskProgress {
-  const unit = unitOf(t.input);
+  const unit = t.unit ?? undefined;
   const fraction = t.output?.progress;
   return {
     position: t.position,
@@ -165,7 +162,7 @@ const PROVIDER_NAMES: Record<string, string> = { veo: 'Veo', luma: 'Luma', local
  * to start on a provider, so most reads cost nothing more.
  */
 async function pausedStep(db: Queryable, tasks: ReadonlyArray<{ kind: string; status: string; provider: string | null; operation_name: string | null }>): Promise<string | undefined> {
-  const providers = [...new Set(tasks.filter((t) => t.kind === TASK_KIND.veoScene && t.status === 'pending' && !t.operation_name && t.provider).map((t) => t.provider!))];
+  const providers = [...new Set(tasks.filter((t) => KINDS.find(t.kind)?.pausesWithProvider && t.status === 'pending' && !t.operation_name && t.provider).map((t) => t.provider!))];
   const pause = await longestPause(db, providers);
   if (!pause) return undefined;
   const name = PROVIDER_NAMES[pause.provider] ?? pause.provider;
@@ -183,7 +180,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
   if (rows.length === 0) return undefined;
   const job = jobRowSchema.parse(rows[0]);
   const { rows: taskRows } = await db.query(
-    `select id, position, kind, status, operation_name, provider, attempts, polls, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until, updated_at
+    `select id, position, kind, status, operation_name, provider, attempts, polls, unit, input, output, error_code, error, started_at, completed_at, next_check_at, locked_until, updated_at
        from video_tasks where job_id = $1 order by position`,
     [jobId],
   );
@@ -201,7 +198,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
       return {
         index: p.unit ?? t.position,
         kind: t.kind,
-        label: taskLabel(t.kind, p.unit ?? t.position, typeof t.input.purpose === 'string' ? t.input.purpose : undefined),
+        label: taskLabel(t.kind, p.unit ?? t.position, t.input),
         status: t.status as Status,
         progress: taskPercent(p),
         description: t.output?.description ?? null,
@@ -212,7 +209,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
         errorCode: t.error_code,
         attempts: t.attempts,
         provider: t.provider,
-        durationSeconds: t.kind === TASK_KIND.veoScene && typeof t.input.durationSeconds === 'number' ? t.input.durationSeconds : null,
+        durationSeconds: KINDS.find(t.kind)?.durationSecondsOf?.(t.input) ?? null,
         note: typeof t.input.durationNote === 'string' ? t.input.durationNote : null,
         startedAt: iso(t.started_at),
         completedAt: iso(t.completed_at),

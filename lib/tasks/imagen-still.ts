@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { imagenStillInputSchema } from '../jobs/task-inputs.js';
-import { TASK_KIND } from '../states.js';
+import { imagenStillKind } from '../kinds/imagen-still.js';
 import type { TaskContext, TaskKind, TaskOutcome, TaskRow } from './types.js';
 
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
@@ -33,4 +33,4 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   return { type: 'completed', output: { objectPath: path, url, bytes: bytes.length, contentType, store: store.name, provider: provider.name } };
 }
 
-export const imagenStill: TaskKind = { kind: TASK_KIND.imagenStill, usesProvider: true, advance };
+export const imagenStill: TaskKind = { ...imagenStillKind, advance };

@@ -1,6 +1,7 @@
 /**
- * The task kinds the tick knows. Adding a kind: write its module, add it here, and widen the
- * `kind` CHECK in a migration.
+ * The task kinds the tick knows. Adding a kind: its descriptor in lib/kinds/ (listed in
+ * lib/kinds/registry.ts), its module here (the descriptor plus `advance`), added below, and the
+ * `kind` CHECK widened in a migration. lib/tasks/registry.test.ts checks the two lists agree.
  */
 import type { Config } from '../config.js';
 import type { QueueOptions } from '../jobs/queue.js';
@@ -11,6 +12,7 @@ import type { TaskKind } from './types.js';
 import { variation } from './variation.js';
 import { veoScene } from './veo-scene.js';
 
+/** Each kind module: its descriptor (lib/kinds/) and its `advance`, in the descriptors' order. */
 export const TASK_KINDS: ReadonlyMap<TaskKindName, TaskKind> = new Map(
   [veoScene, imagenStill, render, variation].map((k): [TaskKindName, TaskKind] => [k.kind, k]),
 );

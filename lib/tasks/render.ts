@@ -15,7 +15,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { renderInputSchema } from '../jobs/task-inputs.js';
-import { TASK_KIND } from '../states.js';
+import { renderKind } from '../kinds/render.js';
 import { log } from '../log.js';
 import { canStreamCopy, concatClips, extractPoster } from '../media/concat.js';
 import { ffmpegPath } from '../media/ffmpeg.js';
@@ -112,4 +112,4 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   };
 }
 
-export const render: TaskKind = { kind: TASK_KIND.render, usesProvider: false, advance };
+export const render: TaskKind = { ...renderKind, advance };

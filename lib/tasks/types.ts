@@ -1,9 +1,11 @@
 /**
  * What a task kind module implements. The tick claims a task, hands it to its kind's `advance`,
- * and applies the outcome in one transaction; a new kind is one new module registered in
+ * and applies the outcome in one transaction; a new kind is its descriptor in lib/kinds/ (names,
+ * unit, progress, retry rules) plus one module here adding `advance`, registered in
  * lib/tasks/registry.ts.
  */
 import { z } from 'zod';
+import type { TaskKindDescriptor } from '../kinds/types.js';
 import type { Services } from '../services.js';
 import type { Status, TaskKindName } from '../states.js';
 
@@ -65,9 +67,7 @@ export type TaskOutcome =
 /** An outcome that is written to the task row (a released one only gives back the lease). */
 export type RecordedOutcome = Exclude<TaskOutcome, { type: 'released' }>;
 
-export interface TaskKind {
-  kind: TaskKindName;
-  /** Starting it opens a paid provider operation: counts toward MAX_IN_FLIGHT, obeys the kill switch. */
-  usesProvider: boolean;
+/** A kind's descriptor (lib/kinds/: `usesProvider` among it) with how one of its tasks takes a step. */
+export interface TaskKind extends TaskKindDescriptor<TaskKindName> {
   advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome>;
 }

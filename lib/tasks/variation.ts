@@ -15,7 +15,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { variationInputSchema, type VariationInput } from '../jobs/task-inputs.js';
-import { STATUS, TASK_KIND } from '../states.js';
+import { variationKind } from '../kinds/variation.js';
+import { STATUS } from '../states.js';
 import type { Queryable } from '../db/pool.js';
 import { describeEffects, pickVariations, variationArgs, variationSeconds } from '../media/effects.js';
 import { ffmpegPath, runFfmpeg } from '../media/ffmpeg.js';
@@ -118,4 +119,4 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   };
 }
 
-export const variation: TaskKind = { kind: TASK_KIND.variation, usesProvider: false, advance };
+export const variation: TaskKind = { ...variationKind, advance };

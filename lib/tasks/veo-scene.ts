@@ -10,7 +10,7 @@ import { AppError, ERROR_CODE, ERRORS, isRetryable } from '../errors.js';
 import { pauseProvider } from '../jobs/provider-pause.js';
 import { beginTransfer, transferWasCutOff } from './transfer.js';
 import { veoSceneInputSchema } from '../jobs/task-inputs.js';
-import { TASK_KIND } from '../states.js';
+import { veoSceneKind } from '../kinds/veo-scene.js';
 import { guardVideoStream } from '../media/video-guard.js';
 import type { VideoDownload, VideoProvider } from '../providers/types.js';
 import { sceneFrames } from './scene-frames.js';
@@ -155,4 +155,4 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
   }
 }
 
-export const veoScene: TaskKind = { kind: TASK_KIND.veoScene, usesProvider: true, advance };
+export const veoScene: TaskKind = { ...veoSceneKind, advance };
