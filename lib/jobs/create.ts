@@ -12,6 +12,7 @@ import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
 import { bindIdempotencyKey, claimIdempotencyKey, idempotencyClaim } from './idempotency.js';
 import { KINDS } from '../kinds/registry.js';
+import { insertTasks } from './task-writes.js';
 import { planJob, UNIT_COUNT_SQL, type JobPlan, type PlannedTask } from './plan.js';
 import { assertQuota } from './quota.js';
 import { recordedRequest, type GenerateRequest } from './request.js';
@@ -75,23 +76,9 @@ export async function jobSummary(client: DbClient, jobId: string): Promise<Creat
   return row && { jobId, escalationId: row.escalation_id, status: row.status, scenes: row.scenes, existing: true };
 }
 
-/**
- * Writes a job's planned tasks, each with the unit it works on as its kind reads it from the input
- * (lib/kinds/), so SQL that needs a scene's or variation's index reads video_tasks.unit.
- */
-async function insertTasks(client: DbClient, jobId: string, tasks: PlannedTask[]): Promise<void> {
-  await client.query(
-    `insert into video_tasks (job_id, position, kind, input, provider, unit)
-     select $1, ord - 1, kind, input, provider, unit
-       from unnest($2::text[], $3::jsonb[], $4::text[], $5::int[]) with ordinality as u(kind, input, provider, unit, ord)`,
-    [
-      jobId,
-      tasks.map((t) => t.kind),
-      tasks.map((t) => JSON.stringify(t.input)),
-      tasks.map((t) => t.provider ?? null),
-      tasks.map((t) => KINDS.task(t.kind).unitOf(t.input) ?? null),
-    ],
-  );
+/** Each planned task with the unit it works on, as its kind reads it from the input (lib/kinds/). */
+function taskRows(tasks: readonly PlannedTask[]) {
+  return tasks.map((t) => ({ kind: t.kind, input: t.input, provider: t.provider ?? null, unit: KINDS.task(t.kind).unitOf(t.input) ?? null }));
 }
 
 /**
@@ -140,7 +127,7 @@ export async function recordJob(
     [escalationId, ownerId, plan.kind, JSON.stringify(recordedRequest(request)), JSON.stringify(plan.storyboard), deadline, request.webhookUrl ?? null, plan.storyboardSource, plan.storyboardNote, request.priority],
   );
   const jobId = rows[0]!.id;
-  await insertTasks(client, jobId, plan.tasks);
+  await insertTasks(client, jobId, taskRows(plan.tasks));
   await client.query(
     `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null, poster_url = null where id = $1`,
     [escalationId, STATUS.pending, jobId],

@@ -15,6 +15,7 @@ import { clipLimitsOf } from './request.js';
 import { veoSceneInputSchema } from './task-inputs.js';
 import { z } from 'zod';
 import { lockJob, syncJob } from './sync.js';
+import { moveToProvider, requeueFailed } from './task-writes.js';
 import { KINDS } from '../kinds/registry.js';
 import { isActive, STATUS, type Status, TASK_KIND } from '../states.js';
 
@@ -58,45 +59,14 @@ async function moveScenes(client: DbClient, config: Config, ids: string[], provi
     const next = made === asked
       ? { ...rest, durationSeconds: made }
       : { ...rest, durationSeconds: made, requestedDurationSeconds: asked, durationNote: `Made at ${made} s on ${provider}: ${limits.model} makes ${limits.durations.join(' or ')} s, and this scene asked for ${asked} s` };
-    return { id: row.id, input: JSON.stringify(next) };
+    return { id: row.id, input: next };
   });
-  await client.query(
-    `update video_tasks t set provider = $3, input = u.input::jsonb
-       from unnest($1::uuid[], $2::text[]) as u(id, input) where t.id = u.id`,
-    [moved.map((m) => m.id), moved.map((m) => m.input), provider],
-  );
+  await moveToProvider(client, provider, moved);
 }
 
 export interface RetryResult {
   status: Status;
   requeued: number;
-}
-
-/**
- * Puts a job's failed tasks back in the queue, with every RERUN_AFTER_RETRY task that waits on
- * one of them, directly or through another (a scene → the final cut → the variations made from
- * it); a failed variation alone does not re-render the cut. The one place a retry decides what
- * runs again; returns how many tasks were requeued (0 = nothing to retry).
- */
-export async function requeueForRetry(client: DbClient, jobId: string, now: Date): Promise<string[]> {
-  const { rows } = await client.query<{ id: string }>(
-    `with recursive rerun(id, position) as (
-       select id, position from video_tasks where job_id = $1 and status = 'failed'
-       union
-       select t.id, t.position
-         from video_tasks t join rerun r on t.input->'waitsFor' @> to_jsonb(r.position)
-        where t.job_id = $1 and t.kind = any($3)
-     )
-     update video_tasks
-        set status = 'pending', operation_name = null, attempts = 0, polls = 0,
-            next_check_at = $2, locked_until = null, locked_by = null, output = null,
-            error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null,
-            transfer_started = false
-      where id in (select id from rerun) and status <> 'pending'
-      returning id`,
-    [jobId, now, RERUN_AFTER_RETRY],
-  );
-  return rows.map((r) => r.id);
 }
 
 export async function retryJob(db: Db, config: Config, caller: Caller, jobId: string, now: Date, request: RetryRequest = {}): Promise<RetryResult> {
@@ -116,7 +86,10 @@ export async function retryJob(db: Db, config: Config, caller: Caller, jobId: st
       throw httpError(409, 'job_superseded', 'A newer job exists for this escalation; retry that one or start a new one');
     }
     await assertQuota(client, config, caller, ownerId, now, { newJob: false });
-    const requeuedIds = await requeueForRetry(client, jobId, now);
+    // The failed tasks go back to the queue with every RERUN_AFTER_RETRY task that waits on one of
+    // them, directly or through another (a scene → the final cut → the variations made from it); a
+    // failed variation alone does not re-render the cut. The one place a retry decides what runs again.
+    const requeuedIds = await requeueFailed(client, jobId, now, RERUN_AFTER_RETRY);
     const requeued = requeuedIds.length;
     if (requeued === 0) throw httpError(409, 'nothing_to_retry', 'No scene of this job failed; there is nothing to retry');
     if (request.provider) await moveScenes(client, config, requeuedIds, request.provider);

@@ -24,6 +24,56 @@ async function fenced(client: Queryable, set: string, taskId: string, tickId: st
   return rowCount !== 0;
 }
 
+// ---- Planning and retrying --------------------------------------------------------------------
+
+/** A job's planned tasks, at positions 0, 1, … in the order given; `unit` is what the kind works on. */
+export async function insertTasks(
+  client: DbClient,
+  jobId: string,
+  tasks: ReadonlyArray<{ kind: string; input: unknown; provider: string | null; unit: number | null }>,
+): Promise<void> {
+  await client.query(
+    `insert into video_tasks (job_id, position, kind, input, provider, unit)
+     select $1, ord - 1, kind, input, provider, unit
+       from unnest($2::text[], $3::jsonb[], $4::text[], $5::int[]) with ordinality as u(kind, input, provider, unit, ord)`,
+    [jobId, tasks.map((t) => t.kind), tasks.map((t) => JSON.stringify(t.input)), tasks.map((t) => t.provider), tasks.map((t) => t.unit)],
+  );
+}
+
+/**
+ * Puts the job's failed tasks back to pending as if never run, with every task of `rerunKinds`
+ * that waits on one of them, directly or through another; returns the ids requeued.
+ */
+export async function requeueFailed(client: DbClient, jobId: string, now: Date, rerunKinds: readonly string[]): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    `with recursive rerun(id, position) as (
+       select id, position from video_tasks where job_id = $1 and status = ${sql(STATUS.failed)}
+       union
+       select t.id, t.position
+         from video_tasks t join rerun r on t.input->'waitsFor' @> to_jsonb(r.position)
+        where t.job_id = $1 and t.kind = any($3)
+     )
+     update video_tasks
+        set status = ${sql(STATUS.pending)}, operation_name = null, attempts = 0, polls = 0,
+            next_check_at = $2, locked_until = null, locked_by = null, output = null,
+            error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null,
+            transfer_started = false
+      where id in (select id from rerun) and status <> ${sql(STATUS.pending)}
+      returning id`,
+    [jobId, now, rerunKinds],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Gives tasks another provider and the inputs it makes them from (a clip length it offers). */
+export async function moveToProvider(client: DbClient, provider: string, tasks: ReadonlyArray<{ id: string; input: unknown }>): Promise<void> {
+  await client.query(
+    `update video_tasks t set provider = $3, input = u.input::jsonb
+       from unnest($1::uuid[], $2::text[]) as u(id, input) where t.id = u.id`,
+    [tasks.map((t) => t.id), tasks.map((t) => JSON.stringify(t.input)), provider],
+  );
+}
+
 // ---- A step's outcome, one task (the caller holds its job's lock) --------------------------------
 
 /** A provider operation now exists: look again at once, then back off, until the deadline. */
