@@ -133,9 +133,12 @@ describe('image jobs and variation jobs through the same endpoints', () => {
       expect(png.readUInt32BE(16)).toBeLessThan(png.readUInt32BE(20));
     }
     expect(new Set(stills.map(sha)).size).toBe(3);
-    expect(job.posterUrl).toBe(job.scenes[0].url);
+    // The same object; each URL is signed when it is read, so a second may part their signatures.
+    const unsigned = (url: string) => url.split('?')[0];
+    expect(unsigned(job.posterUrl)).toBe(unsigned(job.scenes[0].url));
     const esc = await app.database.db.query('select poster_url, video_url from escalations where id = $1', [created.json.escalationId]);
-    expect(esc.rows[0]).toMatchObject({ poster_url: job.posterUrl, video_url: null });
+    expect(esc.rows[0].video_url).toBeNull();
+    expect(unsigned(esc.rows[0].poster_url)).toBe(unsigned(job.posterUrl));
   });
 
   it("kind 'variations' of a finished job: N distinct videos, each unlike the source, reproducible from the stored seed", async () => {

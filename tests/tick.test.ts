@@ -380,9 +380,14 @@ describe('tick on the real @google/genai and @supabase/supabase-js clients again
     await until(() => w.veo.requests.download > downloads, 'the download to reach Veo');
     abort.abort(new Error('shutdown'));
     const result = await ticking;
-    expect(result).toMatchObject({ stoppedBecause: 'aborted', released: 1, retried: 0, completed: 0 });
+    // The scene is given back; so is the final cut when the tick had it in hand too (it waits for
+    // the scene, and whether the abort lands before its look is a matter of timing).
+    expect(result).toMatchObject({ stoppedBecause: 'aborted', retried: 0, completed: 0 });
+    expect(result.released).toBeGreaterThanOrEqual(1);
     const [t] = await tasksOf(job!);
     expect(t).toMatchObject({ status: 'processing', locked_by: null, locked_until: null, attempts: 0 });
+    const { rows: held } = await w.services.db.query(`select kind from video_tasks where job_id = $1 and locked_by is not null`, [job]);
+    expect(held).toEqual([]);
     await tick();
     expect((await tasksOf(job!))[0]).toMatchObject({ status: 'completed', attempts: 0 });
   });
