@@ -52,7 +52,7 @@ describe('a three-paragraph answer becomes one playable final cut with a poster'
     const provider = createLocalProvider(app.config, { now: () => clock.now().getTime() });
     const services = app.reconfigure(env, { provider });
     expect(created.status).toBe(202);
-    expect(created.json.scenes).toBe(3);
+    expect(created.json).toMatchObject({ units: 3, unit: 'scene', scenes: 3 });
     const { jobId, escalationId } = created.json;
 
     const steps: string[] = [];
@@ -121,7 +121,8 @@ describe('image jobs and variation jobs through the same endpoints', () => {
   it("kind 'image' makes one PNG still per scene and puts the first on the escalation as its poster", async () => {
     const created = await app.call(generate, 'POST', '/api/video/generate', { body: { response: answer, kind: 'image', aspectRatio: '9:16' } });
     expect(created.status).toBe(202);
-    expect(created.json.scenes).toBe(3);
+    // Counted in stills; `scenes` keeps the count under its older name.
+    expect(created.json).toMatchObject({ units: 3, unit: 'still', scenes: 3 });
     await tickUntilFinal(app.services, created.json.jobId, testClock());
     const job = await view(created.json.jobId);
     expect(job).toMatchObject({ status: 'completed', kind: 'image', videoUrl: null, currentStep: 'Done: 3 of 3 stills ready' });
@@ -184,6 +185,7 @@ describe('image jobs and variation jobs through the same endpoints', () => {
     const source = await app.call(generate, 'POST', '/api/video/generate', { body: { response: answer, durationSeconds: 4, maxScenes: 1 } });
     await tickUntilFinal(app.services, source.json.jobId, testClock());
     const created = await app.call(generate, 'POST', '/api/video/generate', { body: { response: answer, kind: 'variations', sourceJobId: source.json.jobId, variations: 3 } });
+    expect(created.json).toMatchObject({ units: 3, unit: 'variation' });
     // Variation 2 is given effects from a set it is not part of: it fails on its own.
     await app.database.db.query(`update video_tasks set input = jsonb_set(input, '{index}', '7') where job_id = $1 and position = 1`, [created.json.jobId]);
     await tickUntilFinal(app.services, created.json.jobId, testClock());

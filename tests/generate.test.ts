@@ -118,7 +118,7 @@ describe('POST /api/video/generate records the job', () => {
   it('answers 202 with the job id and writes escalation, job and one task per scene', async () => {
     const res = await app.call(generate, 'POST', '/api/video/generate', { body: { ...good, question: 'How do plants eat?', style: 'fun', aspectRatio: '9:16', durationSeconds: 6 } });
     expect(res.status).toBe(202);
-    expect(res.json).toMatchObject({ status: 'pending', scenes: 3 });
+    expect(res.json).toMatchObject({ status: 'pending', units: 3, unit: 'scene', scenes: 3 });
     expect(res.json.statusUrl).toBe(`http://localhost:3000/api/video/jobs/${res.json.jobId}`);
     const db = app.database.db;
     const esc = await db.query('select * from escalations where id = $1', [res.json.escalationId]);

@@ -31,7 +31,9 @@ export async function POST(request: Request): Promise<Response> {
       jobId: job.jobId,
       escalationId: job.escalationId,
       status: job.status,
-      scenes: job.scenes,
+      units: job.units,
+      unit: job.unit,
+      scenes: job.units,
       statusUrl,
       existing: job.existing,
     };

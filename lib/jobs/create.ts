@@ -22,10 +22,15 @@ export interface CreatedJob {
   jobId: string;
   escalationId: string;
   status: Status;
-  scenes: number;
+  /** How many of what the job is counted in it makes (scenes, stills or variations), and that noun. */
+  units: number;
+  unit: string;
   /** True when the escalation already had an active job and that job is returned instead. */
   existing: boolean;
 }
+
+/** "scene", "still" or "variation": what a job of this kind is counted in. */
+const unitNoun = (jobKind: string) => KINDS.job(jobKind).unit.noun[0];
 
 /** Locks the escalation (serialising two generates for it); returns the professor it belongs to. */
 async function lockEscalation(client: DbClient, id: string, caller: Caller): Promise<string | null> {
@@ -54,8 +59,8 @@ function ownerOnEscalation(escalationOwner: string | null, requested: string | n
 }
 
 async function activeJobOf(client: DbClient, escalationId: string): Promise<CreatedJob | undefined> {
-  const { rows } = await client.query<{ id: string; status: Status; scenes: number }>(
-    `select j.id, j.status, ${UNIT_COUNT_SQL} as scenes
+  const { rows } = await client.query<{ id: string; kind: string; status: Status; units: number }>(
+    `select j.id, j.kind, j.status, ${UNIT_COUNT_SQL} as units
        from video_jobs j
       where j.escalation_id = $1 and j.status = any($2)
       order by j.created_at desc
@@ -63,17 +68,17 @@ async function activeJobOf(client: DbClient, escalationId: string): Promise<Crea
     [escalationId, ACTIVE_STATUSES],
   );
   const row = rows[0];
-  return row && { jobId: row.id, escalationId, status: row.status, scenes: row.scenes, existing: true };
+  return row && { jobId: row.id, escalationId, status: row.status, units: row.units, unit: unitNoun(row.kind), existing: true };
 }
 
 export async function jobSummary(client: DbClient, jobId: string): Promise<CreatedJob | undefined> {
-  const { rows } = await client.query<{ escalation_id: string; status: Status; scenes: number }>(
-    `select j.escalation_id, j.status, ${UNIT_COUNT_SQL} as scenes
+  const { rows } = await client.query<{ escalation_id: string; kind: string; status: Status; units: number }>(
+    `select j.escalation_id, j.kind, j.status, ${UNIT_COUNT_SQL} as units
        from video_jobs j where j.id = $1`,
     [jobId],
   );
   const row = rows[0];
-  return row && { jobId, escalationId: row.escalation_id, status: row.status, scenes: row.scenes, existing: true };
+  return row && { jobId, escalationId: row.escalation_id, status: row.status, units: row.units, unit: unitNoun(row.kind), existing: true };
 }
 
 /** Each planned task with the unit it works on, as its kind reads it from the input (lib/kinds/). */
@@ -132,7 +137,7 @@ export async function recordJob(
     `update escalations set video_generation_status = $2, video_job_id = $3, video_url = null, poster_url = null where id = $1`,
     [escalationId, STATUS.pending, jobId],
   );
-  return { jobId, escalationId, status: STATUS.pending, scenes: plan.scenes, existing: false };
+  return { jobId, escalationId, status: STATUS.pending, units: plan.units, unit: unitNoun(plan.kind), existing: false };
 }
 
 export async function createJob(

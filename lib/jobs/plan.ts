@@ -38,8 +38,8 @@ export interface JobPlan {
   kind: JobKindName;
   storyboard: Scene[];
   tasks: PlannedTask[];
-  /** What the job is counted in for the caller: scenes, stills or variations. */
-  scenes: number;
+  /** How many of what the job is counted in it makes: scenes, stills or variations (lib/kinds/job-kinds.ts). */
+  units: number;
   storyboardSource: 'splitter' | 'model';
   /** Why a requested model storyboard was not used, when it was not. */
   storyboardNote: string | null;
@@ -178,14 +178,14 @@ export async function planJob(request: GenerateRequest, config: Config, context:
     await assertSource(request, context);
     const count = request.variations ?? DEFAULT_VARIATIONS;
     const tasks = variationTasks(count, seed, { sourceJobId: request.sourceJobId! });
-    return { kind: JOB_KIND.variations, storyboard: [], tasks, scenes: count, storyboardSource: 'splitter', storyboardNote: null };
+    return { kind: JOB_KIND.variations, storyboard: [], tasks, units: count, storyboardSource: 'splitter', storyboardNote: null };
   }
 
   const full = await storyboardFor(request, config);
   const board = { storyboard: full.storyboard, storyboardSource: full.storyboardSource, storyboardNote: full.storyboardNote };
   const scenes = board.storyboard;
   if (request.kind === JOB_KIND.image) {
-    return { kind: JOB_KIND.image, ...board, tasks: scenes.map((s) => stillTask(s, full, request, 'still', config)), scenes: scenes.length };
+    return { kind: JOB_KIND.image, ...board, tasks: scenes.map((s) => stillTask(s, full, request, 'still', config)), units: scenes.length };
   }
 
   const tasks: PlannedTask[] = request.keyframes ? scenes.map((s) => stillTask(s, full, request, 'keyframe', config)) : [];
@@ -206,5 +206,5 @@ export async function planJob(request: GenerateRequest, config: Config, context:
   const renderAt = tasks.length;
   tasks.push({ kind: TASK_KIND.render, input: { waitsFor: scenes.map((_, i) => firstScene + i) } });
   if (request.variations) tasks.push(...variationTasks(request.variations, seed, { waitsFor: [renderAt] }));
-  return { kind: JOB_KIND.video, ...board, tasks, scenes: scenes.length };
+  return { kind: JOB_KIND.video, ...board, tasks, units: scenes.length };
 }

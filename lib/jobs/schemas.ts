@@ -5,6 +5,7 @@
  * lib/jobs/list.ts, lib/jobs/idempotency.ts) and are shared the same way.
  */
 import { z } from 'zod';
+import { KINDS } from '../kinds/registry.js';
 import type { JobView } from './view.js';
 import { STATUS } from '../states.js';
 
@@ -26,7 +27,9 @@ export const generateResponseSchema = z
     jobId: z.uuid(),
     escalationId: z.uuid(),
     status: statusSchema,
-    scenes: z.number().int(),
+    units: z.number().int().meta({ description: 'How many of what the job is counted in it makes: scenes (a video job), stills (an image job) or variations, as `unit` says.' }),
+    unit: z.string().meta({ description: `What \`units\` counts: ${KINDS.jobs.map((j) => `"${j.unit.noun[0]}"`).join(', ')}.` }),
+    scenes: z.number().int().meta({ description: 'The same number as `units`, under the name it had before image and variation jobs; prefer `units`.', deprecated: true }),
     statusUrl: z.url(),
     existing: z.boolean().meta({ description: 'True when an earlier job was returned (an active job on the escalation, or an Idempotency-Key replay).' }),
   });

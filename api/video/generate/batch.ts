@@ -28,7 +28,9 @@ export async function POST(request: Request): Promise<Response> {
         jobId: job.jobId,
         escalationId: job.escalationId,
         status: job.status,
-        scenes: job.scenes,
+        units: job.units,
+        unit: job.unit,
+        scenes: job.units,
         // From configuration, never from the request: its Host is the client's choice.
         statusUrl: `${config.publicBaseUrl}/api/video/jobs/${job.jobId}`,
         existing: replay || job.existing,
