@@ -1,6 +1,6 @@
 /**
  * What each video model accepts, with no SDK import: read by request validation
- * (lib/jobs/request.ts), by the providers, and by the capabilities a dashboard is shown. Every
+ * (lib/jobs/generate-request.ts), by the providers, and by the capabilities a dashboard is shown. Every
  * per-model rule lives here so it is written once.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 document of the dashboard API, generated from the very zod schemas the handlers
- * validate with and answer by (lib/jobs/request.ts, lib/jobs/list.ts, lib/jobs/idempotency.ts,
+ * validate with and answer by (lib/jobs/generate-request.ts, lib/jobs/list.ts, lib/jobs/idempotency.ts,
  * lib/jobs/schemas.ts), so the document cannot drift from the code. Built per config because the
  * allowed scene durations depend on the configured Veo model.
  */
@@ -25,7 +25,7 @@ import { IDEMPOTENCY_HEADER, idempotencyKeySchema } from './jobs/idempotency.js'
 import { listQuerySchema } from './jobs/list.js';
 import { PROMETHEUS_CONTENT_TYPE } from './ops/prometheus.js';
 import { metricsQuerySchema, metricsSchema } from './ops/schema.js';
-import { generateRequestSchema, IGNORED_BY_KIND } from './jobs/request.js';
+import { generateRequestSchema, IGNORED_BY_KIND } from './jobs/generate-request.js';
 import { retryRequestSchema } from './jobs/retry.js';
 import { callbackQuerySchema } from './tick/provider-callback.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhooks/sign.js';
@@ -78,7 +78,7 @@ function components(config: Config): Record<string, Json> {
   return schemas;
 }
 
-/** The per-kind rules of lib/jobs/request.ts, which JSON Schema cannot express, in words. */
+/** The per-kind rules of lib/jobs/generate-request.ts, which JSON Schema cannot express, in words. */
 function kindRulesText(): string {
   const refused = Object.entries(IGNORED_BY_KIND).map(([kind, fields]) => `kind '${kind}' refuses ${fields.join(', ')}`);
   return (

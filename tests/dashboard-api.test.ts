@@ -10,7 +10,7 @@ import { GET as getJob } from '../api/video/jobs/[id].js';
 import { POST as storyboard } from '../api/video/storyboard.js';
 import { capabilitiesSchema } from '../lib/jobs/capabilities.js';
 import { storyboardResponseSchema, jobViewSchema } from '../lib/jobs/schemas.js';
-import { generateRequestSchema, TEXT_LIMITS } from '../lib/jobs/request.js';
+import { generateRequestSchema, TEXT_LIMITS } from '../lib/jobs/generate-request.js';
 import { allowedDurations } from '../lib/model-limits.js';
 import { MAX_PROMPT_CHARS, scenePrompt, type Style } from '../lib/storyboard.js';
 import { createTestApp, type TestApp } from './support/app.js';

@@ -16,7 +16,7 @@ import { GET as metrics } from '../api/video/metrics.js';
 import { GET as pollGet, POST as pollPost } from '../api/video/poll.js';
 import type { Config } from '../lib/config.js';
 import { MAX_BODY_BYTES } from '../lib/http/body.js';
-import { generateRequestSchema } from '../lib/jobs/request.js';
+import { generateRequestSchema } from '../lib/jobs/generate-request.js';
 import { createApiRouter } from '../lib/local/router.js';
 import { openApiDocument } from '../lib/openapi.js';
 import { allowedDurations } from '../lib/providers/veo.js';

@@ -368,7 +368,7 @@ describe('delivery from the tick', () => {
     expect(unset.json.error.fields.webhookUrl).toMatch(/WEBHOOK_SECRET/);
     app.reconfigure();
     const prod = loadConfig({ VERCEL_ENV: 'production', WEBHOOK_SECRET: SECRET, DATABASE_URL: 'postgres://db', SUPABASE_URL: 'https://p.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'sb_secret_k', GEMINI_API_KEY: 'k' });
-    const { generateRequestSchema } = await import('../lib/jobs/request.js');
+    const { generateRequestSchema } = await import('../lib/jobs/generate-request.js');
     const parsed = generateRequestSchema(prod).safeParse({ response: 'x', webhookUrl: url });
     expect(parsed.success).toBe(false);
     expect(generateRequestSchema(prod).safeParse({ response: 'x', webhookUrl: 'https://hooks.example.com/v' }).success).toBe(true);

@@ -7,7 +7,7 @@
 import { authenticate } from '../../lib/auth/request.js';
 import { createJob } from '../../lib/jobs/create.js';
 import { readIdempotencyKey } from '../../lib/jobs/idempotency.js';
-import { generateRequestSchema } from '../../lib/jobs/request.js';
+import { generateRequestSchema } from '../../lib/jobs/generate-request.js';
 import { readJsonBody } from '../../lib/http/body.js';
 import { errorResponse, json, validationError } from '../../lib/http/respond.js';
 import type { z } from 'zod';

@@ -9,7 +9,7 @@ import { readJsonBody } from '../../lib/http/body.js';
 import { errorResponse, httpError, json, validationError } from '../../lib/http/respond.js';
 import type { storyboardResponseSchema } from '../../lib/jobs/schemas.js';
 import { draftStoryboard } from '../../lib/jobs/plan.js';
-import { generateRequestSchema } from '../../lib/jobs/request.js';
+import { generateRequestSchema } from '../../lib/jobs/generate-request.js';
 import { services } from '../../lib/services.js';
 import type { z } from 'zod';
 

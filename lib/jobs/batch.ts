@@ -15,7 +15,7 @@ import { httpError, zodFields } from '../http/respond.js';
 import { jobSummary, recordJob, type CreatedJob } from './create.js';
 import { claimIdempotencyKey, idempotencyClaim, type IdempotencyClaim } from './idempotency.js';
 import { planJob, type JobPlan } from './plan.js';
-import { generateRequestSchema, type GenerateRequest } from './request.js';
+import { generateRequestSchema, type GenerateRequest } from './generate-request.js';
 
 export const MAX_BATCH_ITEMS = 50;
 /** The batch's own body limit: fifty answers of up to 8,000 characters, escaped, fit in it. */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
 import { LUMA_RESOLUTIONS, PROVIDER_LABELS, VIDEO_PROVIDERS, videoModelLimits } from '../model-limits.js';
-import { clipLimitsOf, JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './request.js';
+import { clipLimitsOf, JOB_KINDS, MAX_PROMPT_CHARS, PRIORITIES, requestDefaults, STYLES, TEXT_LIMITS } from './generate-request.js';
 
 
 const providerSchema = z.object({

@@ -15,7 +15,7 @@ import { KINDS } from '../kinds/registry.js';
 import { insertTasks } from './task-writes.js';
 import { planJob, UNIT_COUNT_SQL, type JobPlan, type PlannedTask } from './plan.js';
 import { assertQuota } from './quota.js';
-import { recordedRequest, type GenerateRequest } from './request.js';
+import { recordedRequest, type GenerateRequest } from './generate-request.js';
 import { ACTIVE_STATUSES, STATUS, type Status } from '../states.js';
 
 export interface CreatedJob {

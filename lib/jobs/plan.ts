@@ -18,7 +18,7 @@ import { httpError } from '../http/respond.js';
 import { log } from '../log.js';
 import { writeModelStoryboard } from '../providers/storyboard-model.js';
 import { promptShortfall, scenePrompt, splitText, storyboardFrom, type Scene, type StoryboardOptions } from '../storyboard.js';
-import type { GenerateRequest } from './request.js';
+import type { GenerateRequest } from './generate-request.js';
 import type { VideoProviderName } from '../model-limits.js';
 import { KINDS } from '../kinds/registry.js';
 import { JOB_KIND, STATUS, TASK_KIND, type JobKindName, type TaskKindName } from '../states.js';

@@ -11,7 +11,7 @@ import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
 import { nearestDuration, type VideoProviderName } from '../model-limits.js';
 import { assertQuota } from './quota.js';
-import { clipLimitsOf } from './request.js';
+import { clipLimitsOf } from './generate-request.js';
 import { veoSceneInputSchema } from './task-inputs.js';
 import { z } from 'zod';
 import { lockJob, syncJob } from './sync.js';

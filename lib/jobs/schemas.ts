@@ -1,7 +1,7 @@
 /**
  * The JSON the endpoints answer with, as zod schemas: the handlers' responses are typed by them,
  * the tests parse real responses with them, and lib/openapi.ts turns them into the OpenAPI
- * document. Request schemas live beside the code that uses them (lib/jobs/request.ts,
+ * document. Request schemas live beside the code that uses them (lib/jobs/generate-request.ts,
  * lib/jobs/list.ts, lib/jobs/idempotency.ts) and are shared the same way.
  */
 import { z } from 'zod';

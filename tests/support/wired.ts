@@ -13,7 +13,7 @@ import type { Caller } from '../../lib/auth/jwt.js';
 import { loadConfig } from '../../lib/config.js';
 import type { Db, DbClient } from '../../lib/db/pool.js';
 import { createJob } from '../../lib/jobs/create.js';
-import { generateRequestSchema } from '../../lib/jobs/request.js';
+import { generateRequestSchema } from '../../lib/jobs/generate-request.js';
 import { createLocalProvider } from '../../lib/providers/local.js';
 import { createVeoProvider } from '../../lib/providers/veo.js';
 import { buildServices, type Services } from '../../lib/services.js';
