@@ -5,6 +5,7 @@ const scene = (position: number, status: TaskSummary['status'], extra: Partial<T
   position,
   kind: 'veo_scene',
   status,
+  unit: position + 1,
   error: null,
   input: { scene: position + 1 },
   output: status === 'completed' ? { objectPath: `j/scene-${position + 1}.mp4`, url: `https://x/scene-${position + 1}.mp4` } : null,
@@ -14,6 +15,7 @@ const render = (status: TaskSummary['status'], extra: Partial<TaskSummary> = {})
   position: 100,
   kind: 'render',
   status,
+  unit: null,
   error: null,
   input: { waitsFor: [0, 1] } as TaskSummary['input'],
   output: status === 'completed' ? { objectPath: 'j/final.mp4', url: 'https://x/final.mp4', posterPath: 'j/poster.jpg', posterUrl: 'https://x/poster.jpg' } : null,
@@ -44,7 +46,7 @@ describe('deriveJob', () => {
   });
 
   it('an image job delivers its first still as the poster', () => {
-    const still: TaskSummary = { position: 0, kind: 'imagen_still', status: 'completed', error: null, input: { index: 1 }, output: { objectPath: 'j/still-1.png', url: 'https://x/still-1.png' } };
+    const still: TaskSummary = { position: 0, kind: 'imagen_still', status: 'completed', unit: 1, error: null, input: { index: 1 }, output: { objectPath: 'j/still-1.png', url: 'https://x/still-1.png' } };
     expect(deriveJob('image', [still]).result).toEqual({ videoPath: null, videoUrl: null, posterPath: 'j/still-1.png', posterUrl: 'https://x/still-1.png' });
   });
 });

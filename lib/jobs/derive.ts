@@ -14,8 +14,10 @@ export interface TaskSummary {
   position: number;
   kind: string;
   status: Status;
+  /** The scene, still or variation it works on (video_tasks.unit, written when planned); null reads as its position. */
+  unit: number | null;
   error: string | null;
-  /** Read by its kind's descriptor (unit, label); `waitsFor` by the wake-up rule. */
+  /** Read by its kind's descriptor (label); `waitsFor` by the wake-up rule. */
   input: { waitsFor?: number[]; [field: string]: unknown };
   output: { url?: string; objectPath?: string; posterPath?: string; posterUrl?: string } | null;
 }
@@ -40,7 +42,7 @@ function failureSummary(tasks: readonly TaskSummary[], kinds: Kinds): string | n
   return failed
     .map((t) => {
       const kind = kinds.task(t.kind);
-      return `${kind.label(kind.unitOf(t.input) ?? t.position, t.input)}: ${t.error ?? 'failed'}`;
+      return `${kind.label(t.unit ?? t.position, t.input)}: ${t.error ?? 'failed'}`;
     })
     .join('; ');
 }

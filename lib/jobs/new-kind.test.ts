@@ -59,6 +59,8 @@ describe('a task kind added as a descriptor only', () => {
   it('is named by its own unit in the failure summary, and the job derives as before', () => {
     const summary = (position: number, kind: string, status: TaskSummary['status'], input: TaskSummary['input'], error: string | null = null): TaskSummary => ({
       position, kind, status, error, input,
+      // video_tasks.unit, as planning writes it from the kind's descriptor.
+      unit: kinds.task(kind).unitOf(input) ?? null,
       output: status === 'completed' ? { objectPath: `j/${kind}-${position}.mp4`, url: `https://x/${kind}-${position}.mp4` } : null,
     });
     const derived = deriveJob('video', [
@@ -83,8 +85,8 @@ describe('a task kind added as a descriptor only', () => {
     expect(currentStepOf('processing', [t(0, 'narration', 'completed', { unit: 0 }), lines[1]!], 'podcast', withJob)).toBe('Waiting to start narration 2/2');
     expect(currentStepOf('failed', lines, 'podcast', withJob)).toBe('Failed: no narration could be recorded');
     const done = deriveJob('podcast', [
-      { position: 0, kind: 'narration', status: 'completed', error: null, input: { line: 0 }, output: { objectPath: 'j/line-1.mp4' } },
-      { position: 1, kind: 'narration', status: 'failed', error: 'refused', input: { line: 1 }, output: null },
+      { position: 0, kind: 'narration', status: 'completed', unit: 0, error: null, input: { line: 0 }, output: { objectPath: 'j/line-1.mp4' } },
+      { position: 1, kind: 'narration', status: 'failed', unit: 1, error: 'refused', input: { line: 1 }, output: null },
     ], withJob);
     expect(done).toMatchObject({ status: 'completed', error: 'Narration 2: refused' });
     expect(done.result.videoPath).toBe('j/line-1.mp4');

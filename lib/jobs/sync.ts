@@ -94,7 +94,7 @@ export async function syncJobs(
   for (const [id, job] of locked) if (job.status === STATUS.canceled) statuses.set(id, job.status);
   if (live.length === 0) return statuses;
   const { rows } = await client.query<TaskSummary & { job_id: string }>(
-    `select job_id, position, kind, status, error, input, output from video_tasks where job_id = any($1::uuid[]) order by job_id, position`,
+    `select job_id, position, kind, status, unit, error, input, output from video_tasks where job_id = any($1::uuid[]) order by job_id, position`,
     [live.map(([id]) => id)],
   );
   const tasksOf = new Map<string, TaskSummary[]>();
