@@ -355,10 +355,12 @@ const NOTES = `## How each figure is taken
 - **Notice latency** relies on POLL_MAX_SECONDS = 10 (the default): a lingering tick re-polls
   anything due within its budget, so a scene is noticed within one poll interval. Scenes that
   finish after the tick stops claiming (75 % of maxDuration) wait for the next minute's tick.
-- **Cold import** in the run above (304 ms) missed 300 ms while the machine was loaded: zod alone took
-  169 ms against 37 ms in the previous recorded run, and the poll module stayed at ~1.8× zod's own
-  import (it was ~4.4× before). The tick split adds five small modules and no dependency.
-- **Cold import**: the poll module loads @google/genai and @supabase/supabase-js on first use
-  (lib/providers/veo.ts, lib/storage/supabase.ts), so the import above does not include them;
-  their own import times are listed for scale, and the first tick that needs them pays those.
+- **Cold import**: the poll module loads only pg and zod (and its own code, about 35 ms) when
+  imported. Every SDK it may need loads on first use, so the import above does not include them,
+  and the first tick that needs one pays for it: @google/genai and lumaai (lib/providers/google-client.ts,
+  lib/providers/luma.ts), storage-js (lib/storage/supabase.ts) and jose (lib/auth/jose.ts: a poll
+  authenticates by CRON_SECRET and never verifies a token). Their own import times are listed for
+  scale. date-fns is imported per function (\`date-fns/addMinutes\`): its index alone takes about
+  100 ms, more than all of the poll's own code. Before this round the figure read 395 ms on this
+  machine (lumaai, jose and the date-fns index loaded at import), against 175–206 ms after.
 `;

@@ -6,21 +6,11 @@
  */
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  SignJWT,
-  calculateJwkThumbprint,
-  createLocalJWKSet,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JSONWebKeySet,
-  type JWK,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type { CryptoKey, JSONWebKeySet, JWK, JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { writeOnce } from '../fs/write-once.js';
+import { loadJose } from './jose.js';
 
 /** The professor `npm start` and `npm run token` act as when no other user is named. */
 export const DEMO_PROFESSOR_ID = '00000000-0000-4000-8000-00000000d3a0';
@@ -82,6 +72,7 @@ function assertLocalMode(config: Config): void {
 }
 
 async function createKeyFile(file: string): Promise<void> {
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await loadJose();
   const { privateKey } = await generateKeyPair(ALG, { extractable: true });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(jwk);
@@ -106,7 +97,7 @@ async function readOrCreateKey(dir: string): Promise<{ privateKey: CryptoKey; pu
     throw new ConfigError(['AUTH_DEV_KEYS_DIR'], `AUTH_DEV_KEYS_DIR: ${file} is not an ES256 private key (${parsed.error.issues[0]?.message}); delete it to make a new one`);
   }
   const { d: _private, ...publicJwk } = parsed.data;
-  const privateKey = (await importJWK(parsed.data, ALG)) as CryptoKey;
+  const privateKey = (await (await loadJose()).importJWK(parsed.data, ALG)) as CryptoKey;
   return { privateKey, publicJwk: { ...publicJwk, alg: ALG, use: 'sig' }, kid: parsed.data.kid };
 }
 
@@ -114,6 +105,7 @@ async function readOrCreateKey(dir: string): Promise<{ privateKey: CryptoKey; pu
 export async function openDevKeys(config: Config): Promise<DevKeys> {
   assertLocalMode(config);
   const { privateKey, publicJwk, kid } = await readOrCreateKey(path.resolve(config.AUTH_DEV_KEYS_DIR));
+  const { SignJWT, createLocalJWKSet } = await loadJose();
   const issuer = DEV_ISSUER;
   const jwks: JSONWebKeySet = { keys: [publicJwk] };
   return {

@@ -8,7 +8,8 @@
  * accepted as it is, since server-side callers send it. In local mode (no SUPABASE_URL, not
  * production) the keys are the development keys of ./dev-keys.ts, used without any HTTP.
  */
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
+import { loadedJose, loadJose } from './jose.js';
 import { z } from 'zod';
 import { ConfigError, type Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -78,10 +79,10 @@ const userIdSchema = z.guid();
 // on its own when a token names a key it has not seen (a rotation), at most once per cooldown.
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
 
-function remoteJwks(url: string): JWTVerifyGetKey {
+async function remoteJwks(url: string): Promise<JWTVerifyGetKey> {
   let keys = remoteKeySets.get(url);
   if (!keys) {
-    keys = createRemoteJWKSet(new URL(url));
+    keys = (await loadJose()).createRemoteJWKSet(new URL(url));
     remoteKeySets.set(url, keys);
   }
   return keys;
@@ -89,13 +90,16 @@ function remoteJwks(url: string): JWTVerifyGetKey {
 
 /** Failures of the key source (JWKS unreachable, slow or malformed) are ours, not the caller's. */
 function isKeySourceFailure(err: unknown): boolean {
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
-  if (err instanceof errors.JOSEError) return err.code === 'ERR_JOSE_GENERIC';
+  const errors = loadedJose()?.errors;
+  if (errors && (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid)) return true;
+  if (errors && err instanceof errors.JOSEError) return err.code === 'ERR_JOSE_GENERIC';
   return !(err instanceof InvalidTokenError || err instanceof AppError || err instanceof ConfigError);
 }
 
 function describe(err: unknown): string {
   if (err instanceof InvalidTokenError) return err.message;
+  const errors = loadedJose()?.errors;
+  if (!errors) return 'The access token is malformed';
   if (err instanceof errors.JWTExpired) return 'The access token has expired';
   if (err instanceof errors.JWTClaimValidationFailed) return `The access token's ${err.claim} claim is not accepted`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'The access token signature is not valid';
@@ -146,7 +150,7 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
   async function keysAndIssuer(): Promise<{ keys: JWTVerifyGetKey; issuer: string }> {
     if (config.SUPABASE_URL) {
       const base = `${config.SUPABASE_URL.replace(/\/$/, '')}/auth/v1`;
-      return { keys: options.jwks ?? remoteJwks(`${base}/.well-known/jwks.json`), issuer: config.SUPABASE_JWT_ISSUER ?? base };
+      return { keys: options.jwks ?? (await remoteJwks(`${base}/.well-known/jwks.json`)), issuer: config.SUPABASE_JWT_ISSUER ?? base };
     }
     if (options.jwks) return { keys: options.jwks, issuer: DEV_ISSUER };
     // Throws a ConfigError in production: without Supabase there is nobody to trust.
@@ -158,6 +162,7 @@ export function createVerifier(config: Config, options: VerifierOptions = {}): T
     async verify(token) {
       if (serviceKey && sameSecret(token, serviceKey)) return { ...SERVICE_ROLE };
       try {
+        const { decodeProtectedHeader, jwtVerify } = await loadJose();
         let header: ReturnType<typeof decodeProtectedHeader>;
         try {
           header = decodeProtectedHeader(token);

@@ -4,7 +4,7 @@
  * transaction claims the Idempotency-Key (./idempotency.ts) and checks the quotas (./quota.ts),
  * so a replay, a double click and a limit all see one consistent picture.
  */
-import { addMinutes } from 'date-fns';
+import { addMinutes } from 'date-fns/addMinutes';
 import type { Caller } from '../auth/jwt.js';
 import { assertOwner, ownerFor } from '../auth/owner.js';
 import type { Config } from '../config.js';

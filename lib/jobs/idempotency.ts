@@ -6,7 +6,7 @@
  * read its job, and a request that fails rolls its claim back with everything else.
  */
 import { createHash } from 'node:crypto';
-import { addHours } from 'date-fns';
+import { addHours } from 'date-fns/addHours';
 import { z } from 'zod';
 import type { Caller } from '../auth/jwt.js';
 import type { DbClient } from '../db/pool.js';

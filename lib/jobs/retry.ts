@@ -4,7 +4,7 @@
  * become pending/processing again (syncJob derives which). One transaction under the job row
  * lock. A job with nothing failed, a job still running, or a canceled job → 409.
  */
-import { addMinutes } from 'date-fns';
+import { addMinutes } from 'date-fns/addMinutes';
 import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';

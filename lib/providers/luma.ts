@@ -8,7 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import LumaAI, { APIError } from 'lumaai';
+import type { APIError } from 'lumaai';
 import { z } from 'zod';
 import { AppError, ERROR_CODE, isRetryableStatus } from '../errors.js';
 import { type LumaModel, type LumaResolution, lumaProblems, toLumaDuration } from '../model-limits.js';
@@ -64,10 +64,26 @@ function detailOf(err: APIError): string {
   return err.message;
 }
 
+/**
+ * lumaai, loaded on first use (as @google/genai is, lib/providers/google-client.ts): its load
+ * costs about 110 ms, which every cold function paid before, Luma configured or not (BENCHMARKS.md,
+ * figure 5).
+ */
+let lumaSdk: typeof import('lumaai') | undefined;
+async function loadLuma(): Promise<typeof import('lumaai')> {
+  lumaSdk ??= await import('lumaai');
+  return lumaSdk;
+}
+
+/** Only a loaded lumaai can have thrown one, so an unloaded module means "no". */
+function isApiError(thrown: unknown): thrown is APIError {
+  return lumaSdk !== undefined && thrown instanceof lumaSdk.APIError;
+}
+
 /** Wraps anything the SDK throws into an AppError that says whether a retry may help. */
 export function toLumaError(thrown: unknown, action: string): AppError {
   if (thrown instanceof AppError) return thrown;
-  if (thrown instanceof APIError && typeof thrown.status === 'number') {
+  if (isApiError(thrown) && typeof thrown.status === 'number') {
     const status = thrown.status;
     const detail = detailOf(thrown);
     if (CREDITS.test(detail)) {
@@ -101,13 +117,18 @@ function hostAllowed(host: string, hosts: readonly string[]): boolean {
 }
 
 export function createLumaProvider(options: LumaProviderOptions): VideoProvider {
-  const client = new LumaAI({
-    authToken: options.apiKey,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-    maxRetries: 0,
-    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-    ...(options.fetch ? { fetch: options.fetch as never } : {}),
-  });
+  let made: Promise<InstanceType<typeof import('lumaai').default>> | undefined;
+  const client = () =>
+    (made ??= loadLuma().then(
+      ({ default: LumaAI }) =>
+        new LumaAI({
+          authToken: options.apiKey,
+          ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+          maxRetries: 0,
+          ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+          ...(options.fetch ? { fetch: options.fetch as never } : {}),
+        }),
+    ));
   const hosts = options.videoHosts ?? LUMA_VIDEO_HOSTS;
   const baseFetch = options.fetch ?? fetch;
 
@@ -129,7 +150,7 @@ export function createLumaProvider(options: LumaProviderOptions): VideoProvider 
     if (request.lastFrame) keyframes.frame1 = { type: 'image', url: await options.keyframeUrl!(request.lastFrame, signal) };
     let created: unknown;
     try {
-      created = await client.generations.create(
+      created = await (await client()).generations.create(
         {
           model: options.model,
           // Luma has no negative prompt; the words to avoid are said in the prompt instead.
@@ -155,10 +176,10 @@ export function createLumaProvider(options: LumaProviderOptions): VideoProvider 
   async function getVideoOperation(operationName: string, signal?: AbortSignal): Promise<OperationState> {
     let got: unknown;
     try {
-      got = await client.generations.get(operationName, signal ? { signal } : {});
+      got = await (await client()).generations.get(operationName, signal ? { signal } : {});
     } catch (thrown) {
       // Luma forgets generations (expiry, deletion): a failure the scene can retry, never a wait.
-      if (thrown instanceof APIError && thrown.status === 404) {
+      if (isApiError(thrown) && thrown.status === 404) {
         return { done: true, failure: { code: 'provider_lost', message: `Luma no longer knows generation ${operationName} (it expired or was deleted)` } };
       }
       throw toLumaError(thrown, 'poll');

@@ -3,7 +3,7 @@
  * bookkeeping. Every write is fenced by the lease: a tick that lost its lease (it ran past it,
  * or the job was canceled) changes nothing.
  */
-import { addMinutes } from 'date-fns';
+import { addMinutes } from 'date-fns/addMinutes';
 import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import type { Status } from '../states.js';

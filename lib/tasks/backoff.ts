@@ -2,7 +2,7 @@
  * When to look at a task again: exponential backoff with jitter, clamped between a floor and a
  * ceiling. The randomness is injectable so tests and the fault suite are reproducible.
  */
-import { addMilliseconds } from 'date-fns';
+import { addMilliseconds } from 'date-fns/addMilliseconds';
 
 export interface BackoffOptions {
   minSeconds: number;

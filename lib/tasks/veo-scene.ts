@@ -4,7 +4,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import { addMinutes } from 'date-fns';
+import { addMinutes } from 'date-fns/addMinutes';
 import { callbackUrl } from '../auth/callback-token.js';
 import { AppError, ERROR_CODE, ERRORS, isRetryable } from '../errors.js';
 import { pauseProvider } from '../jobs/provider-pause.js';
