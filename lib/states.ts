@@ -26,10 +26,18 @@ export function isActive(status: string): boolean {
 }
 
 /**
+ * A state as an SQL literal, `'completed'`: spelled into the statement rather than passed as a
+ * parameter, for the same reason as ACTIVE_IN_SQL below.
+ */
+export function sqlState(status: Status): string {
+  return `'${status}'`;
+}
+
+/**
  * `('pending', 'processing')` for SQL, spelled as literals rather than a parameter so the planner
  * can match the partial indexes declared with the same list (a `= any($1)` would not).
  */
-export const ACTIVE_IN_SQL = `(${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+export const ACTIVE_IN_SQL = `(${ACTIVE_STATUSES.map((s) => sqlState(s)).join(', ')})`;
 
 export const TASK_KIND = Object.freeze({
   veoScene: 'veo_scene',

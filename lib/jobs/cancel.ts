@@ -10,7 +10,7 @@ import { httpError } from '../http/respond.js';
 import { enqueueWebhook } from '../webhooks/enqueue.js';
 import { lockJob } from './sync.js';
 import { cancelTasksOf } from './task-writes.js';
-import { ACTIVE_STATUSES, STATUS, type Status } from '../states.js';
+import { ACTIVE_STATUSES, sqlState, STATUS, type Status } from '../states.js';
 
 export interface CancelResult {
   status: Status;
@@ -30,12 +30,12 @@ export async function cancelJob(db: Db, jobId: string, now: Date): Promise<Cance
     }
     const canceledTasks = await cancelTasksOf(client, jobId, now);
     await client.query(
-      `update video_jobs set status = 'canceled', completed_at = $2, error = 'Canceled by request' where id = $1`,
+      `update video_jobs set status = ${sqlState(STATUS.canceled)}, completed_at = $2, error = 'Canceled by request' where id = $1`,
       [jobId, now],
     );
     // Only the escalation's current job speaks for it (as in syncJob).
     await client.query(
-      `update escalations set video_generation_status = 'canceled', video_url = null, poster_url = null where id = $1 and video_job_id = $2`,
+      `update escalations set video_generation_status = ${sqlState(STATUS.canceled)}, video_url = null, poster_url = null where id = $1 and video_job_id = $2`,
       [job.escalation_id, jobId],
     );
     await enqueueWebhook(client, jobId, STATUS.canceled, now);

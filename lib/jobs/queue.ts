@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
 import { standingOf, type JobTaskState, type QueueSnapshot } from './eta.js';
 import { KINDS } from '../kinds/registry.js';
-import { isActive, STATUS } from '../states.js';
+import { isActive, sqlState, STATUS } from '../states.js';
 
 /** How many of a kind's latest completed tasks the median is taken over. */
 export const RECENT_TASKS = 50;
@@ -42,13 +42,13 @@ export async function readQueue(db: Queryable, jobIds: readonly string[], option
                        pg_catalog.row_number() over (order by s.round, s.queue_job_created_at, s.job_id, s.position) - 1 as ahead
                   from video_start_queue($1, $2, null) s) q
          where q.job_id = any($3::uuid[])) as ranks,
-       (select json_agg(coalesce(case when f.status = 'processing' then f.started_at end, $1))
+       (select json_agg(coalesce(case when f.status = ${sqlState(STATUS.processing)} then f.started_at end, $1))
           from video_tasks f
-         where f.kind = any($2) and (f.status = 'processing' or (f.status = 'pending' and f.locked_until >= $1))) as running,
+         where f.kind = any($2) and (f.status = ${sqlState(STATUS.processing)} or (f.status = ${sqlState(STATUS.pending)} and f.locked_until >= $1))) as running,
        (select json_agg(json_build_object('kind', k.kind, 'seconds',
                 (select percentile_cont(0.5) within group (order by extract(epoch from r.completed_at - r.started_at))
                    from (select c.completed_at, c.started_at from video_tasks c
-                          where c.status = 'completed' and c.kind = k.kind and c.started_at is not null
+                          where c.status = ${sqlState(STATUS.completed)} and c.kind = k.kind and c.started_at is not null
                           order by c.completed_at desc limit $5) r)))
           from unnest($4::text[]) k(kind)) as medians`,
     [now, options.startKinds, jobIds, KINDS.tasks.map((k) => k.kind), RECENT_TASKS],

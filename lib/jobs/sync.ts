@@ -7,7 +7,7 @@ import type { DbClient } from '../db/pool.js';
 import { enqueueWebhooks } from '../webhooks/enqueue.js';
 import { wakeDependents } from './task-writes.js';
 import { deriveJob, type DerivedJob, type TaskSummary } from './derive.js';
-import { isFinal, STATUS, type Status } from '../states.js';
+import { isFinal, sqlState, STATUS, type Status } from '../states.js';
 
 export interface LockedJob {
   status: Status;
@@ -35,7 +35,7 @@ async function writeJobs(client: DbClient, jobs: ReadonlyArray<{ id: string; esc
      ), job as (
        update video_jobs j
           set status = v.status,
-              started_at = case when v.status <> 'pending' then coalesce(j.started_at, $10) else j.started_at end,
+              started_at = case when v.status <> ${sqlState(STATUS.pending)} then coalesce(j.started_at, $10) else j.started_at end,
               completed_at = case when v.final then coalesce(j.completed_at, $10) else null end,
               error = v.error,
               video_path = v.video_path,
@@ -47,7 +47,7 @@ async function writeJobs(client: DbClient, jobs: ReadonlyArray<{ id: string; esc
           and ($11
                or (j.status, j.error, j.video_path, j.video_url, j.poster_path, j.poster_url)
                   is distinct from (v.status, v.error, v.video_path, v.video_url, v.poster_path, v.poster_url)
-               or (v.status <> 'pending' and j.started_at is null)
+               or (v.status <> ${sqlState(STATUS.pending)} and j.started_at is null)
                or (v.final and j.completed_at is null)
                or (not v.final and j.completed_at is not null))
      )

@@ -9,9 +9,7 @@
  * from lib/states.ts, never as loose strings.
  */
 import type { Db, DbClient, Queryable } from '../db/pool.js';
-import { ACTIVE_IN_SQL, ACTIVE_STATUSES, STATUS, type Status } from '../states.js';
-
-const sql = (status: Status) => `'${status}'`;
+import { ACTIVE_IN_SQL, ACTIVE_STATUSES, sqlState as sql, STATUS, type Status } from '../states.js';
 
 /** The lease fence on a task row `t`: $1 its id, $2 the run holding the lease. */
 const FENCED = `t.id = $1 and t.locked_by = $2 and t.status in ${ACTIVE_IN_SQL}`;

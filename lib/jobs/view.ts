@@ -9,7 +9,7 @@ import { KINDS } from '../kinds/registry.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
 import { longestPause } from './provider-pause.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
-import { isActive, isFinal, type Status } from '../states.js';
+import { isActive, isFinal, STATUS, type Status } from '../states.js';
 
 const jobRowSchema = z.object({
   id: z.string(),
@@ -162,7 +162,7 @@ const PROVIDER_NAMES: Record<string, string> = { veo: 'Veo', luma: 'Luma', local
  * to start on a provider, so most reads cost nothing more.
  */
 async function pausedStep(db: Queryable, tasks: ReadonlyArray<{ kind: string; status: string; provider: string | null; operation_name: string | null }>): Promise<string | undefined> {
-  const providers = [...new Set(tasks.filter((t) => KINDS.find(t.kind)?.pausesWithProvider && t.status === 'pending' && !t.operation_name && t.provider).map((t) => t.provider!))];
+  const providers = [...new Set(tasks.filter((t) => KINDS.find(t.kind)?.pausesWithProvider && t.status === STATUS.pending && !t.operation_name && t.provider).map((t) => t.provider!))];
   const pause = await longestPause(db, providers);
   if (!pause) return undefined;
   const name = PROVIDER_NAMES[pause.provider] ?? pause.provider;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
-import { ACTIVE_IN_SQL, STATUS, TASK_KIND } from '../states.js';
+import { ACTIVE_IN_SQL, sqlState, STATUS, TASK_KIND } from '../states.js';
 import { PROVIDER_KINDS } from '../tasks/registry.js';
 import { TICK_STOP_REASONS } from '../tick/tick-runs.js';
 import { DEFAULT_TICKS, type Metrics, type TickRunView } from './schema.js';
@@ -67,7 +67,7 @@ const latencySql = (hoursParam: string, name: string) => `
                             'p95', percentile_cont(0.95) within group (order by d.s))
      from (select extract(epoch from c.completed_at - c.started_at)::float8 as s
              from video_tasks c
-            where c.status = 'completed' and c.kind = $4 and c.started_at is not null
+            where c.status = ${sqlState(STATUS.completed)} and c.kind = $4 and c.started_at is not null
               and c.completed_at > $1 - make_interval(hours => ${hoursParam}::int)) d) as ${name}`;
 
 const SQL = `
@@ -81,18 +81,18 @@ select
   -- What holds a MAX_IN_FLIGHT slot, counted as claim_startable_video_tasks counts it.
   (select coalesce(json_agg(json_build_object('kind', f.kind, 'count', f.n)), '[]'::json)
      from (select kind, count(*)::int as n from video_tasks
-            where kind = any($2) and (status = 'processing' or (status = 'pending' and locked_until >= $1))
+            where kind = any($2) and (status = ${sqlState(STATUS.processing)} or (status = ${sqlState(STATUS.pending)} and locked_until >= $1))
             group by kind) f) as in_flight,
   -- Startable as the claim sees it: pending, due, unleased. Since next_check_at, not created_at:
   -- a retried job's scenes were made long ago but have waited only since the retry.
   (select extract(epoch from $1 - min(w.next_check_at))::float8 from video_tasks w
-    where w.status = 'pending' and w.kind = any($2) and w.next_check_at <= $1
+    where w.status = ${sqlState(STATUS.pending)} and w.kind = any($2) and w.next_check_at <= $1
       and (w.locked_until is null or w.locked_until < $1)) as oldest_waiting_seconds,
   ${latencySql('$3', 'latency_hour')},
   ${latencySql('$7', 'latency_day')},
   (select coalesce(json_agg(json_build_object('reason', r.reason, 'count', r.n) order by r.n desc, r.reason), '[]'::json)
      from (select coalesce(error_code, 'unknown') as reason, count(*)::int as n from video_tasks
-            where status = 'failed' and completed_at > $1 - make_interval(hours => $5)
+            where status = ${sqlState(STATUS.failed)} and completed_at > $1 - make_interval(hours => $5)
             group by 1) r) as failures,
   (select coalesce(json_agg(t order by t.id desc), '[]'::json)
      from (select * from video_tick_runs order by id desc limit $6) t) as ticks,

@@ -7,6 +7,7 @@
  * the last day), which counters and summaries in Prometheus' sense (ever-growing totals that
  * rate() differentiates) are not.
  */
+import { STATUS } from '../states.js';
 import { TICK_RUN_COUNTS, TICK_STOP_REASONS } from '../tick/tick-runs.js';
 import type { Metrics } from './schema.js';
 
@@ -88,13 +89,13 @@ export function renderPrometheus(m: Metrics): string {
       'video_tasks_active',
       'Tasks waiting (pending) or running (processing), by kind.',
       Object.entries(m.queue.tasks).flatMap(([kind, c]) => [
-        { labels: { kind, status: 'pending' }, value: c.pending },
-        { labels: { kind, status: 'processing' }, value: c.processing },
+        { labels: { kind, status: STATUS.pending }, value: c.pending },
+        { labels: { kind, status: STATUS.processing }, value: c.processing },
       ]),
     ),
     gauge('video_jobs_active', 'Jobs waiting (pending) or running (processing).', [
-      { labels: { status: 'pending' }, value: m.queue.jobs.pending },
-      { labels: { status: 'processing' }, value: m.queue.jobs.processing },
+      { labels: { status: STATUS.pending }, value: m.queue.jobs.pending },
+      { labels: { status: STATUS.processing }, value: m.queue.jobs.processing },
     ]),
     gauge(
       'video_operations_in_flight',
