@@ -333,22 +333,37 @@ const NOTES = `## How each figure is taken
   one-round-trip server-side apply function (built, measured at 0.074 and 0.048 with batching off,
   reverted: one commit per outcome was the bound).
 - **Memory** through resumable uploads (lib/storage/tus-upload.ts, lib/storage/chunk-source.ts):
-  the 200 MB video goes to Storage through TUS in 6 MB chunks. Peak RSS growth read 62.6 MB, the
-  median of three \`npm run bench -- memory\` runs in a row (61.2, 62.6 and 64.2 MB) on this shared,
-  noisy 2-core machine; before this change the same command read 108.6 MB here (81.1 MB in an
-  earlier run), and 55.7 MB before resumable uploads. What had grown: the chunk reader held each
-  chunk as the download's ~100 pieces by reference while the chunk was sent, so the pieces
-  outlived young-generation collections, were promoted, and piled up as external memory until a
-  full collection; and the Storage double (in the bench's process) held each PATCH body until its
-  end. Each chunk is now copied into one 6 MB buffer allocated once per upload (a failed or stalled
-  chunk is still resent from it, from the server's offset), and the double hashes bytes as they
-  arrive. What remains, traced with \`--trace-gc\` and \`process.memoryUsage()\` in this run: about
-  32 MB of young ArrayBuffers that V8 lets accumulate before a scavenge (\`external memory
-  pressure\`, twice the 16 MB semi-space), the heap's new space growing ~10 MB, the 6 MB chunk
-  buffer, and the first-use load of @google/genai, @supabase/supabase-js and tus-js-client (about
-  20 MB together: preloaded before the baseline, the growth read 37–44 MB). The standard upload
-  pays all of that but the chunk buffer and tus-js-client's load, so the figure sits within a few MB
-  of the target and one run in three can miss it.
+  the 200 MB video goes to Storage through TUS in 6 MB chunks. Peak RSS growth read 55.3 MB, the
+  median of five \`npm run bench -- memory\` runs in a row (54.8, 57.7, 52.5, 59.8 and 55.3 MB; six
+  runs just before, same code: 58.1, 61.7, 56.1, 60.9, 45.8, 58.6) on this shared 2-core machine,
+  busy with other work at the time (load average ~8). Before that change it read 62.6 MB (61.2,
+  62.6, 64.2); 108.6 MB before the single chunk buffer; 55.7 MB before resumable uploads. The
+  change: the Supabase store builds storage-js's StorageClient itself (lib/storage/supabase.ts)
+  instead of a whole supabase-js client, of which it used only \`.storage\`; auth, realtime (with
+  ws), PostgREST and functions are no longer loaded or built at the first stored video, and no
+  session is looked up per request. Same URL, \`apikey\` and bearer headers and fetch as before.
+  Earlier: each chunk is copied into one 6 MB buffer allocated once per upload (a failed or
+  stalled chunk is resent from it, from the server's offset), and the double hashes bytes as they
+  arrive. What bounds the figure, traced with \`--trace-gc\` and \`process.memoryUsage()\` sampled
+  through the run: (1) about 30 MB of young ArrayBuffers. V8 scavenges for them only once the new
+  space's backing stores reach twice its default semi-space (2 × 16 MB; the "external memory
+  pressure" scavenges in the trace), a fixed amount, not a rate: \`arrayBuffers\` saw-tooths from the
+  chunk buffer's ~7 MB to ~35 MB and back all through the 200 MB. Every byte arrives in a fresh
+  ArrayBuffer from a socket read (and undici's fetch copies each piece once more into a Uint8Array
+  for the byte stream); the pieces die young (they are copied into the chunk buffer at once), so
+  reading with fewer or smaller allocations, a BYOB reader (undici copies before a BYOB view sees
+  the bytes) or dropping references sooner would change how often V8 scavenges, not how much
+  piles up. (2) The 6 MB chunk buffer, fixed by Supabase's chunk size and the resume from the
+  server's offset. (3) The first-use load of @google/genai (needed to create and poll the
+  operation; its one 1.2 MB bundle grows the heap ~10 MB even through its web entry) and, far less
+  now, storage-js and tus-js-client: with genai, supabase-js and tus-js-client preloaded before the
+  baseline (measured before this change) the growth read 32–45 MB. (4) A few MB of malloc slack: RSS drops by up to 30 MB when freed buffers are trimmed
+  and climbs again, so the peak depends on when the sampler catches the top of a saw-tooth, which is
+  most of the run-to-run spread. The Storage double (in the bench's process) holds no bytes with
+  keepBytes false, only a running hash per upload; its socket reads feed the same young
+  ArrayBuffers, which changes the scavenges' frequency, not the pile. So the figure now sits a few
+  MB under the target in most runs, but not at a comfortable margin: 2 of the last 5 runs (6 of 11)
+  were above 56 MB, none above 62.
 - **Job-row writes per unchanged poll** are 0: a poll that finds the operation still running
   changes no task status or output, so the job is not synced at all, and syncJob writes the job
   only when a shown column differs or a task moved (lib/jobs/sync.ts).

@@ -60,6 +60,8 @@ async function previewOf(answer: string, question = '') {
   await page.getByLabel('Your answer').waitFor();
   await page.getByLabel("Student's question (optional)").fill(question);
   await page.getByLabel('Your answer').fill(answer);
+  // Only the stand-in is configured: the form offers no provider choice.
+  expect(await page.getByLabel('Video provider').count()).toBe(0);
   await page.getByLabel('Clip length').selectOption(String(CLIP_SECONDS));
   await page.getByRole('button', { name: 'Preview the scenes' }).click();
 }
@@ -193,10 +195,15 @@ describe('the dashboard in Chromium', () => {
     await generateFromPreview();
     const retry = page.getByRole('button', { name: 'Retry failed scenes' });
     await retry.waitFor({ timeout: 90_000 });
-    await page.getByText('failed this scene once on purpose').waitFor();
+    await page.getByText('it failed this scene once on purpose').waitFor();
     await screenshots(page, 'job-scene-failed');
     await retry.click();
-    await page.getByRole('dialog', { name: 'Retry the failed scenes?' }).getByRole('button', { name: 'Retry' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Retry the failed scenes?' });
+    await dialog.waitFor();
+    // One provider (the stand-in): nothing to choose, and the dialog says what makes the clip.
+    expect(await dialog.getByLabel('Make the clips on').count()).toBe(0);
+    await dialog.getByText('Each new clip is a new Local stand-in operation.').waitFor();
+    await dialog.getByRole('button', { name: 'Retry' }).click();
     await page.waitForFunction(() => document.querySelectorAll('.scene-card .badge-completed').length === 2 && !document.querySelector('.scene-card .badge-failed'), undefined, { timeout: 90_000 });
     await page.waitForFunction(() => document.querySelector<HTMLVideoElement>('video[data-primary]')?.readyState! >= 2, undefined, { timeout: 60_000 });
     expect(await retry.count()).toBe(0);

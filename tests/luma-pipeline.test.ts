@@ -146,7 +146,7 @@ describe('Luma refusals, failures and credits', () => {
     expect(res.status).toBe(202);
     const moved = res.json.scenes.find((s: { kind: string }) => s.kind === 'veo_scene');
     expect(moved).toMatchObject({ provider: 'veo', durationSeconds: 8, status: 'pending' });
-    expect(moved.note).toBe('Made at 8 s on veo: veo-3.1-fast-generate-preview makes 4 or 6 or 8 s, and this scene asked for 9 s');
+    expect(moved.note).toBe('Made at 8 s on Google Veo, which makes 4 or 6 or 8 s clips (veo-3.1-fast-generate-preview); this scene asked for 9 s');
     const veoCreates = w.veo.creates.length;
     await tickUntilFinal(w.services, jobId, testClock());
     job = await w.readJob(jobId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formLimits, offersProviders, providerChoice, withProvider } from './capabilities.js';
+import { formLimits, offersProviders, providerChoice, retryBody, retryChoice, withProvider } from './capabilities.js';
 import type { Capabilities } from '../lib/jobs/capabilities.js';
 
 function capabilities(providers: Capabilities['providers']): Capabilities {
@@ -44,5 +44,28 @@ describe('the provider choice in the new-explainer form', () => {
     expect(withProvider({ provider: 'veo', durationSeconds: 5, aspectRatio: '16:9' }, lumaLimits, 'luma').durationSeconds).toBe(5);
     // A shape the provider does not make becomes its first.
     expect(withProvider({ provider: 'luma', durationSeconds: 9, aspectRatio: '9:16' }, lumaLimits, 'veo')).toEqual({ provider: 'veo', durationSeconds: 8, aspectRatio: '16:9' });
+  });
+});
+
+describe('the provider choice when retrying failed scenes', () => {
+  const two = formLimits(capabilities([{ ...VEO, durations: [...VEO.durations], aspectRatios: [...VEO.aspectRatios] }, { ...LUMA, durations: [...LUMA.durations], aspectRatios: [...LUMA.aspectRatios] }]));
+  const one = formLimits(capabilities([{ ...VEO, durations: [...VEO.durations], aspectRatios: [...VEO.aspectRatios] }]));
+
+  it('is offered only with two providers and a failed clip, starting at the provider the clip was made on', () => {
+    expect(retryChoice(undefined, [{ kind: 'veo_scene', provider: 'veo' }])).toBeUndefined();
+    expect(retryChoice(one, [{ kind: 'veo_scene', provider: 'veo' }])).toBeUndefined();
+    // A failed still or cut is not made by a video provider: nothing to choose.
+    expect(retryChoice(two, [{ kind: 'render' }, { kind: 'imagen_still', provider: 'google' }])).toBeUndefined();
+    expect(retryChoice(two, [{ kind: 'render' }, { kind: 'veo_scene', provider: 'luma' }])).toEqual({ providers: two.providers, current: 'luma' });
+    // A provider this deployment no longer offers reads as the default.
+    expect(retryChoice(two, [{ kind: 'veo_scene', provider: 'local' }])?.current).toBe('veo');
+  });
+
+  it('sends a provider only when another one was picked', () => {
+    const choice = retryChoice(two, [{ kind: 'veo_scene', provider: 'veo' }]);
+    expect(retryBody(choice, 'veo')).toBeUndefined();
+    expect(retryBody(choice, undefined)).toBeUndefined();
+    expect(retryBody(choice, 'luma')).toEqual({ provider: 'luma' });
+    expect(retryBody(undefined, 'luma')).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
  * written into the page), narrowed to what the form shows.
  */
 import type { Capabilities } from '../lib/jobs/capabilities.js';
+import type { Api } from './api.js';
 
 /** One provider a job may name, as the form offers it. */
 export interface ProviderChoice {
@@ -76,3 +77,39 @@ export function withProvider<V extends { provider: string; durationSeconds: numb
 
 /** Whether the form offers a provider choice (and so sends `provider`). */
 export const offersProviders = (limits: FormLimits): boolean => limits.providers.length > 1;
+
+let cached: Promise<FormLimits> | undefined;
+
+/** The capabilities as the page uses them, read once per page load (again after a failed read). */
+export function loadFormLimits(api: Api): Promise<FormLimits> {
+  cached ??= api.request<Capabilities>('/api/video/capabilities').then(formLimits, (err: unknown) => {
+    cached = undefined;
+    throw err;
+  });
+  return cached;
+}
+
+/** What a retry may move a job's failed clips to. */
+export interface RetryChoice {
+  providers: ProviderChoice[];
+  /** The provider the failed clips were made on: choosing it sends no `provider`. */
+  current: string;
+}
+
+/**
+ * The providers a retry offers for a job's failed parts: only with two or more configured and a
+ * failed clip among them (stills and cuts are not made by a video provider). Undefined otherwise,
+ * and then the retry sends no `provider`.
+ */
+export function retryChoice(limits: FormLimits | undefined, failed: ReadonlyArray<{ kind: string; provider?: string | null | undefined }>): RetryChoice | undefined {
+  if (!limits || !offersProviders(limits)) return undefined;
+  const clip = failed.find((s) => s.kind === 'veo_scene');
+  if (!clip) return undefined;
+  const current = clip.provider && limits.providers.some((p) => p.name === clip.provider) ? clip.provider : limits.defaultProvider;
+  return { providers: limits.providers, current };
+}
+
+/** The retry's body: `{provider}` when the professor picked another provider than the clips had. */
+export function retryBody(choice: RetryChoice | undefined, picked: string | undefined): { provider: string } | undefined {
+  return choice && picked && picked !== choice.current ? { provider: picked } : undefined;
+}

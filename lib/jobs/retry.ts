@@ -9,7 +9,7 @@ import type { Caller } from '../auth/jwt.js';
 import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { httpError } from '../http/respond.js';
-import { nearestDuration, type VideoProviderName } from '../model-limits.js';
+import { nearestDuration, PROVIDER_LABELS, type VideoProviderName } from '../model-limits.js';
 import { assertQuota } from './quota.js';
 import { clipLimitsOf } from './generate-request.js';
 import { veoSceneInputSchema } from './task-inputs.js';
@@ -58,7 +58,7 @@ async function moveScenes(client: DbClient, config: Config, ids: string[], provi
     const { durationNote: _old, requestedDurationSeconds: _asked, ...rest } = input;
     const next = made === asked
       ? { ...rest, durationSeconds: made }
-      : { ...rest, durationSeconds: made, requestedDurationSeconds: asked, durationNote: `Made at ${made} s on ${provider}: ${limits.model} makes ${limits.durations.join(' or ')} s, and this scene asked for ${asked} s` };
+      : { ...rest, durationSeconds: made, requestedDurationSeconds: asked, durationNote: `Made at ${made} s on ${PROVIDER_LABELS[provider]}, which makes ${limits.durations.join(' or ')} s clips (${limits.model}); this scene asked for ${asked} s` };
     return { id: row.id, input: next };
   });
   await moveToProvider(client, provider, moved);

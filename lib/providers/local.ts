@@ -291,7 +291,7 @@ export function createLocalProvider(config: Config, options: LocalProviderOption
     }
     if (op.f) {
       // What Veo reports when an operation itself ends in error (lib/providers/veo.ts): not retried by the tick, retried by a professor.
-      return { done: true, failure: { code: 'provider_error', message: `Veo could not make the video: the local stand-in failed this scene once on purpose (${FAILS_ONCE_MARKER}); retry it` } };
+      return { done: true, failure: { code: 'provider_error', message: `The local stand-in could not make the video: it failed this scene once on purpose (${FAILS_ONCE_MARKER}); retry it` } };
     }
     return { done: true, video: { kind: 'uri', uri: `${LOCAL_URI_SCHEME}//${operationName.slice(NAME_PREFIX.length)}`, mimeType: 'video/mp4' } };
   }

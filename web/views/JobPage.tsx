@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type JobView } from '../api.js';
 import { ConfirmDialog, Notice, ProgressBar, Spinner, StatusBadge } from '../components/ui.js';
+import { loadFormLimits, retryBody, retryChoice, type FormLimits } from '../capabilities.js';
 import { ago, elapsed, headline, isActive, megabytes, providerLabel } from '../format.js';
 import type { LiveChanges } from '../live-changes.js';
 import { JOB_POLL, LIVE_POLL, startPolling, type Poller } from '../live.js';
@@ -63,6 +64,9 @@ export function JobPage({ api, id, changes }: { api: Api; id: string; changes?: 
   const [acting, setActing] = useState(false);
   const [actionError, setActionError] = useState<string>();
   const [announcement, setAnnouncement] = useState('');
+  /** Read when a retry is first offered: whether it may move the failed clips to another provider. */
+  const [limits, setLimits] = useState<FormLimits>();
+  const [retryProvider, setRetryProvider] = useState<string>();
   const poller = useRef<Poller | undefined>(undefined);
   const last = useRef<string | undefined>(undefined);
   const active = job ? isActive(job.status) : true;
@@ -116,13 +120,13 @@ export function JobPage({ api, id, changes }: { api: Api; id: string; changes?: 
     return () => poller.current?.stop();
   }, [id, live]);
 
-  const act = async (action: 'cancel' | 'retry') => {
+  const act = async (action: 'cancel' | 'retry', body?: { provider: string }) => {
     setActing(true);
     setActionError(undefined);
     try {
-      await api.request(`/api/video/jobs/${id}/${action}`, { method: 'POST' });
+      await api.request(`/api/video/jobs/${id}/${action}`, { method: 'POST', ...(body ? { body } : {}) });
       setConfirm(undefined);
-      setAnnouncement(action === 'cancel' ? 'Canceling the explainer' : 'Retrying the failed scenes');
+      setAnnouncement(action === 'cancel' ? 'Canceling the explainer' : body ? `Retrying the failed scenes on ${providerLabel(body.provider)}` : 'Retrying the failed scenes');
       follow();
     } catch (err) {
       setActionError(err instanceof ApiError ? err.message : 'That did not work. Try again.');
@@ -150,6 +154,14 @@ export function JobPage({ api, id, changes }: { api: Api; id: string; changes?: 
   // Each scene card says why it failed; the job's own error is shown when no card would say it.
   const unshownFailure = job.scenes.some((s) => s.status === 'failed' && s.kind === 'render');
   const canRetry = !isActive(job.status) && failedScenes > 0 && job.status !== 'canceled';
+  const retry = retryChoice(limits, job.scenes.filter((s) => s.status === 'failed'));
+  const retryOn = retryProvider ?? retry?.current;
+  const openRetry = () => {
+    setRetryProvider(undefined);
+    setConfirm('retry');
+    // Only to offer another provider: without the capabilities the retry works as before.
+    loadFormLimits(api).then(setLimits, () => undefined);
+  };
   const refresh = async () => void (await load());
 
   return (
@@ -219,7 +231,7 @@ export function JobPage({ api, id, changes }: { api: Api; id: string; changes?: 
           </button>
         )}
         {canRetry && (
-          <button type="button" class="button-secondary" onClick={() => setConfirm('retry')}>
+          <button type="button" class="button-secondary" onClick={openRetry}>
             Retry failed scenes
           </button>
         )}
@@ -250,10 +262,24 @@ export function JobPage({ api, id, changes }: { api: Api; id: string; changes?: 
       <ConfirmDialog open={confirm === 'cancel'} title="Cancel this explainer?" confirmLabel="Cancel the explainer" danger busy={acting} onConfirm={() => act('cancel')} onCancel={() => setConfirm(undefined)}>
         <p>Scenes not yet finished are stopped. Finished scenes stay, but no final cut is made.</p>
       </ConfirmDialog>
-      <ConfirmDialog open={confirm === 'retry'} title="Retry the failed scenes?" confirmLabel="Retry" busy={acting} onConfirm={() => act('retry')} onCancel={() => setConfirm(undefined)}>
+      <ConfirmDialog open={confirm === 'retry'} title="Retry the failed scenes?" confirmLabel="Retry" busy={acting} onConfirm={() => act('retry', retryBody(retry, retryOn))} onCancel={() => setConfirm(undefined)}>
         <p>
-          {failedScenes} failed part{failedScenes === 1 ? '' : 's'} will be made again, then the final cut. Each new clip is a new Veo operation.
+          {failedScenes} failed part{failedScenes === 1 ? '' : 's'} will be made again, then the final cut. Each new clip is a new {providerLabel(retryOn ?? job.provider ?? 'veo')} operation.
         </p>
+        {retry && (
+          <div class="field">
+            <label for="retry-provider">Make the clips on</label>
+            <select id="retry-provider" value={retryOn} onChange={(e) => setRetryProvider((e.target as HTMLSelectElement).value)}>
+              {retry.providers.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.label}
+                  {p.name === retry.current ? ' (as before)' : ''}
+                </option>
+              ))}
+            </select>
+            {retryOn !== retry.current && <p class="hint">A clip length {providerLabel(retryOn!)} does not make is changed to its nearest, and the scene says so.</p>}
+          </div>
+        )}
       </ConfirmDialog>
     </section>
   );

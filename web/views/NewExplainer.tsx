@@ -7,8 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api } from '../api.js';
-import type { Capabilities } from '../../lib/jobs/capabilities.js';
-import { formLimits, offersProviders, providerChoice, withProvider, type FormLimits } from '../capabilities.js';
+import { loadFormLimits, offersProviders, providerChoice, withProvider, type FormLimits } from '../capabilities.js';
 import { Field, Notice, Spinner } from '../components/ui.js';
 import { retryWhen } from '../format.js';
 import { navigate } from '../router.js';
@@ -32,7 +31,6 @@ interface PreviewScene {
 
 type Errors = Record<string, string>;
 
-let cachedLimits: Promise<FormLimits> | undefined;
 
 function requestBody(values: FormValues, limits: FormLimits): Record<string, unknown> {
   return {
@@ -73,14 +71,12 @@ export function NewExplainer({ api }: { api: Api }) {
   const previewHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    cachedLimits ??= api.request<Capabilities>('/api/video/capabilities').then(formLimits);
-    cachedLimits.then(
+    loadFormLimits(api).then(
       (l) => {
         setLimits(l);
         setValues((v) => v ?? { provider: l.defaultProvider, question: '', response: '', style: l.defaultStyle, aspectRatio: l.defaultAspectRatio, durationSeconds: l.defaultDuration, maxScenes: l.defaultMaxScenes, keyframes: false, variations: 0 });
       },
       (err) => {
-        cachedLimits = undefined;
         setLoadError(err instanceof ApiError ? err.message : 'The options could not be loaded');
       },
     );
