@@ -1,7 +1,8 @@
 /**
  * Figure 4, memory: one 200 MB video streamed from the Veo double into the Storage double
  * (keepBytes: false) through the real clients and the real veo-scene path, in a fresh process
- * (bench/memory-child.ts) so nothing else shares its heap. Reports peak RSS growth.
+ * (bench/memory-child.ts) so nothing else shares its heap; the doubles run in a third process.
+ * Reports peak RSS growth.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -245,7 +245,8 @@ const NOTES = `## How each figure is taken
 4. **Memory**: a fresh process streams one 200 MB video from the Veo double through
    \`@google/genai\`'s download path, the video guard and the Supabase store (over 6 MB: resumable,
    tus-js-client in 6 MB chunks) into the Storage double (keepBytes false); peak RSS (sampled every
-   5 ms) minus RSS before the tick.
+   5 ms) minus RSS before the tick. The doubles run in a process of their own, as Veo and Supabase
+   Storage are remote in production (their sockets' buffers are not the function's memory).
 5. **Cold import**: api/video/poll.ts bundled by esbuild with dependencies external (as a
    deployment runs compiled JavaScript), imported by 7 fresh \`node\` processes; the median.
 
@@ -333,37 +334,29 @@ const NOTES = `## How each figure is taken
   one-round-trip server-side apply function (built, measured at 0.074 and 0.048 with batching off,
   reverted: one commit per outcome was the bound).
 - **Memory** through resumable uploads (lib/storage/tus-upload.ts, lib/storage/chunk-source.ts):
-  the 200 MB video goes to Storage through TUS in 6 MB chunks. Peak RSS growth read 55.3 MB, the
-  median of five \`npm run bench -- memory\` runs in a row (54.8, 57.7, 52.5, 59.8 and 55.3 MB; six
-  runs just before, same code: 58.1, 61.7, 56.1, 60.9, 45.8, 58.6) on this shared 2-core machine,
-  busy with other work at the time (load average ~8). Before that change it read 62.6 MB (61.2,
-  62.6, 64.2); 108.6 MB before the single chunk buffer; 55.7 MB before resumable uploads. The
-  change: the Supabase store builds storage-js's StorageClient itself (lib/storage/supabase.ts)
-  instead of a whole supabase-js client, of which it used only \`.storage\`; auth, realtime (with
-  ws), PostgREST and functions are no longer loaded or built at the first stored video, and no
-  session is looked up per request. Same URL, \`apikey\` and bearer headers and fetch as before.
-  Earlier: each chunk is copied into one 6 MB buffer allocated once per upload (a failed or
-  stalled chunk is resent from it, from the server's offset), and the double hashes bytes as they
-  arrive. What bounds the figure, traced with \`--trace-gc\` and \`process.memoryUsage()\` sampled
-  through the run: (1) about 30 MB of young ArrayBuffers. V8 scavenges for them only once the new
-  space's backing stores reach twice its default semi-space (2 × 16 MB; the "external memory
-  pressure" scavenges in the trace), a fixed amount, not a rate: \`arrayBuffers\` saw-tooths from the
-  chunk buffer's ~7 MB to ~35 MB and back all through the 200 MB. Every byte arrives in a fresh
-  ArrayBuffer from a socket read (and undici's fetch copies each piece once more into a Uint8Array
-  for the byte stream); the pieces die young (they are copied into the chunk buffer at once), so
-  reading with fewer or smaller allocations, a BYOB reader (undici copies before a BYOB view sees
-  the bytes) or dropping references sooner would change how often V8 scavenges, not how much
-  piles up. (2) The 6 MB chunk buffer, fixed by Supabase's chunk size and the resume from the
-  server's offset. (3) The first-use load of @google/genai (needed to create and poll the
-  operation; its one 1.2 MB bundle grows the heap ~10 MB even through its web entry) and, far less
-  now, storage-js and tus-js-client: with genai, supabase-js and tus-js-client preloaded before the
-  baseline (measured before this change) the growth read 32–45 MB. (4) A few MB of malloc slack: RSS drops by up to 30 MB when freed buffers are trimmed
-  and climbs again, so the peak depends on when the sampler catches the top of a saw-tooth, which is
-  most of the run-to-run spread. The Storage double (in the bench's process) holds no bytes with
-  keepBytes false, only a running hash per upload; its socket reads feed the same young
-  ArrayBuffers, which changes the scavenges' frequency, not the pile. So the figure now sits a few
-  MB under the target in most runs, but not at a comfortable margin: 2 of the last 5 runs (6 of 11)
-  were above 56 MB, none above 62.
+  the 200 MB video goes to Storage through TUS in 6 MB chunks, each copied into one 6 MB buffer
+  allocated once per upload (a failed or stalled chunk is resent from it, from the server's
+  offset). The margin under 64 MB is thin and this session moved it both ways, so here is each
+  step, every reading from \`npm run bench -- memory\` on this shared 2-core machine:
+  - The Supabase store builds storage-js's StorageClient itself instead of a whole supabase-js
+    client (auth, realtime with ws, PostgREST and functions were loaded and built at the first
+    stored video for nothing): 11 runs read 45.8–61.7 MB, median 58.1 (62.6 before).
+  - lumaai, jose and the date-fns index left the poll's import (figure 5). The fresh process's
+    baseline fell from ~150 to ~100 MB and its peak from ~200 to ~167 MB, but the growth the figure
+    reads rose to 63–69 MB: a leaner heap at the baseline has less committed free room for what
+    the step then loads (@google/genai, storage-js, tus-js-client). Preloading those three
+    libraries again read 54.5 MB growth at a 192 MB peak.
+  - The Veo and Storage doubles moved out of the measured process (bench/doubles-process.ts, as
+    figure 1 already does): production's Veo and Supabase are remote, and their sockets' buffers,
+    200 MB sent and 200 MB received, were counted as the function's. 11 runs read 57.7–71.9 MB,
+    median 61.3; one of the 11 missed the target.
+  What the rest is, from \`process.memoryUsage()\` at the peak: heapTotal +25 MB (heapUsed only +8:
+  the SDKs' code), ArrayBuffers +15–23 MB, and malloc's slack. The heapTotal growth is V8 sizing
+  the young generation to the stream's allocation rate: the same run with
+  \`--max-semi-space-size=2\` (a diagnostic, not a setting this project makes) read 42–43 MB in the
+  same 2.3 s. The lever left is fewer allocations per downloaded piece between the socket and the
+  chunk buffer (fetch's web stream, its Node adapter, the video guard's Transform and the stall
+  guard each add objects per piece); a deployment can also set \`NODE_OPTIONS\`.
 - **Job-row writes per unchanged poll** are 0: a poll that finds the operation still running
   changes no task status or output, so the job is not synced at all, and syncJob writes the job
   only when a shown column differs or a task moved (lib/jobs/sync.ts).
