@@ -310,9 +310,9 @@ const NOTES = `## How each figure is taken
   the 11 columns a step reads; lease-only writes do not fire the \`updated_at\` trigger
   (20261123000500) and are HOT updates thanks to the 30 % free room on each page (20261123000600).
   Sent as text, the same claim took 2.4–2.6 ms at 100k and 1M rows, behind graphile-worker.
-- **Claim + complete** meets its target since outcome batching was switched on: rounds read
-  0.31–0.37 of pg-boss in the run that turned it on (2,003 jobs/s median, 1,926–3,487), against
-  0.06–0.09 with one outcome per transaction. What bounds it is the commit, not the claim: a step's
+- **Claim + complete** meets its target since outcome batching was switched on: across the four
+  runs of the session that turned it on, the median of three rounds read 0.30–0.35 of pg-boss
+  (single rounds 0.31–0.37), against 0.06–0.09 with one outcome per transaction. What bounds it is the commit, not the claim: a step's
   plain outcomes (a poll that found the operation running, a stored video, a retry) wait while the
   transaction before them commits and then go together, up to 100 (lib/tick/recorder.ts), and a
   worker goes on to its next task while its outcome waits (lib/tick/run-steps.ts), so a batch
@@ -328,8 +328,8 @@ const NOTES = `## How each figure is taken
   the suite now tells a create whose answer was lost (a timed-out request, README's stated crash
   window) from a scene started twice after an answered create, and with batching on under two CPU
   burners (load 8) it read 31 second creates, all explained by 38 lost answers, and 0 scenes
-  started twice. pg-boss's own rate moves 2× between rounds on this shared machine (5,410–11,431
-  in that run), which is why the figure is a median of three interleaved rounds. Earlier levers
+  started twice. pg-boss's own rate moved 2× between rounds on this shared machine (5,410–11,431
+  in one run), which is why the figure is a median of three interleaved rounds. Earlier levers
   that did not move the ratio on their own: deriving jobs set-wise (lib/jobs/syncJobs) and a
   one-round-trip server-side apply function (built, measured at 0.074 and 0.048 with batching off,
   reverted: one commit per outcome was the bound).
