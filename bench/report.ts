@@ -325,7 +325,7 @@ const NOTES = `## How each figure is taken
   each moved job and its escalation (what the dashboard shows) in the same transaction. A fresh
   operation name never joins a batch: it commits alone and at once, since a delay widens the
   window in which a crash makes the provider bill twice; it waits at most for the one batch
-  holding its job's lock, which does only server work between locking and committing. Batching was
+  holding its job's lock, which holds it for its own few round trips, never across a provider call. Batching was
   off for a while because a run of the fault suite under heavy load counted scenes created twice;
   the suite now tells a create whose answer was lost (a timed-out request, README's stated crash
   window) from a scene started twice after an answered create, and with batching on under two CPU

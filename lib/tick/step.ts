@@ -44,7 +44,7 @@ export function outcomeRecorder(services: Services, tickId: string, now: () => D
   const options = () => ({ tickId, now: now(), config, ...(random ? { random } : {}) });
   // Plain outcomes go in batches, one transaction at a time; a fresh operation name bypasses the
   // queue (recorder.ts) and waits at most for the one batch transaction holding its job's lock,
-  // which does only server work between its lock and its commit (apply.ts).
+  // which holds it for its own few round trips (apply.ts), never across a provider call.
   return new OutcomeRecorder({
     one: (item) => applyWithRetry(() => applyOutcome(db, item.task, item.outcome, { ...options(), began: item.began })),
     many: (items) => applyOutcomes(db, items, options()),
