@@ -18,7 +18,7 @@ import { createApiRouter } from '../lib/local/router.js';
 import { createStaticRoute } from '../lib/local/static-files.js';
 import { localPageSources } from '../lib/local/page-sources.js';
 import { createBackgroundWork } from '../lib/local/background.js';
-import { releaseStaleLeases } from '../lib/local/stale-leases.js';
+import { releaseEveryLease } from '../lib/jobs/task-writes.js';
 import { useBackgroundRunner } from '../lib/http/after-response.js';
 import { claimOwnership, isAlive, readOwner, releaseOwnership, stopOrphan } from '../lib/local/owner.js';
 import { createLocalServer } from '../lib/local/server.js';
@@ -63,8 +63,11 @@ if (!databaseUrl) {
 // The embedded server is local and plain; a CA is for the DATABASE_URL it stands in for.
 const db = createPool(databaseUrl, config.DATABASE_POOL_MAX, embedded ? {} : { ca: config.DATABASE_CA_CERT });
 const applied = await migrate(db);
-// Only this process uses the embedded database: any lease in it is a dead process's.
-const released = embedded ? await releaseStaleLeases(db) : 0;
+// The embedded database belongs to one live `npm start` at a time (lib/local/owner.ts refuses a
+// second), so any lease in it was taken by a process that is gone (a kill -9 between a claim and
+// its outcome): given back now, its scenes resume at once instead of after LEASE_SECONDS. Never
+// for a shared DATABASE_URL, where other processes may hold live leases.
+const released = embedded ? await releaseEveryLease(db) : 0;
 const services = buildServices({ ...config, DATABASE_URL: databaseUrl }, { db });
 useServices(services);
 if (config.storage === 'supabase') await ensureBucket(config);

@@ -17,8 +17,19 @@ export interface LockedJob {
 
 /** Locks the job row; every task write of a job happens under this lock. */
 export async function lockJob(client: DbClient, jobId: string): Promise<LockedJob | undefined> {
-  const { rows } = await client.query<LockedJob>(`select status, escalation_id, kind from video_jobs where id = $1 for update`, [jobId]);
-  return rows[0];
+  return (await lockJobs(client, [jobId])).get(jobId);
+}
+
+/**
+ * Locks several job rows in id order (as every multi-job writer does, so two never deadlock);
+ * returns those that exist.
+ */
+export async function lockJobs(client: DbClient, jobIds: readonly string[]): Promise<Map<string, LockedJob>> {
+  const { rows } = await client.query<LockedJob & { id: string }>(
+    `select id, status, escalation_id, kind from video_jobs where id = any($1::uuid[]) order by id for update`,
+    [jobIds],
+  );
+  return new Map(rows.map(({ id, ...job }) => [id, job]));
 }
 
 /**

@@ -6,8 +6,7 @@
 import { addMinutes } from 'date-fns/addMinutes';
 import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
-import type { Status } from '../states.js';
-import { lockJob, syncJob, syncJobs } from '../jobs/sync.js';
+import { lockJob, lockJobs, syncJob, syncJobs } from '../jobs/sync.js';
 import { recordCompleted, recordCompletedMany, recordFailed, recordPoll, recordPollsMany, recordRetry, recordStarted, releaseLeases as releaseTaskLeases } from '../jobs/task-writes.js';
 import { nextCheckAt } from './backoff.js';
 import type { RecordedOutcome, TaskRow } from './types.js';
@@ -30,8 +29,14 @@ interface Patch {
   write: (client: DbClient) => Promise<boolean>;
 }
 
-function patchFor(task: TaskRow, outcome: RecordedOutcome, { now, config, random, began = now, tickId }: ApplyOptions): Patch {
-  const backoff = { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
+/** The poll and retry backoff the configuration sets (random: jitter, injectable for tests). */
+function backoffOf({ config, random }: Pick<ApplyOptions, 'config' | 'random'>) {
+  return { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
+}
+
+function patchFor(task: TaskRow, outcome: RecordedOutcome, options: ApplyOptions): Patch {
+  const { now, config, began = now, tickId } = options;
+  const backoff = backoffOf(options);
   switch (outcome.type) {
     case 'started':
       // Look again at once (an operation can finish in seconds), then back off.
@@ -64,10 +69,10 @@ function patchFor(task: TaskRow, outcome: RecordedOutcome, { now, config, random
  */
 async function writeCommonSetwise(client: DbClient, items: readonly OutcomeToApply[], options: Omit<ApplyOptions, 'began'>): Promise<Map<string, Set<string>>> {
   const written = new Map<string, Set<string>>();
-  const { now, tickId, config, random } = options;
+  const { now, tickId } = options;
   const completed = items.flatMap((i) => (i.outcome.type === 'completed' ? [{ id: i.task.id, output: i.outcome.output, began: i.began }] : []));
   if (completed.length > 0) written.set('completed', await recordCompletedMany(client, tickId, now, completed));
-  const backoff = { minSeconds: config.POLL_MIN_SECONDS, maxSeconds: config.POLL_MAX_SECONDS, ...(random ? { random } : {}) };
+  const backoff = backoffOf(options);
   const waiting = items.flatMap((i) => (i.outcome.type === 'waiting' ? [{ id: i.task.id, nextCheckAt: nextCheckAt(now, i.task.polls, backoff) }] : []));
   if (waiting.length > 0) written.set('waiting', await recordPollsMany(client, tickId, waiting));
   return written;
@@ -106,12 +111,7 @@ export interface OutcomeToApply {
 export async function applyOutcomes(db: Db, items: readonly OutcomeToApply[], options: Omit<ApplyOptions, 'began'>): Promise<Applied[]> {
   if (items.some((i) => i.outcome.type === 'started')) throw new Error('applyOutcomes: a started outcome commits alone (applyOutcome)');
   return withTransaction(db, async (client) => {
-    const jobIds = [...new Set(items.map((i) => i.task.job_id))].sort();
-    const { rows } = await client.query<{ id: string; status: Status; escalation_id: string; kind: string }>(
-      `select id, status, escalation_id, kind from video_jobs where id = any($1::uuid[]) order by id for update`,
-      [jobIds],
-    );
-    const jobs = new Map(rows.map((r) => [r.id, r]));
+    const jobs = await lockJobs(client, [...new Set(items.map((i) => i.task.job_id))]);
     const written = await writeCommonSetwise(client, items, options);
     const applied: Applied[] = [];
     const moved = new Set<string>();
