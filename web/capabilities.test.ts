@@ -56,9 +56,11 @@ describe('the provider choice when retrying failed scenes', () => {
     expect(retryChoice(one, [{ kind: 'veo_scene', provider: 'veo' }])).toBeUndefined();
     // A failed still or cut is not made by a video provider: nothing to choose.
     expect(retryChoice(two, [{ kind: 'render' }, { kind: 'imagen_still', provider: 'google' }])).toBeUndefined();
-    expect(retryChoice(two, [{ kind: 'render' }, { kind: 'veo_scene', provider: 'luma' }])).toEqual({ providers: two.providers, current: 'luma' });
-    // A provider this deployment no longer offers reads as the default.
-    expect(retryChoice(two, [{ kind: 'veo_scene', provider: 'local' }])?.current).toBe('veo');
+    expect(retryChoice(two, [{ kind: 'render' }, { kind: 'veo_scene', provider: 'luma' }])).toEqual({ providers: two.providers, current: 'luma', initial: 'luma' });
+    // A provider this deployment no longer offers: the dialog starts at the default, and sends it.
+    const gone = retryChoice(two, [{ kind: 'veo_scene', provider: 'local' }]);
+    expect(gone).toMatchObject({ current: undefined, initial: 'veo' });
+    expect(retryBody(gone, 'veo')).toEqual({ provider: 'veo' });
   });
 
   it('sends a provider only when another one was picked', () => {

@@ -92,8 +92,10 @@ export function loadFormLimits(api: Api): Promise<FormLimits> {
 /** What a retry may move a job's failed clips to. */
 export interface RetryChoice {
   providers: ProviderChoice[];
-  /** The provider the failed clips were made on: choosing it sends no `provider`. */
-  current: string;
+  /** The provider the failed clips were made on, when it is still offered: choosing it sends no `provider`. */
+  current: string | undefined;
+  /** What the dialog starts at: the current provider, else the default. */
+  initial: string;
 }
 
 /**
@@ -105,8 +107,9 @@ export function retryChoice(limits: FormLimits | undefined, failed: ReadonlyArra
   if (!limits || !offersProviders(limits)) return undefined;
   const clip = failed.find((s) => s.kind === 'veo_scene');
   if (!clip) return undefined;
-  const current = clip.provider && limits.providers.some((p) => p.name === clip.provider) ? clip.provider : limits.defaultProvider;
-  return { providers: limits.providers, current };
+  // A provider this deployment no longer offers is not "as before": whatever is picked is sent.
+  const current = clip.provider && limits.providers.some((p) => p.name === clip.provider) ? clip.provider : undefined;
+  return { providers: limits.providers, current, initial: current ?? limits.defaultProvider };
 }
 
 /** The retry's body: `{provider}` when the professor picked another provider than the clips had. */

@@ -155,7 +155,7 @@ export function JobPage({ api, id, changes }: { api: Api; id: string; changes?: 
   const unshownFailure = job.scenes.some((s) => s.status === 'failed' && s.kind === 'render');
   const canRetry = !isActive(job.status) && failedScenes > 0 && job.status !== 'canceled';
   const retry = retryChoice(limits, job.scenes.filter((s) => s.status === 'failed'));
-  const retryOn = retryProvider ?? retry?.current;
+  const retryOn = retryProvider ?? retry?.initial;
   const openRetry = () => {
     setRetryProvider(undefined);
     setConfirm('retry');
