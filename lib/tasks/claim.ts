@@ -9,7 +9,7 @@
  */
 import type { Queryable } from '../db/pool.js';
 import { TASK_COLUMNS, taskRowSchema, type TaskRow } from './types.js';
-import { ACTIVE_IN_SQL } from '../states.js';
+import { ACTIVE_IN_SQL, sqlState, STATUS } from '../states.js';
 
 export interface ClaimOptions {
   tickId: string;
@@ -70,7 +70,7 @@ export async function claimForCallback(db: Queryable, taskId: string, provider: 
   const { rows } = await db.query(
     `update video_tasks
         set locked_until = $3 + make_interval(secs => $4), locked_by = $5
-      where id = $1 and provider = $2 and status = 'processing' and operation_name is not null
+      where id = $1 and provider = $2 and status = ${sqlState(STATUS.processing)} and operation_name is not null
         and (locked_until is null or locked_until < $3)
       returning ${TASK_COLUMNS.join(', ')}`,
     [taskId, provider, o.now, o.leaseSeconds, o.tickId],
@@ -87,7 +87,7 @@ export async function nextDueAt(db: Queryable, now: Date, providerKinds: readonl
     `select min(next_check_at) as at from video_tasks
       where status in ${ACTIVE_IN_SQL}
         and (locked_until is null or locked_until < $1)
-        and ($3 or status = 'processing' or not (kind = any($2)))`,
+        and ($3 or status = ${sqlState(STATUS.processing)} or not (kind = any($2)))`,
     [now, providerKinds, includeStartable],
   );
   return rows[0]?.at ?? undefined;
