@@ -11,6 +11,12 @@ export type VideoProviderName = (typeof VIDEO_PROVIDERS)[number];
 /** How a person names each provider (capabilities, the dashboard's scene cards). */
 export const PROVIDER_LABELS: Record<VideoProviderName, string> = { veo: 'Google Veo', luma: 'Luma Dream Machine', local: 'Local stand-in' };
 
+/** The short name a sentence uses ("new Luma clips are paused"); an unknown name is shown as it is. */
+export function providerShortName(provider: string): string {
+  const short: Record<VideoProviderName, string> = { veo: 'Veo', luma: 'Luma', local: 'stand-in' };
+  return (VIDEO_PROVIDERS as readonly string[]).includes(provider) ? short[provider as VideoProviderName] : provider;
+}
+
 /** The aspect ratios every supported model renders. */
 export const VIDEO_ASPECT_RATIOS = ['16:9', '9:16'] as const;
 export type VideoAspectRatio = (typeof VIDEO_ASPECT_RATIOS)[number];

@@ -11,6 +11,7 @@ import { GET as listJobs } from '../api/video/jobs/index.js';
 import type { Queryable } from '../lib/db/pool.js';
 import { jobListSchema, jobViewSchema } from '../lib/jobs/schemas.js';
 import { listJobs as listJobsOf, parseListQuery } from '../lib/jobs/list.js';
+import { readJob } from '../lib/jobs/view.js';
 import { claimStartable } from '../lib/tasks/claim.js';
 import { PROVIDER_KINDS, startQueueOptions } from '../lib/tasks/registry.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -158,5 +159,72 @@ describe('queue position, estimates and priority', () => {
     expect(job.priority.enum).toEqual(['high', 'normal', 'low']);
     for (const field of ['queuePosition', 'estimatedStartAt', 'estimatedCompletedAt']) expect(job[field].description).toMatch(/\w/);
     expect(doc.components.schemas.GenerateRequest.properties.priority.enum).toEqual(['high', 'normal', 'low']);
+  });
+});
+
+describe('queue position with a provider cap and a paused provider', () => {
+  let capped: TestApp;
+  let lumaJob: string, veoJob: string;
+  const options = (providerCaps: Record<string, number>) => ({ ...startQueueOptions(capped.config), maxInFlight: 3, providerCaps });
+  const jobView = async (id: string, providerCaps: Record<string, number>) => jobViewSchema.parse(await readJob(capped.database.db, capped.services.store, id, options(providerCaps)));
+  const make = async (scenes: number) => {
+    const res = await capped.call(generate, 'POST', '/api/video/generate', { body: { response: twoScenes(9), maxScenes: scenes }, as: PROF_A });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    return res.json.jobId as string;
+  };
+  const onProvider = (id: string, provider: string) => capped.database.db.query(`update video_tasks set provider = $2 where job_id = $1 and kind = 'veo_scene'`, [id, provider]);
+
+  beforeAll(async () => {
+    capped = await createTestApp('queue-caps', { QUOTA_JOBS_PER_HOUR: '0', QUOTA_ACTIVE_JOBS: '0', MAX_IN_FLIGHT: '3' });
+    // One Luma clip running for 20 s (no history: 60 s each, so it ends at +40), then a Luma job
+    // and a Veo job of two scenes each, in that order.
+    const running = await make(1);
+    await onProvider(running, 'luma');
+    await capped.database.db.query(`update video_tasks set status = 'processing', started_at = now() - interval '20 seconds', operation_name = 'op-1' where job_id = $1 and kind = 'veo_scene'`, [running]);
+    lumaJob = await make(2);
+    await onProvider(lumaJob, 'luma');
+    veoJob = await make(2);
+    await onProvider(veoJob, 'veo');
+  });
+  afterAll(() => capped.close());
+
+  it('by rank alone the Luma job is next; with Luma capped at 1, the Veo scenes behind it take the free slots first', async () => {
+    const uncapped = { luma: await jobView(lumaJob, {}), veo: await jobView(veoJob, {}) };
+    expect([uncapped.luma.queuePosition, uncapped.veo.queuePosition]).toEqual([0, 2]);
+
+    const luma = await jobView(lumaJob, { luma: 1 });
+    expect(luma.queuePosition).toBe(2);
+    expect(luma.currentStep).toBe('Waiting for a free Luma slot, 2 ahead');
+    expect(secondsFromNow(luma.estimatedStartAt)).toBeGreaterThan(35);
+    expect(secondsFromNow(luma.estimatedStartAt)).toBeLessThanOrEqual(40);
+    const veo = await jobView(veoJob, { luma: 1 });
+    expect(veo.queuePosition).toBe(0);
+    expect(veo.currentStep).toMatch(/^Queued/);
+    expect(secondsFromNow(veo.estimatedStartAt)).toBeLessThan(5);
+  });
+
+  it('the deployment\'s own caps reach the job view and the list (MAX_IN_FLIGHT_LUMA)', async () => {
+    expect(startQueueOptions({ MAX_IN_FLIGHT: 3, inFlightCaps: { luma: 1 } }).providerCaps).toEqual({ luma: 1 });
+    const caller = { role: 'authenticated', userId: PROF_A } as Parameters<typeof listJobsOf>[2];
+    const list = await listJobsOf(capped.database.db, capped.services.store, caller, parseListQuery(new URLSearchParams({ limit: '10' })), options({ luma: 1 }));
+    const listed = new Map(list.jobs.map((j) => [j.id, j]));
+    expect(listed.get(lumaJob)?.currentStep).toBe('Waiting for a free Luma slot, 2 ahead');
+    expect(listed.get(veoJob)?.queuePosition).toBe(0);
+  });
+
+  it('while Luma is paused its scenes start when the pause ends, and the list says so as the view does', async () => {
+    await capped.database.db.query(`insert into video_provider_pauses (provider, paused_until, reason) values ('luma', now() + interval '10 minutes', 'no credits')`);
+    try {
+      const luma = await jobView(lumaJob, {});
+      expect(luma.currentStep).toMatch(/^Waiting: new Luma clips are paused until \d\d:\d\d UTC; the scenes start then$/);
+      expect(secondsFromNow(luma.estimatedStartAt)).toBeGreaterThan(595);
+      expect(secondsFromNow(luma.estimatedStartAt)).toBeLessThanOrEqual(600);
+      expect((await jobView(veoJob, {})).queuePosition).toBe(0);
+      const caller = { role: 'authenticated', userId: PROF_A } as Parameters<typeof listJobsOf>[2];
+      const list = await listJobsOf(capped.database.db, capped.services.store, caller, parseListQuery(new URLSearchParams({ limit: '10' })), options({}));
+      expect(list.jobs.find((j) => j.id === lumaJob)?.currentStep).toBe(luma.currentStep);
+    } finally {
+      await capped.database.db.query(`delete from video_provider_pauses`);
+    }
   });
 });

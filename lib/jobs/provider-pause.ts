@@ -7,6 +7,7 @@
  * The operator metrics read the table within their one statement (lib/ops/metrics.ts).
  */
 import type { Queryable } from '../db/pool.js';
+import { providerShortName } from '../model-limits.js';
 
 /** Pauses (or extends the pause of) a provider; one row per provider, safe to repeat. */
 export async function pauseProvider(db: Queryable, provider: string, until: Date, reason: string, now: Date): Promise<void> {
@@ -31,4 +32,9 @@ export async function longestPause(db: Queryable, providers: readonly string[]):
     [providers],
   );
   return rows[0] && { provider: rows[0].provider, pausedUntil: rows[0].paused_until };
+}
+
+/** What a job whose scenes wait on a paused provider tells its professor. */
+export function pausedProviderStep(provider: string, until: Date): string {
+  return `Waiting: new ${providerShortName(provider)} clips are paused until ${until.toISOString().slice(11, 16)} UTC; the scenes start then`;
 }

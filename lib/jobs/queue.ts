@@ -7,7 +7,9 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/pool.js';
-import { standingOf, type JobTaskState, type QueueSnapshot } from './eta.js';
+import { standingOf, type Hold, type JobTaskState, type QueueSnapshot } from './eta.js';
+import { pausedProviderStep } from './provider-pause.js';
+import { providerShortName } from '../model-limits.js';
 import { KINDS } from '../kinds/registry.js';
 import { isActive, sqlState, STATUS } from '../states.js';
 
@@ -16,8 +18,10 @@ export const RECENT_TASKS = 50;
 
 const rowSchema = z.object({
   ranks: z.array(z.object({ job_id: z.string(), task_id: z.string(), ahead: z.number() })).nullable(),
-  running: z.array(z.string()).nullable(),
+  running: z.array(z.object({ started_at: z.string(), provider: z.string().nullable() })).nullable(),
   medians: z.array(z.object({ kind: z.string(), seconds: z.number().nullable() })).nullable(),
+  pauses: z.array(z.object({ provider: z.string(), until: z.string() })).nullable(),
+  order: z.array(z.string().nullable()).nullable(),
 });
 
 export interface QueueRead {
@@ -26,23 +30,34 @@ export interface QueueRead {
   aheadByTask: Map<string, number>;
 }
 
-/** What the queue is measured against: the cap, and the kinds that hold a slot (PROVIDER_KINDS). */
+/** What the queue is measured against: the caps, and the kinds that hold a slot (PROVIDER_KINDS). */
 export interface QueueOptions {
   maxInFlight: number;
   startKinds: readonly string[];
+  /** Providers' own caps within maxInFlight (MAX_IN_FLIGHT_VEO, MAX_IN_FLIGHT_LUMA). */
+  providerCaps?: Readonly<Record<string, number | undefined>>;
   now?: Date;
 }
 
+/**
+ * With no provider cap and no pause, a scene's rank is when it starts, and the ranks of the jobs
+ * asked about are all that is read. With either, the provider of every waiting scene is read too
+ * (one text per scene, in the order), so ./eta.ts can play the claim forward.
+ */
 export async function readQueue(db: Queryable, jobIds: readonly string[], options: QueueOptions): Promise<QueueRead> {
   const now = options.now ?? new Date();
+  const providerCaps: Record<string, number> = {};
+  for (const [provider, cap] of Object.entries(options.providerCaps ?? {})) if (cap !== undefined) providerCaps[provider] = cap;
   const { rows } = await db.query(
-    `select
+    `with queue as materialized (
+       select s.task_ctid, s.job_id, s.task_id,
+              pg_catalog.row_number() over (order by s.round, s.queue_job_created_at, s.job_id, s.position) - 1 as ahead
+         from video_start_queue($1, $2, null) s),
+     pauses as (select p.provider, p.paused_until from video_provider_pauses p where p.paused_until > $1)
+     select
        (select json_agg(json_build_object('job_id', q.job_id, 'task_id', q.task_id, 'ahead', q.ahead))
-          from (select s.job_id, s.task_id,
-                       pg_catalog.row_number() over (order by s.round, s.queue_job_created_at, s.job_id, s.position) - 1 as ahead
-                  from video_start_queue($1, $2, null) s) q
-         where q.job_id = any($3::uuid[])) as ranks,
-       (select json_agg(coalesce(case when f.status = ${sqlState(STATUS.processing)} then f.started_at end, $1))
+          from queue q where q.job_id = any($3::uuid[])) as ranks,
+       (select json_agg(json_build_object('started_at', coalesce(case when f.status = ${sqlState(STATUS.processing)} then f.started_at end, $1), 'provider', f.provider))
           from video_tasks f
          where f.kind = any($2) and (f.status = ${sqlState(STATUS.processing)} or (f.status = ${sqlState(STATUS.pending)} and f.locked_until >= $1))) as running,
        (select json_agg(json_build_object('kind', k.kind, 'seconds',
@@ -50,14 +65,27 @@ export async function readQueue(db: Queryable, jobIds: readonly string[], option
                    from (select c.completed_at, c.started_at from video_tasks c
                           where c.status = ${sqlState(STATUS.completed)} and c.kind = k.kind and c.started_at is not null
                           order by c.completed_at desc limit $5) r)))
-          from unnest($4::text[]) k(kind)) as medians`,
-    [now, options.startKinds, jobIds, KINDS.tasks.map((k) => k.kind), RECENT_TASKS],
+          from unnest($4::text[]) k(kind)) as medians,
+       (select json_agg(json_build_object('provider', p.provider, 'until', p.paused_until)) from pauses p) as pauses,
+       (select json_agg(d.provider order by q.ahead)
+          from queue q join video_tasks d on d.ctid = q.task_ctid
+         where $6::boolean or exists (select from pauses)) as "order"`,
+    [now, options.startKinds, jobIds, KINDS.tasks.map((k) => k.kind), RECENT_TASKS, Object.keys(providerCaps).length > 0],
   );
   const row = rowSchema.parse(rows[0]);
   const medianSeconds: Record<string, number> = {};
   for (const m of row.medians ?? []) if (m.seconds !== null) medianSeconds[m.kind] = m.seconds;
+  const pausedUntil: Record<string, number> = {};
+  for (const p of row.pauses ?? []) pausedUntil[p.provider] = Date.parse(p.until);
+  const bound = Object.keys(providerCaps).length > 0 || Object.keys(pausedUntil).length > 0;
   return {
-    snapshot: { now, maxInFlight: options.maxInFlight, medianSeconds, runningStartedAt: (row.running ?? []).map((s) => new Date(s)) },
+    snapshot: {
+      now,
+      maxInFlight: options.maxInFlight,
+      medianSeconds,
+      running: (row.running ?? []).map((r) => ({ startedAt: new Date(r.started_at), provider: r.provider })),
+      ...(bound ? { providerCaps, pausedUntil, order: row.order ?? [] } : {}),
+    },
     aheadByTask: new Map((row.ranks ?? []).map((r) => [r.task_id, r.ahead])),
   };
 }
@@ -103,6 +131,13 @@ export function queueFieldsOf(read: QueueRead, options: QueueOptions, jobActive:
     queuePosition: s.queuePosition,
     estimatedStartAt: s.estimatedStartAt?.toISOString() ?? null,
     estimatedCompletedAt: s.estimatedCompletedAt?.toISOString() ?? null,
-    waitingStep: s.waitsForRoom && !runs ? `Waiting for a free slot, ${s.queuePosition} ahead` : null,
+    waitingStep: s.waitsForRoom && !runs && s.heldBy ? waitingStepOf(s.heldBy, s.queuePosition ?? 0) : null,
   };
+}
+
+/** What a professor is told while the job's first scene waits. */
+export function waitingStepOf(hold: Hold, ahead: number): string {
+  if (hold.by === 'provider_paused') return pausedProviderStep(hold.provider, hold.until);
+  if (hold.by === 'provider_cap') return `Waiting for a free ${providerShortName(hold.provider)} slot, ${ahead} ahead`;
+  return `Waiting for a free slot, ${ahead} ahead`;
 }

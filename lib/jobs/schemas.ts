@@ -88,10 +88,10 @@ export const jobViewSchema = z
     priority: z.enum(['high', 'normal', 'low']).meta({ description: "Orders this professor's own waiting scenes (fair share across professors comes first)." }),
     provider: z.string().nullable().meta({ description: 'The provider the job asked for (a retry may move failed scenes to another; each scene says its own). Null for variations jobs and jobs from before providers were chosen.' }),
     queuePosition: z.number().int().min(0).nullable().meta({
-      description: 'How many startable scenes, of every professor, are ahead of this job\'s first waiting scene in the start order (round-robin across professors counting what each already runs, then priority, oldest job, scene order). Null when none of its scenes waits to start.',
+      description: 'How many startable scenes, of every professor, start before this job\'s first waiting scene: those ahead of it in the start order (round-robin across professors counting what each already runs, then priority, oldest job, scene order), less those held by a provider\'s own cap or pause while this one starts, plus those after it that start first because its own provider is full or paused. Null when none of its scenes waits to start.',
     }),
     estimatedStartAt: isoDate.nullable().meta({
-      description: 'When the first waiting scene should start: MAX_IN_FLIGHT slots, each running one operation for D = the median duration (created → noticed done) of the last 50 completed operations (60 s before any), a running one freeing its slot D after it started; the scene with k ahead takes the (k mod cap)-th slot to free, floor(k / cap) operations later. Null when nothing waits.',
+      description: 'When the first waiting scene should start: MAX_IN_FLIGHT slots, each running one operation for D = the median duration (created → noticed done) of the last 50 completed operations (60 s before any), a running one freeing its slot D after it started; the scene with k ahead takes the (k mod cap)-th slot to free, floor(k / cap) operations later. With a provider\'s own cap (MAX_IN_FLIGHT_LUMA, MAX_IN_FLIGHT_VEO) or a paused provider, the claim is played forward instead: each free slot goes to the first waiting scene whose provider has room. Null when nothing waits.',
     }),
     estimatedCompletedAt: isoDate.nullable().meta({
       description: "When an active job should finish: its last operation's estimated end (as above), plus the median duration of its other active tasks (final cut, variations). Null once the job is final.",

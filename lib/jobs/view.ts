@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
 import { KINDS } from '../kinds/registry.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
-import { longestPause } from './provider-pause.js';
+import { longestPause, pausedProviderStep } from './provider-pause.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
 import { isActive, isFinal, STATUS, type Status } from '../states.js';
 
@@ -154,8 +154,6 @@ async function freshUrl(store: ObjectStore, path: string | undefined | null, sto
   }
 }
 
-const PROVIDER_NAMES: Record<string, string> = { veo: 'Veo', luma: 'Luma', local: 'stand-in' };
-
 /**
  * Why a job's waiting scenes cannot start even with room: their provider is paused (Luma's
  * account ran out of credits; ./provider-pause.ts). Read only when a scene of the job waits
@@ -165,8 +163,7 @@ async function pausedStep(db: Queryable, tasks: ReadonlyArray<{ kind: string; st
   const providers = [...new Set(tasks.filter((t) => KINDS.find(t.kind)?.pausesWithProvider && t.status === STATUS.pending && !t.operation_name && t.provider).map((t) => t.provider!))];
   const pause = await longestPause(db, providers);
   if (!pause) return undefined;
-  const name = PROVIDER_NAMES[pause.provider] ?? pause.provider;
-  return `Waiting: new ${name} clips are paused until ${pause.pausedUntil.toISOString().slice(11, 16)} UTC; the scenes start then`;
+  return pausedProviderStep(pause.provider, pause.pausedUntil);
 }
 
 /** The owner of a job, read before anything else so a stranger's request does no more work. */

@@ -21,6 +21,6 @@ export const TASK_KINDS: ReadonlyMap<TaskKindName, TaskKind> = new Map(
 export const PROVIDER_KINDS: readonly string[] = [...TASK_KINDS.values()].filter((k) => k.usesProvider).map((k) => k.kind);
 
 /** What the job view and list measure queue positions against (lib/jobs/queue.ts). */
-export function startQueueOptions(config: Pick<Config, 'MAX_IN_FLIGHT'>): QueueOptions {
-  return { maxInFlight: config.MAX_IN_FLIGHT, startKinds: PROVIDER_KINDS };
+export function startQueueOptions(config: Pick<Config, 'MAX_IN_FLIGHT' | 'inFlightCaps'>): QueueOptions {
+  return { maxInFlight: config.MAX_IN_FLIGHT, startKinds: PROVIDER_KINDS, providerCaps: config.inFlightCaps };
 }
