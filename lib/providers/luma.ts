@@ -12,6 +12,7 @@ import type { APIError } from 'lumaai';
 import { z } from 'zod';
 import { AppError, ERROR_CODE, isRetryableStatus } from '../errors.js';
 import { type LumaModel, type LumaResolution, lumaProblems, toLumaDuration } from '../model-limits.js';
+import { readLumaReason } from './luma-failures.js';
 import type { ImageInput, OperationState, VideoDownload, VideoProvider, VideoRequest, VideoSource } from './types.js';
 
 export interface LumaProviderOptions {
@@ -49,8 +50,10 @@ const generationSchema = z.object({
   assets: z.object({ video: z.string().nullish() }).passthrough().nullish(),
 });
 
-/** Words Luma's failure reasons use when its moderation refused the prompt or a keyframe. */
-const MODERATION = /moderat|content polic|not allowed|inappropriate|nsfw|safety/i;
+/**
+ * Words of a refusal for want of credits. Luma's Dream Machine reference documents neither the
+ * wording nor the status of this refusal; 402 (Payment Required) is read the same way.
+ */
 const CREDITS = /insufficient credits|not enough credits|out of credits|credit balance/i;
 
 function detailOf(err: APIError): string {
@@ -86,15 +89,19 @@ export function toLumaError(thrown: unknown, action: string): AppError {
   if (isApiError(thrown) && typeof thrown.status === 'number') {
     const status = thrown.status;
     const detail = detailOf(thrown);
-    if (CREDITS.test(detail)) {
+    if (status === 402 || CREDITS.test(detail)) {
       // Not retryable by backoff: the operator must top up; the scheduler pauses new Luma starts.
       return new AppError(ERROR_CODE.insufficientCredits, `Luma ${action} refused: the Luma account has no credits left (${detail})`, { status: 402, cause: thrown });
     }
     if (status === 401 || status === 403) {
       return new AppError('misconfigured', `Luma ${action} refused the API key (HTTP ${status}): check LUMA_API_KEY`, { status: 502, cause: thrown });
     }
-    if (status === 400 && MODERATION.test(detail)) {
-      return new AppError('safety_filtered', `Luma's moderation refused the request: ${detail}`, { status: 422, cause: thrown });
+    if (status === 400) {
+      const reading = readLumaReason(detail);
+      if (reading.kind === 'refused') return new AppError(reading.code, reading.message, { status: 422, cause: thrown });
+      // Luma could not fetch or check a keyframe: the next start signs a fresh Storage link, so the
+      // tick's backoff tries again (a refused create makes no generation) before the scene fails.
+      if (reading.kind === 'unreadable') return new AppError(reading.code, reading.message, { status: 502, retryable: true, cause: thrown });
     }
     const code = status === 429 ? 'rate_limited' : status >= 500 ? 'provider_unavailable' : 'provider_rejected';
     return new AppError(code, `Luma ${action} failed (HTTP ${status}): ${detail}`, { status, retryable: isRetryableStatus(status), cause: thrown });
@@ -191,10 +198,10 @@ export function createLumaProvider(options: LumaProviderOptions): VideoProvider 
     const g = parsed.data;
     if (g.state === 'queued' || g.state === 'dreaming') return { done: false };
     if (g.state === 'failed') {
-      const reason = g.failure_reason?.trim() || 'no reason given';
-      return MODERATION.test(reason)
-        ? { done: true, failure: { code: 'safety_filtered', message: `Luma's moderation refused the video: ${reason}` } }
-        : { done: true, failure: { code: 'provider_error', message: `Luma could not make the video: ${reason}` } };
+      // Final for this task whatever the reason: polling again reads the same failed generation.
+      // A keyframe Luma could not read gets a fresh link when the scene is retried (a new start).
+      const { code, message } = readLumaReason(g.failure_reason);
+      return { done: true, failure: { code, message } };
     }
     const video = g.assets?.video;
     if (!video) return { done: true, failure: { code: 'no_video', message: 'Luma finished the generation without a video' } };
