@@ -13,7 +13,7 @@ import { readMp4Info } from '../lib/media/mp4.js';
 import { runTick } from '../lib/tick/run-tick.js';
 import { type LumaWire, startLumaWire } from './doubles/luma-wire.js';
 import { serveApi, type ApiServer } from './support/api-server.js';
-import { testClock, tickUntilFinal } from './support/ticks.js';
+import { sum, testClock, tickUntilFinal } from './support/ticks.js';
 import { BUCKET, sampleMp4, startWired, type Wired } from './support/wired.js';
 
 const THREE_PARAGRAPHS = [
@@ -140,7 +140,7 @@ describe('Luma refusals, failures and credits', () => {
     expect(job.status).toBe('failed');
     const failed = job.scenes.find((s: { kind: string }) => s.kind === 'veo_scene');
     expect(failed).toMatchObject({ errorCode: 'safety_filtered', provider: 'luma' });
-    expect(failed.error).toMatch(/^Luma's moderation refused the video: .*moderation policy/);
+    expect(failed.error).toBe(`Luma's moderation refused the video: its language check judged the scene's prompt unsuitable (Luma said: "Advanced prompt moderation failed")`);
 
     const res = await w.app.call(retry, 'POST', `/api/video/jobs/${jobId}/retry?id=${jobId}`, { body: { provider: 'veo' } });
     expect(res.status).toBe(202);
@@ -157,6 +157,22 @@ describe('Luma refusals, failures and credits', () => {
     const bad = await w.app.call(retry, 'POST', `/api/video/jobs/${jobId}/retry?id=${jobId}`, { body: { provider: 'runway' } });
     expect(bad.status).toBe(400);
     expect(bad.json.error.fields).toEqual({ provider: 'must be one of the providers configured here: luma, veo, local' });
+  });
+
+  it('a start Luma refuses because it could not check the keyframe ("failed to moderate image") is tried again with a new link, not failed as a safety refusal', async () => {
+    const before = luma.creates.length;
+    const requests = luma.requests.create;
+    luma.setBehavior({ script: [{ route: 'create', status: 400, detail: 'failed to moderate image' }] });
+    const jobId = await generateJob({ keyframes: true, maxScenes: 1, response: 'Plants drink light.', durationSeconds: 5 });
+    const results = await tickUntilFinal(w.services, jobId, testClock());
+    const job = await w.readJob(jobId);
+    expect(job.status).toBe('completed');
+    expect(sum(results, 'retried')).toBe(1);
+    // Two starts, the first refused; Luma fetched the keyframe the second one handed it.
+    expect(luma.requests.create - requests).toBe(2);
+    expect(luma.creates.length - before).toBe(1);
+    const frame0 = (luma.creates[before]!.keyframes as { frame0: { url: string } }).frame0;
+    expect(luma.keyframeFetches.at(-1)).toEqual({ url: frame0.url, status: 200 });
   });
 
   it('an empty Luma account pauses new Luma starts: the scenes wait with no attempt used, Veo jobs go on, and they start once the pause ends', async () => {

@@ -8,11 +8,19 @@
  *   GET  /assets/{id}.mp4          the finished video (assets.video points here)
  *
  * Errors carry the body the API sends, `{"detail": "..."}`: 401 for a missing or wrong bearer key,
- * 400 for a request it refuses (naming the field), 404 for an id it does not know. It is as strict
- * as the service: only the models, durations, resolutions and ratios Luma's SDK types list.
+ * 400 for a request it refuses (naming the field, or in Luma's words for the prompt), 404 for an id
+ * it does not know. It is as strict as the service: only the models, durations, resolutions and
+ * ratios Luma's SDK types list, and the prompt lengths Luma's reference gives.
+ *
+ * A failed generation's `failure_reason` is one of the strings Luma's reference lists
+ * (docs.lumalabs.ai/docs/errors, "After submission"; LUMA_FAILURE_REASONS), word for word: no
+ * wording of the double's own, so the adapter is tested against what Luma says. The refusal for
+ * want of credits is the exception: the reference gives neither its wording nor its status, so the
+ * double answers 400 "Insufficient credits", an assumption the adapter must keep recognising.
  *
  * Like Luma it fetches each keyframe URL itself once the generation is queued (a URL it cannot
- * fetch fails the generation), and with `callback_url` it POSTs the whole Generation there on
+ * fetch, or that is not an image, fails the generation with "Failed to read user input frames"),
+ * and with `callback_url` it POSTs the whole Generation there on
  * every state change, retrying a non-200 answer three times 100 ms apart with a 5 s timeout
  * (Luma's changelog, "Callbacks & Credits Balance", v1.1.0). With `doneAfterMs` a generation moves
  * on its own clock, as Luma's do; otherwise each get advances it (`pollsUntilDone`). `chaos` rolls
@@ -31,7 +39,7 @@ export interface LumaChaos {
   routes: LumaRoute[];
   p429: number;
   p500: number;
-  /** Share of generations that end failed by moderation (decided once per prompt). */
+  /** Share of generations that end failed by moderation (decided once per prompt; the reason as `moderatedBy`). */
   pModeration?: number;
 }
 
@@ -42,12 +50,36 @@ export interface LumaFault {
   detail?: string;
 }
 
+/** A failed generation's `failure_reason`, word for word from Luma's reference (docs.lumalabs.ai/docs/errors). */
+export const LUMA_FAILURE_REASONS = {
+  // Moderation
+  blacklistedWords: 'Contains blacklisted words',
+  framesUnreadable: 'Failed to read user input frames',
+  frameModeration: 'Frame moderation failed',
+  promptModeration: 'Advanced prompt moderation failed',
+  // Prompt
+  promptProcessing: 'Prompt processing failed',
+  // Job
+  dispatch: 'Error dispatching job',
+  job: 'Job failed',
+  callback: 'Error processing callback',
+} as const;
+
+/** The reasons a generation fails with that are not moderation's. */
+export type LumaJobFailure = (typeof LUMA_FAILURE_REASONS)['promptProcessing' | 'dispatch' | 'job' | 'callback'];
+
 export interface LumaWireBehavior {
   /** The poll that reports completed (1 = the first get). Earlier polls say queued, then dreaming. */
   pollsUntilDone: number;
-  /** `moderation`: failed with a content-policy reason; `failed`: another failure reason. */
+  /** `moderation`: refused by Luma's moderation (see `moderatedBy`); `failed`: failed with `failureReason`. */
   outcome: 'video' | 'moderation' | 'failed';
-  failureReason: string;
+  /**
+   * Which of Luma's checks refuses a generation: its word list, its language moderation of the
+   * prompt, or its image moderation of a keyframe. Unset, the keyframe's when the generation has an
+   * image keyframe, else the prompt's; one without an image keyframe is never refused on a frame.
+   */
+  moderatedBy?: 'words' | 'prompt' | 'frame';
+  failureReason: LumaJobFailure;
   /** Refuse new generations as Luma does when the account has no credits left. */
   outOfCredits: boolean;
   script: LumaFault[];
@@ -100,8 +132,8 @@ interface Stored {
   createdAt: number;
   /** When it reached completed or failed (Date.now()). */
   doneAt?: number;
-  /** Set once a keyframe could not be fetched: the generation fails with it. */
-  keyframeProblem?: string;
+  /** Set once a keyframe could not be fetched or was not an image: the generation fails with it. */
+  keyframeUnreadable?: boolean;
   /** Fixed at creation from the chaos dice. */
   fate: 'video' | 'moderation';
 }
@@ -129,6 +161,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+function hasImageKeyframe(request: { keyframes?: Record<string, { type?: string }> }): boolean {
+  return Object.values(request.keyframes ?? {}).some((f) => f?.type === 'image');
+}
+
 function refusal(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return 'Request body must be a JSON object';
   const b = body as Record<string, unknown>;
@@ -147,6 +183,11 @@ function refusal(body: unknown): string | undefined {
       if (!ok) return `keyframes.${name}: must be {type: 'image', url} or {type: 'generation', id}`;
     }
   }
+  // Luma's own words (docs.lumalabs.ai/docs/errors, "Before submission").
+  const prompt = (b.prompt as string | undefined) ?? '';
+  if (!prompt && !hasImageKeyframe(b as { keyframes?: Record<string, { type?: string }> })) return 'Prompt is required';
+  if (prompt && prompt.length < 3) return 'Prompt is too short, minimum length is 3 characters';
+  if (prompt.length > 5000) return 'Prompt is too long, maximum length is 5000 characters';
   return undefined;
 }
 
@@ -155,7 +196,8 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
   const behavior: LumaWireBehavior = {
     pollsUntilDone: options.pollsUntilDone ?? 2,
     outcome: options.outcome ?? 'video',
-    failureReason: options.failureReason ?? 'Prompt not allowed because it contains content that violates our moderation policy',
+    ...(options.moderatedBy ? { moderatedBy: options.moderatedBy } : {}),
+    failureReason: options.failureReason ?? LUMA_FAILURE_REASONS.job,
     outOfCredits: options.outOfCredits ?? false,
     script: [...(options.script ?? [])],
     ...(options.doneAfterMs !== undefined ? { doneAfterMs: options.doneAfterMs } : {}),
@@ -208,17 +250,24 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
     const g = stored.generation;
     if (g.state === 'completed' || g.state === 'failed') return;
     stored.doneAt = Date.now();
-    if (stored.keyframeProblem) {
+    if (stored.keyframeUnreadable) {
       g.state = 'failed';
-      g.failure_reason = stored.keyframeProblem;
+      g.failure_reason = LUMA_FAILURE_REASONS.framesUnreadable;
     } else if (behavior.outcome === 'video' && stored.fate === 'video') {
       g.state = 'completed';
       g.assets = { video: `${origin}/assets/${id}.mp4`, image: `${origin}/assets/${id}.jpg` };
     } else {
       g.state = 'failed';
-      g.failure_reason = behavior.outcome === 'failed' ? 'Generation failed due to an internal error' : behavior.failureReason;
+      g.failure_reason = behavior.outcome === 'failed' ? behavior.failureReason : moderationReason(g.request as { keyframes?: Record<string, { type?: string }> });
     }
     void announce({ ...g });
+  }
+
+  function moderationReason(request: { keyframes?: Record<string, { type?: string }> }): string {
+    const frame = hasImageKeyframe(request);
+    const by = behavior.moderatedBy ?? (frame ? 'frame' : 'prompt');
+    if (by === 'words') return LUMA_FAILURE_REASONS.blacklistedWords;
+    return by === 'frame' && frame ? LUMA_FAILURE_REASONS.frameModeration : LUMA_FAILURE_REASONS.promptModeration;
   }
 
   /** Luma fetches keyframes itself while the generation waits; one it cannot fetch fails it. */
@@ -232,12 +281,12 @@ export async function startLumaWire(options: Partial<LumaWireBehavior> & { apiKe
         const type = res.headers.get('content-type') ?? '';
         await res.arrayBuffer();
         status = res.status;
-        if (res.ok && !type.startsWith('image/')) stored.keyframeProblem = `Keyframe at ${frame.url} is not an image (${type})`;
+        if (!type.startsWith('image/')) stored.keyframeUnreadable = true;
       } catch {
         status = 'error';
       }
       keyframeFetches.push({ url: frame.url, status });
-      if (status !== 200) stored.keyframeProblem = `Failed to download keyframe image from ${frame.url}`;
+      if (status !== 200) stored.keyframeUnreadable = true;
     }
   }
 
