@@ -203,6 +203,8 @@ export const envSchema = z.object({
   // The ceiling keeps the delay between Veo finishing and the URL being recorded near 10 s (BENCHMARKS.md, figure 3).
   POLL_MAX_SECONDS: int(10, 1, 3600),
   MAX_ATTEMPTS: int(5, 1, 100),
+  /** New generations a scene gets when its provider failed one on the provider's side (lib/tasks/apply.ts, restart). */
+  MAX_PROVIDER_RESTARTS: int(2, 0, 10),
   TASK_DEADLINE_MINUTES: int(30, 1, 7 * 24 * 60),
   JOB_DEADLINE_MINUTES: int(180, 1, 30 * 24 * 60),
   REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),

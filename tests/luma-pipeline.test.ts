@@ -208,6 +208,50 @@ describe('Luma refusals, failures and credits', () => {
     await w.services.db.query('delete from video_provider_pauses');
   });
 
+  it('a generation Luma fails on its own side ("Job failed") is made again, and the scene completes with no failure shown', async () => {
+    luma.setBehavior({ outcome: 'failed', pollsUntilDone: 1 });
+    const before = luma.creates.length;
+    const jobId = await generateJob({ maxScenes: 1, response: 'Luma fails this one once.', durationSeconds: 5 });
+    const clock = testClock();
+    const restarted = async () => (await w.services.db.query<{ restarts: number; status: string; operation_name: string | null; error: string | null }>(
+      `select restarts, status, operation_name, error from video_tasks where job_id = $1 and kind = 'veo_scene'`, [jobId])).rows[0]!;
+    for (let i = 0; i < 5 && (await restarted()).restarts === 0; i++) {
+      await runTick(w.services, { now: clock.now, linger: false });
+      clock.advance(61_000);
+    }
+    // The failed generation is forgotten and the scene waits to start a new one; the job goes on.
+    expect(await restarted()).toMatchObject({ restarts: 1, status: 'pending', operation_name: null, error: expect.stringMatching(/failed the job on Luma's side.*\(Luma said: "Job failed"\)$/) });
+    expect((await w.readJob(jobId)).status).not.toBe('failed');
+    luma.setBehavior({ outcome: 'video' });
+    await tickUntilFinal(w.services, jobId, clock);
+    const job = await w.readJob(jobId);
+    expect(job.status).toBe('completed');
+    expect(job.scenes[0]).toMatchObject({ status: 'completed', error: null });
+    expect(luma.creates.length - before).toBe(2);
+  });
+
+  it('a scene Luma keeps failing on its side ends after MAX_PROVIDER_RESTARTS new generations, saying so; a retry starts the count again', async () => {
+    w.reconfigure(lumaEnv({ MAX_PROVIDER_RESTARTS: '1' }));
+    luma.setBehavior({ outcome: 'failed', pollsUntilDone: 1, failureReason: 'Prompt processing failed' });
+    const before = luma.creates.length;
+    const jobId = await generateJob({ maxScenes: 1, response: 'Luma fails this one every time.', durationSeconds: 5 });
+    await tickUntilFinal(w.services, jobId, testClock());
+    const job = await w.readJob(jobId);
+    expect(job.status).toBe('failed');
+    const failed = job.scenes.find((s: { kind: string }) => s.kind === 'veo_scene');
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'provider_error' });
+    expect(failed.error).toBe(`Gave up after 2 generations: Luma could not make the video: its prompt system ran into a problem on Luma's side; a retry may work (Luma said: "Prompt processing failed")`);
+    expect(luma.creates.length - before).toBe(2);
+
+    luma.setBehavior({ outcome: 'video', failureReason: 'Job failed' });
+    const res = await w.app.call(retry, 'POST', `/api/video/jobs/${jobId}/retry?id=${jobId}`, { body: {} });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const { rows } = await w.services.db.query<{ restarts: number }>(`select restarts from video_tasks where job_id = $1 and kind = 'veo_scene'`, [jobId]);
+    expect(rows[0]!.restarts).toBe(0);
+    await tickUntilFinal(w.services, jobId, testClock());
+    expect((await w.readJob(jobId)).status).toBe('completed');
+  });
+
   it('a generation Luma forgot ends as a failure in plain words, never a stuck scene', async () => {
     const jobId = await generateJob({ maxScenes: 1, response: 'Forgotten.' });
     const clock = testClock();

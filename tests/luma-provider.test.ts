@@ -70,7 +70,7 @@ async function failedWithKeyframe(path: string): Promise<OperationState> {
   return signed.getVideoOperation(operationName);
 }
 
-function failureOf(state: OperationState): { code: string; message: string } {
+function failureOf(state: OperationState): { code: string; message: string; restartable?: boolean } {
   if (!('failure' in state)) throw new Error(`no failure: ${JSON.stringify(state)}`);
   return state.failure;
 }
@@ -180,8 +180,10 @@ describe('Luma provider against the wire double', () => {
     for (const path of ['/gone.png', '/page.html']) {
       const failure = failureOf(await failedWithKeyframe(path));
       expect(failure.code).toBe('provider_rejected');
+      // Not final: the tick starts a new generation (lib/tasks/apply.ts, restart), which signs a fresh link.
+      expect(failure.restartable).toBe(true);
       expect(failure.message).toBe(
-        `Luma could not fetch the scene's keyframe image from its Storage link, so it made no video; this is not a content refusal, and retrying the scene sends Luma a fresh link to the image (Luma said: "${LUMA_FAILURE_REASONS.framesUnreadable}")`,
+        `Luma could not fetch the scene's keyframe image from its Storage link, so it made no video; this is not a content refusal, and a new generation sends Luma a fresh link to the image (Luma said: "${LUMA_FAILURE_REASONS.framesUnreadable}")`,
       );
     }
     // A retried scene starts again: the signer is asked anew, and a link Luma can read makes the video.
@@ -200,7 +202,7 @@ describe('Luma provider against the wire double', () => {
     const refused = await rejection(provider.startVideo(request));
     expect(refused).toMatchObject({ code: 'provider_rejected', retryable: true });
     expect(refused.message).toBe(
-      `Luma could not check the scene's keyframe image, most likely because it could not fetch it from its Storage link; this is not a content refusal, and retrying the scene sends Luma a fresh link to the image (Luma said: "failed to moderate image")`,
+      `Luma could not check the scene's keyframe image, most likely because it could not fetch it from its Storage link; this is not a content refusal, and a new generation sends Luma a fresh link to the image (Luma said: "failed to moderate image")`,
     );
   });
 
@@ -211,12 +213,14 @@ describe('Luma provider against the wire double', () => {
     expect(failureOf(await provider.getVideoOperation(job.operationName))).toEqual({
       code: 'provider_error',
       message: `Luma could not make the video: its servers failed the job on Luma's side; a retry may work (Luma said: "Job failed")`,
+      restartable: true,
     });
     wire.behavior.failureReason = LUMA_FAILURE_REASONS.promptProcessing;
     const prompt = await provider.startVideo(request);
     expect(failureOf(await provider.getVideoOperation(prompt.operationName))).toEqual({
       code: 'provider_error',
       message: `Luma could not make the video: its prompt system ran into a problem on Luma's side; a retry may work (Luma said: "Prompt processing failed")`,
+      restartable: true,
     });
   });
 

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../lib/db/pool.js';
-import { recordCompleted, recordCompletedMany, recordPollsMany, writeProgress } from '../lib/jobs/task-writes.js';
+import { recordCompleted, recordCompletedMany, recordPollsMany, recordRestart, writeProgress } from '../lib/jobs/task-writes.js';
 import { claimDue } from '../lib/tasks/claim.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { seedJobs } from './support/wired.js';
@@ -68,5 +68,30 @@ describe('task row writes', () => {
     expect(byId.get(a!.id)).toMatchObject({ status: 'completed', output: { objectPath: 'a.mp4' }, locked_by: null });
     expect(byId.get(b!.id)).toMatchObject({ status: 'completed', output: { objectPath: `${b!.id}.mp4` }, locked_by: null });
     expect(byId.get(c!.id)).toMatchObject({ status: 'processing', output: null, locked_by: 'other' });
+  });
+
+  it('a restart forgets the operation and queues a new one, under the lease, until the task is out of new generations', async () => {
+    const { db } = app.services;
+    const [jobId] = await seedJobs(app.services, 1, { scenes: 1 });
+    await db.query(`delete from video_tasks where kind <> 'veo_scene' and job_id = $1`, [jobId]);
+    const hold = async () =>
+      (await db.query<{ id: string }>(
+        `update video_tasks set status = 'processing', provider = 'luma', operation_name = 'gen-1', polls = 3, locked_by = 'mine', locked_until = now() + interval '1 minute'
+          where job_id = $1 returning id`, [jobId])).rows[0]!.id;
+    const id = await hold();
+    const now = new Date();
+    const restart = (tick: string) => withTransaction(db, (client) => recordRestart(client, id, tick, { maxRestarts: 1, code: 'provider_error', message: 'Job failed', nextCheckAt: now, now, began: now }));
+    const row = async () => (await db.query(`select status, operation_name, polls, restarts, error, locked_by, completed_at from video_tasks where id = $1`, [id])).rows[0];
+
+    expect(await restart('someone-else')).toBeUndefined();
+    expect(await row()).toMatchObject({ status: 'processing', operation_name: 'gen-1', restarts: 0 });
+    expect(await restart('mine')).toBe('restarted');
+    expect(await row()).toMatchObject({ status: 'pending', operation_name: null, polls: 0, restarts: 1, error: 'Job failed', locked_by: null, completed_at: null });
+    // Its lease was given back with the write: the same run cannot restart it again.
+    expect(await restart('mine')).toBeUndefined();
+
+    await hold();
+    expect(await restart('mine')).toBe('failed');
+    expect(await row()).toMatchObject({ status: 'failed', operation_name: 'gen-1', restarts: 1, error: 'Gave up after 2 generations: Job failed', locked_by: null });
   });
 });

@@ -55,7 +55,7 @@ export async function requeueFailed(client: DbClient, jobId: string, now: Date, 
         set status = ${sql(STATUS.pending)}, operation_name = null, attempts = 0, polls = 0,
             next_check_at = $2, locked_until = null, locked_by = null, output = null,
             error_code = null, error = null, deadline_at = null, started_at = null, completed_at = null,
-            transfer_started = false
+            transfer_started = false, restarts = 0
       where id in (select id from rerun) and status <> ${sql(STATUS.pending)}
       returning id`,
     [jobId, now, rerunKinds],
@@ -113,6 +113,41 @@ export function recordRetry(client: DbClient, taskId: string, tickId: string, o:
     `attempts = $3, error_code = $4, error = $5, next_check_at = $6, started_at = coalesce(started_at, $7)`,
     taskId, tickId, [o.attempts, o.code, o.message, o.nextCheckAt, o.began],
   );
+}
+
+/**
+ * The provider failed the operation on its side: forget it and queue the task to start a new one
+ * at `nextCheckAt`, or, once it has had `maxRestarts` new ones, fail it with the same reason. One
+ * statement decides and writes, so the count cannot be read stale. Returns what it wrote, or
+ * undefined when the lease was gone.
+ */
+export async function recordRestart(
+  client: DbClient,
+  taskId: string,
+  tickId: string,
+  o: { maxRestarts: number; code: string; message: string; nextCheckAt: Date; now: Date; began: Date },
+): Promise<'restarted' | 'failed' | undefined> {
+  const again = `t.restarts < $3`;
+  const { rows } = await client.query<{ status: string }>(
+    `update video_tasks t
+        set restarts = t.restarts + (case when ${again} then 1 else 0 end),
+            status = case when ${again} then ${sql(STATUS.pending)} else ${sql(STATUS.failed)} end,
+            operation_name = case when ${again} then null else t.operation_name end,
+            polls = case when ${again} then 0 else t.polls end,
+            attempts = case when ${again} then 0 else t.attempts end,
+            deadline_at = case when ${again} then null else t.deadline_at end,
+            next_check_at = $6,
+            error_code = $4,
+            error = case when ${again} then $5 else 'Gave up after ' || (t.restarts + 1) || ' generations: ' || $5 end,
+            completed_at = case when ${again} then null else $7::timestamptz end,
+            started_at = coalesce(t.started_at, $8),
+            ${RELEASE}
+      where ${FENCED}
+      returning t.status`,
+    [taskId, tickId, o.maxRestarts, o.code, o.message, o.nextCheckAt, o.now, o.began],
+  );
+  const status = rows[0]?.status;
+  return status === undefined ? undefined : status === STATUS.failed ? 'failed' : 'restarted';
 }
 
 // ---- A batch's outcomes, set-wise (the caller holds all their jobs' locks) -----------------------

@@ -22,6 +22,12 @@ export interface LumaReasonReading {
   code: 'safety_filtered' | 'provider_rejected' | 'provider_error';
   /** What happened in plain words, ending with Luma's own. */
   message: string;
+  /**
+   * A failure Luma's reference puts on its own side (a keyframe its servers could not fetch, its
+   * prompt system or job servers failing): a new generation may get past it, and Luma refunds a
+   * failed one. Not a refusal, and not a reason the reference does not list.
+   */
+  restartable: boolean;
 }
 
 interface Rule {
@@ -32,7 +38,7 @@ interface Rule {
 }
 
 const REFUSED = "Luma's moderation refused the video:";
-const UNREADABLE = "this is not a content refusal, and retrying the scene sends Luma a fresh link to the image";
+const UNREADABLE = "this is not a content refusal, and a new generation sends Luma a fresh link to the image";
 
 /**
  * First match wins. The keyframe rules come before the moderation ones: "failed to moderate image"
@@ -65,8 +71,8 @@ const CODES: Record<LumaReasonKind, LumaReasonReading['code']> = { refused: 'saf
 /** Reads a failure reason: a failed generation's `failure_reason`, or a refused create's `detail`. */
 export function readLumaReason(reason: string | null | undefined): LumaReasonReading {
   const said = reason?.trim() ?? '';
-  if (!said) return { kind: 'failed', code: CODES.failed, message: 'Luma could not make the video (Luma gave no reason)' };
+  if (!said) return { kind: 'failed', code: CODES.failed, message: 'Luma could not make the video (Luma gave no reason)', restartable: false };
   const rule = RULES.find((r) => r.match.test(said));
-  if (!rule) return { kind: 'failed', code: CODES.failed, message: `Luma could not make the video: ${said}` };
-  return { kind: rule.kind, code: CODES[rule.kind], message: `${rule.says} (Luma said: "${said}")` };
+  if (!rule) return { kind: 'failed', code: CODES.failed, message: `Luma could not make the video: ${said}`, restartable: false };
+  return { kind: rule.kind, code: CODES[rule.kind], message: `${rule.says} (Luma said: "${said}")`, restartable: rule.kind !== 'refused' };
 }

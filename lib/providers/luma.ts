@@ -198,10 +198,10 @@ export function createLumaProvider(options: LumaProviderOptions): VideoProvider 
     const g = parsed.data;
     if (g.state === 'queued' || g.state === 'dreaming') return { done: false };
     if (g.state === 'failed') {
-      // Final for this task whatever the reason: polling again reads the same failed generation.
-      // A keyframe Luma could not read gets a fresh link when the scene is retried (a new start).
-      const { code, message } = readLumaReason(g.failure_reason);
-      return { done: true, failure: { code, message } };
+      // Polling again would read the same failed generation. A failure on Luma's side (a keyframe
+      // it could not fetch, a failed job) is worth a new generation, which signs fresh links.
+      const { code, message, restartable } = readLumaReason(g.failure_reason);
+      return { done: true, failure: { code, message, ...(restartable ? { restartable } : {}) } };
     }
     const video = g.assets?.video;
     if (!video) return { done: true, failure: { code: 'no_video', message: 'Luma finished the generation without a video' } };

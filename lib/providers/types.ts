@@ -52,6 +52,12 @@ export interface OperationFailure {
   /** `safety_filtered`, `provider_error`, `no_video` … */
   code: string;
   message: string;
+  /**
+   * The provider failed it on its own side, for a reason a new operation may get past (Luma: a
+   * keyframe it could not fetch, a job its servers failed), and a failed one is not billed: start
+   * a new one rather than fail the scene (bounded by MAX_PROVIDER_RESTARTS).
+   */
+  restartable?: boolean;
 }
 
 export type OperationState =

@@ -7,7 +7,7 @@ import { addMinutes } from 'date-fns/addMinutes';
 import type { Config } from '../config.js';
 import { withTransaction, type Db, type DbClient } from '../db/pool.js';
 import { lockJob, lockJobs, syncJob, syncJobs } from '../jobs/sync.js';
-import { recordCompleted, recordCompletedMany, recordFailed, recordPoll, recordPollsMany, recordRetry, recordStarted, releaseLeases as releaseTaskLeases } from '../jobs/task-writes.js';
+import { recordCompleted, recordCompletedMany, recordFailed, recordPoll, recordPollsMany, recordRestart, recordRetry, recordStarted, releaseLeases as releaseTaskLeases } from '../jobs/task-writes.js';
 import { nextCheckAt } from './backoff.js';
 import type { RecordedOutcome, TaskRow } from './types.js';
 
@@ -23,10 +23,20 @@ interface ApplyOptions {
   random?: () => number;
 }
 
-/** What an outcome writes to its task, and what it counts as; `write` is false when the lease was gone. */
+/**
+ * What an outcome writes to its task, and what it counts as; `write` is false when the lease was
+ * gone, and names what it counts as instead when the write itself decided (a restart that found
+ * the task out of new generations failed it).
+ */
 interface Patch {
   applied: Exclude<Applied, 'lost'>;
-  write: (client: DbClient) => Promise<boolean>;
+  write: (client: DbClient) => Promise<boolean | Exclude<Applied, 'lost'>>;
+}
+
+/** What a write's answer counts as. */
+function appliedOf(patch: Patch, written: boolean | Exclude<Applied, 'lost'>): Applied {
+  if (written === false) return 'lost';
+  return written === true ? patch.applied : written;
 }
 
 /** The poll and retry backoff the configuration sets (random: jitter, injectable for tests). */
@@ -59,6 +69,18 @@ function patchFor(task: TaskRow, outcome: RecordedOutcome, options: ApplyOptions
       const next = nextCheckAt(now, task.attempts, backoff);
       return { applied: 'retried', write: (c) => recordRetry(c, task.id, tickId, { attempts, code: outcome.code, message: outcome.message, nextCheckAt: next, began }) };
     }
+    case 'restart': {
+      // Counted as a retry: the task goes back to wait for a start, as after a transient error,
+      // and after the same backoff, so a provider failing at once is not asked again in the same breath.
+      const next = nextCheckAt(now, task.attempts, backoff);
+      return {
+        applied: 'retried',
+        write: async (c) => {
+          const written = await recordRestart(c, task.id, tickId, { maxRestarts: config.MAX_PROVIDER_RESTARTS, code: outcome.code, message: outcome.message, nextCheckAt: next, now, began });
+          return written === undefined ? false : written === 'failed' ? 'failed' : 'retried';
+        },
+      };
+    }
   }
 }
 
@@ -83,13 +105,14 @@ export async function applyOutcome(db: Db, task: TaskRow, outcome: RecordedOutco
   return withTransaction(db, async (client) => {
     // Job before task, always: the same order as cancel, so the two never deadlock.
     const job = await lockJob(client, task.job_id);
-    if (!(await patch.write(client))) return 'lost';
+    const applied = appliedOf(patch, await patch.write(client));
+    if (applied === 'lost') return applied;
     // Still running: no task's status or output moved, so nothing the job derives from its tasks
     // can have changed. Skipping the sync keeps the job row (and its Realtime subscribers) quiet.
-    if (outcome.type === 'waiting') return patch.applied;
+    if (outcome.type === 'waiting') return applied;
     // The job row is unchanged since it was locked above: syncJob need not read it again.
     await syncJob(client, task.job_id, options.now, job);
-    return patch.applied;
+    return applied;
   });
 }
 
@@ -117,12 +140,9 @@ export async function applyOutcomes(db: Db, items: readonly OutcomeToApply[], op
     const moved = new Set<string>();
     for (const { task, outcome, began } of items) {
       const patch = patchFor(task, outcome, { ...options, began });
-      const ok = written.has(outcome.type) ? written.get(outcome.type)!.has(task.id) : await patch.write(client);
-      if (!ok) {
-        applied.push('lost');
-        continue;
-      }
-      applied.push(patch.applied);
+      const result = appliedOf(patch, written.has(outcome.type) ? written.get(outcome.type)!.has(task.id) : await patch.write(client));
+      applied.push(result);
+      if (result === 'lost') continue;
       if (outcome.type !== 'waiting') moved.add(task.job_id);
     }
     const movedJobs = new Map([...moved].sort().flatMap((id) => (jobs.has(id) ? [[id, jobs.get(id)!] as const] : [])));

@@ -59,6 +59,11 @@ export type TaskOutcome =
   /** Transient (429, 5xx, network, failed upload): try again with backoff, up to MAX_ATTEMPTS. */
   | { type: 'retry'; code: string; message: string }
   /**
+   * The provider's operation failed on its side (OperationFailure.restartable): forget it and
+   * start a new one, up to MAX_PROVIDER_RESTARTS; then the task fails with this.
+   */
+  | { type: 'restart'; code: string; message: string }
+  /**
    * Given back untouched, without using up an attempt: too late in the run to start paid work, or
    * the run was cut short. The lease is released and the next run takes the task again.
    */

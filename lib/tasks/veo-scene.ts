@@ -116,7 +116,10 @@ async function advance(task: TaskRow, ctx: TaskContext): Promise<TaskOutcome> {
     throw thrown;
   }
   if (!state.done) return { type: 'waiting' };
-  if ('failure' in state) return { type: 'failed', code: state.failure.code, message: state.failure.message };
+  if ('failure' in state) {
+    const { code, message, restartable } = state.failure;
+    return { type: restartable ? 'restart' : 'failed', code, message };
+  }
   // A job canceled while this step ran gets nothing more stored (applyOutcome would discard it
   // anyway). The job is read while the download opens rather than before it, keeping a database
   // round trip off every scene's path; a job canceled meanwhile costs a download opened and dropped.
