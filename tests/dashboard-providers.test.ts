@@ -28,6 +28,9 @@ beforeAll(async () => {
     LUMA_API_KEY: luma.apiKey,
     LUMA_BASE_URL: luma.baseUrl,
     LUMA_MODEL: 'ray-2',
+    // A scene made again after a failure on the provider's side waits this long before its new
+    // start: long enough for the page (polling every 1–5 s) to show it trying again.
+    POLL_MIN_SECONDS: '8',
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: VIEWPORTS.desktop });
@@ -80,5 +83,31 @@ describe('the dashboard with two providers', () => {
     await moved.getByText('Made at 5 s on Luma Dream Machine, which makes 5 or 9 s clips (ray-2); this scene asked for 4 s').waitFor();
     await page.locator('.scene-card').nth(0).getByText(/Local stand-in|local/i).first().waitFor();
     await screenshots(page, 'job-retried-on-luma');
+  });
+
+  it("makes a scene again by itself when the provider failed it on its side, and the card says it is trying again, not that it failed", async () => {
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.goto(`${stack!.base}/#/new`);
+    await page.getByLabel('Your answer').waitFor();
+    await page.getByLabel('Your answer').fill('Lightning heats the air [[restarts-once]] until it bursts outward as thunder.');
+    await page.getByLabel('Clip length').selectOption('4');
+    await page.getByRole('button', { name: 'Preview the scenes' }).click();
+    await page.getByRole('heading', { name: /1 scene/ }).waitFor();
+    await page.getByRole('button', { name: 'Generate the explainer' }).click();
+    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+
+    const card = page.locator('.scene-card').first();
+    await card.getByText('Trying again after:').waitFor({ timeout: 60_000 });
+    await card.getByText(/failed this generation on its side once on purpose/).waitFor();
+    expect(await card.locator('.badge-failed').count()).toBe(0);
+    expect(await page.getByText('Why it failed:').count()).toBe(0);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshots(page, 'job-scene-trying-again');
+
+    await page.waitForFunction(() => document.querySelector('.scene-card .badge-completed') !== null, undefined, { timeout: 90_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLVideoElement>('video[data-primary]')?.readyState! >= 2, undefined, { timeout: 60_000 });
+    // Made again without the professor: no retry was ever offered, and the note is gone with the clip.
+    expect(await page.getByRole('button', { name: 'Retry failed scenes' }).count()).toBe(0);
+    expect(await card.getByText('Trying again after:').count()).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { AppError } from '../lib/errors.js';
 import { ffmpegFilters, ffmpegPath, runFfmpeg, type FfmpegProgress } from '../lib/media/ffmpeg.js';
 import { looksLikeMp4, readMp4Info } from '../lib/media/mp4.js';
 import { BLOCKED_MARKER, escapeFilterValue } from '../lib/providers/local-render.js';
-import { FAILS_ONCE_MARKER, createLocalProvider, localVeoDir } from '../lib/providers/local.js';
+import { FAILS_ONCE_MARKER, RESTARTS_ONCE_MARKER, createLocalProvider, localVeoDir } from '../lib/providers/local.js';
 import type { AspectRatio, OperationState, VideoSource } from '../lib/providers/types.js';
 
 const DELAY_MS = 5000;
@@ -131,6 +131,19 @@ describe('local provider', () => {
     }
     const info = await readMp4Info(await readAll((await provider.openVideo(videoOf(await provider.getVideoOperation(retried.operationName)))).body));
     expect(Math.abs(info.durationSeconds - 2)).toBeLessThan(0.1);
+  });
+
+  test("a prompt with the restarts-once marker ends its first generation in a failure on the provider's side, which the service may make again", async () => {
+    const time = clock();
+    const config = await configFor();
+    const prompt = `Thunder ${RESTARTS_ONCE_MARKER}`;
+    const provider = createLocalProvider(config, { now: time.now });
+    const first = await provider.startVideo({ prompt, aspectRatio: '16:9', durationSeconds: 2 });
+    const again = await provider.startVideo({ prompt, aspectRatio: '16:9', durationSeconds: 2 });
+    time.advance(DELAY_MS);
+    const state = await provider.getVideoOperation(first.operationName);
+    expect(state.done && 'failure' in state && state.failure).toEqual({ code: 'provider_error', message: expect.stringContaining(RESTARTS_ONCE_MARKER), restartable: true });
+    expect(await provider.getVideoOperation(again.operationName)).toMatchObject({ done: true, video: { kind: 'uri' } });
   });
 
   test('an operation started by one instance is polled and opened by another (a restart, another host)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, elapsed, headline, megabytes, retryWhen } from './format.js';
+import { ago, elapsed, headline, megabytes, retryWhen, sceneErrorLead } from './format.js';
 
 const NOW = Date.parse('2026-12-05T10:00:00Z');
 
@@ -31,5 +31,12 @@ describe('format', () => {
     expect(megabytes(2048)).toBe('2 KB');
     expect(megabytes(3 * 1024 * 1024)).toBe('3.0 MB');
     expect(megabytes(null)).toBe('');
+  });
+
+  it("says a scene's error is why it failed only once it has; while it is made again, what the last try met", () => {
+    expect(sceneErrorLead('failed')).toBe('Why it failed:');
+    expect(sceneErrorLead('canceled')).toBe('Why it failed:');
+    expect(sceneErrorLead('pending')).toBe('Trying again after:');
+    expect(sceneErrorLead('processing')).toBe('Trying again after:');
   });
 });

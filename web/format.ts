@@ -10,7 +10,17 @@ export const STATUS_LABEL: Record<string, string> = {
   canceled: 'Canceled',
 };
 
+import { isActive as isActiveStatus } from '../lib/states.js';
+
 export { isActive } from '../lib/states.js';
+
+/**
+ * What a scene's error is to its professor: why it failed once it has, and while it is still being
+ * made, what the last try met (a transient error or a generation the provider failed, tried again).
+ */
+export function sceneErrorLead(status: string): string {
+  return isActiveStatus(status) ? 'Trying again after:' : 'Why it failed:';
+}
 
 /** Who made a clip, in words; an unknown provider shows its name. */
 export const providerLabel = (name: string): string => (PROVIDER_LABELS as Record<string, string>)[name] ?? name;

@@ -9,7 +9,9 @@
  * has to survive between `startVideo` and `getVideoOperation` except the name the database holds.
  * A prompt containing `[[blocked]]` ends as `safety_filtered`, so the safety path can be
  * exercised end to end without Veo; one containing `[[fails-once]]` ends in an operation error
- * the first time it is started and succeeds when started again, as a retry would.
+ * the first time it is started and succeeds when started again, as a retry would; one containing
+ * `[[restarts-once]]` ends its first generation in a failure on the provider's side (as Luma's
+ * job failures do), which the service makes again by itself (MAX_PROVIDER_RESTARTS).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -29,6 +31,9 @@ export const LOCAL_URI_SCHEME = 'local-veo:';
 /** Put this in a prompt to make its first operation fail the way a Veo operation error does; the next one succeeds. */
 export const FAILS_ONCE_MARKER = '[[fails-once]]';
 export const FAILS_ONCE_PATTERN = /\[\[fails-once\]\]/i;
+/** Put this in a prompt to make its first generation fail on the provider's side; the service makes it again by itself. */
+export const RESTARTS_ONCE_MARKER = '[[restarts-once]]';
+export const RESTARTS_ONCE_PATTERN = /\[\[restarts-once\]\]/i;
 
 const NAME_PREFIX = 'local/operations/';
 /** Only this much of the prompt travels in the name (and is drawn on the video); the name stays short. */
@@ -62,6 +67,8 @@ const operationSchema = z.object({
   b: z.boolean(),
   /** Ends in an operation error ([[fails-once]], first start of this prompt). */
   f: z.boolean().optional(),
+  /** Ends in a failure on the provider's side, made again by the service ([[restarts-once]], first start). */
+  r: z.boolean().optional(),
 });
 
 type LocalOperation = z.infer<typeof operationSchema> & { id: string };
@@ -257,12 +264,14 @@ export function createLocalProvider(config: Config, options: LocalProviderOption
   const now = options.now ?? Date.now;
   const videosDir = path.join(localVeoDir(config), 'videos');
   const failedOnceDir = path.join(localVeoDir(config), 'failed-once');
+  const restartedOnceDir = path.join(localVeoDir(config), 'restarted-once');
 
   async function startVideo(request: VideoRequest, signal?: AbortSignal): Promise<{ operationName: string }> {
     signal?.throwIfAborted();
     validate(request);
     const digest = createHash('sha256').update(request.prompt).digest('hex').slice(0, 16);
     const failsNow = FAILS_ONCE_PATTERN.test(request.prompt) && (await firstFailure(failedOnceDir, digest));
+    const restartsNow = RESTARTS_ONCE_PATTERN.test(request.prompt) && (await firstFailure(restartedOnceDir, digest));
     const op: LocalOperation = {
       id: randomUUID(),
       v: 1,
@@ -270,9 +279,10 @@ export function createLocalProvider(config: Config, options: LocalProviderOption
       a: request.aspectRatio,
       d: request.durationSeconds,
       s: digest,
-      t: truncate(request.prompt.replace(new RegExp(BLOCKED_PATTERN, 'gi'), '').replace(new RegExp(FAILS_ONCE_PATTERN, 'gi'), ''), MAX_TEXT_CHARS),
+      t: truncate([BLOCKED_PATTERN, FAILS_ONCE_PATTERN, RESTARTS_ONCE_PATTERN].reduce((text, marker) => text.replace(new RegExp(marker, 'gi'), ''), request.prompt), MAX_TEXT_CHARS),
       b: BLOCKED_PATTERN.test(request.prompt),
       ...(failsNow ? { f: true } : {}),
+      ...(restartsNow ? { r: true } : {}),
     };
     const operationName = `${NAME_PREFIX}${encodeOperation(op)}`;
     log('local_video_started', { operation: op.id, durationSeconds: op.d, aspectRatio: op.a });
@@ -292,6 +302,17 @@ export function createLocalProvider(config: Config, options: LocalProviderOption
     if (op.f) {
       // What Veo reports when an operation itself ends in error (lib/providers/veo.ts): not retried by the tick, retried by a professor.
       return { done: true, failure: { code: 'provider_error', message: `The local stand-in could not make the video: it failed this scene once on purpose (${FAILS_ONCE_MARKER}); retry it` } };
+    }
+    if (op.r) {
+      // What Luma reports when its own servers fail a job: the service makes the scene again by itself.
+      return {
+        done: true,
+        failure: {
+          code: 'provider_error',
+          message: `The local stand-in failed this generation on its side once on purpose (${RESTARTS_ONCE_MARKER}), as Luma's servers can; a new one is being made`,
+          restartable: true,
+        },
+      };
     }
     return { done: true, video: { kind: 'uri', uri: `${LOCAL_URI_SCHEME}//${operationName.slice(NAME_PREFIX.length)}`, mimeType: 'video/mp4' } };
   }

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Api, type JobView } from '../api.js';
 import { ConfirmDialog, Notice, ProgressBar, Spinner, StatusBadge } from '../components/ui.js';
 import { loadFormLimits, retryBody, retryChoice, type FormLimits } from '../capabilities.js';
-import { ago, elapsed, headline, isActive, megabytes, providerLabel } from '../format.js';
+import { ago, elapsed, headline, isActive, megabytes, providerLabel, sceneErrorLead } from '../format.js';
 import type { LiveChanges } from '../live-changes.js';
 import { JOB_POLL, LIVE_POLL, startPolling, type Poller } from '../live.js';
 import { href } from '../router.js';
@@ -49,8 +49,8 @@ function SceneCard({ scene, aspect, onStale }: { scene: Scene; aspect: string; o
       )}
       {scene.note && <p class="hint scene-note">{scene.note}</p>}
       {scene.error && (
-        <p class="scene-error">
-          <strong>Why it failed:</strong> {scene.error}
+        <p class={isActive(scene.status) ? 'hint scene-retrying' : 'scene-error'}>
+          <strong>{sceneErrorLead(scene.status)}</strong> {scene.error}
         </p>
       )}
     </li>
