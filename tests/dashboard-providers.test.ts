@@ -43,6 +43,16 @@ afterAll(async () => {
   await luma?.close();
 });
 
+/** From the open new-explainer form: the answer in 4 s clips, previewed (`scenes` names the heading), then generated. */
+async function generate(answer: string, scenes: RegExp): Promise<void> {
+  await page.getByLabel('Your answer').fill(answer);
+  await page.getByLabel('Clip length').selectOption('4');
+  await page.getByRole('button', { name: 'Preview the scenes' }).click();
+  await page.getByRole('heading', { name: scenes }).waitFor();
+  await page.getByRole('button', { name: 'Generate the explainer' }).click();
+  await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+}
+
 describe('the dashboard with two providers', () => {
   it('offers the provider in the form, and a failed scene is retried on the other one', async () => {
     await page.goto(`${stack!.base}/`);
@@ -52,12 +62,7 @@ describe('the dashboard with two providers', () => {
     const provider = page.getByLabel('Video provider');
     await provider.waitFor();
     expect(await provider.locator('option').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/Luma/)]));
-    await page.getByLabel('Your answer').fill('Bees dance to tell each other where the flowers are.\n\nThe angle of the dance [[fails-once]] points along the sun.');
-    await page.getByLabel('Clip length').selectOption('4');
-    await page.getByRole('button', { name: 'Preview the scenes' }).click();
-    await page.getByRole('heading', { name: /2 scenes/ }).waitFor();
-    await page.getByRole('button', { name: 'Generate the explainer' }).click();
-    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    await generate('Bees dance to tell each other where the flowers are.\n\nThe angle of the dance [[fails-once]] points along the sun.', /2 scenes/);
 
     const retry = page.getByRole('button', { name: 'Retry failed scenes' });
     await retry.waitFor({ timeout: 90_000 });
@@ -89,12 +94,7 @@ describe('the dashboard with two providers', () => {
     await page.setViewportSize(VIEWPORTS.desktop);
     await page.goto(`${stack!.base}/#/new`);
     await page.getByLabel('Your answer').waitFor();
-    await page.getByLabel('Your answer').fill('Lightning heats the air [[restarts-once]] until it bursts outward as thunder.');
-    await page.getByLabel('Clip length').selectOption('4');
-    await page.getByRole('button', { name: 'Preview the scenes' }).click();
-    await page.getByRole('heading', { name: /1 scene/ }).waitFor();
-    await page.getByRole('button', { name: 'Generate the explainer' }).click();
-    await page.waitForURL(/#\/jobs\/[0-9a-f-]{36}$/);
+    await generate('Lightning heats the air [[restarts-once]] until it bursts outward as thunder.', /1 scene/);
 
     const card = page.locator('.scene-card').first();
     await card.getByText('Trying again after:').waitFor({ timeout: 60_000 });
