@@ -252,6 +252,18 @@ describe('Luma refusals, failures and credits', () => {
     expect((await w.readJob(jobId)).status).toBe('completed');
   });
 
+  it('with MAX_PROVIDER_RESTARTS=0 a failure on Luma\'s side stands as Luma gave it', async () => {
+    w.reconfigure(lumaEnv({ MAX_PROVIDER_RESTARTS: '0' }));
+    luma.setBehavior({ outcome: 'failed', pollsUntilDone: 1, failureReason: 'Job failed' });
+    const before = luma.creates.length;
+    const jobId = await generateJob({ maxScenes: 1, response: 'No second generation for this one.', durationSeconds: 5 });
+    await tickUntilFinal(w.services, jobId, testClock());
+    const job = await w.readJob(jobId);
+    expect(job.status).toBe('failed');
+    expect(job.scenes.find((s: { kind: string }) => s.kind === 'veo_scene').error).toBe(`Luma could not make the video: its servers failed the job on Luma's side; a retry may work (Luma said: "Job failed")`);
+    expect(luma.creates.length - before).toBe(1);
+  });
+
   it('a generation Luma forgot ends as a failure in plain words, never a stuck scene', async () => {
     const jobId = await generateJob({ maxScenes: 1, response: 'Forgotten.' });
     const clock = testClock();

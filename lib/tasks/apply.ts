@@ -70,6 +70,10 @@ function patchFor(task: TaskRow, outcome: RecordedOutcome, options: ApplyOptions
       return { applied: 'retried', write: (c) => recordRetry(c, task.id, tickId, { attempts, code: outcome.code, message: outcome.message, nextCheckAt: next, began }) };
     }
     case 'restart': {
+      // With remakes turned off (MAX_PROVIDER_RESTARTS=0) the failure stands as the provider gave it.
+      if (config.MAX_PROVIDER_RESTARTS === 0) {
+        return { applied: 'failed', write: (c) => recordFailed(c, task.id, tickId, { code: outcome.code, message: outcome.message, now, began }) };
+      }
       // Counted as a retry: the task goes back to wait for a start, as after a transient error,
       // and after the same backoff, so a provider failing at once is not asked again in the same breath.
       const next = nextCheckAt(now, task.attempts, backoff);
