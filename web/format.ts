@@ -1,6 +1,7 @@
 /** Words and numbers the views show, kept out of the components so they can be tested alone. */
 import { formatDistanceStrict } from 'date-fns';
 import { PROVIDER_LABELS } from '../lib/model-limits.js';
+import { isActive } from '../lib/states.js';
 
 export const STATUS_LABEL: Record<string, string> = {
   pending: 'Waiting',
@@ -10,16 +11,14 @@ export const STATUS_LABEL: Record<string, string> = {
   canceled: 'Canceled',
 };
 
-import { isActive as isActiveStatus } from '../lib/states.js';
-
-export { isActive } from '../lib/states.js';
+export { isActive };
 
 /**
  * What a scene's error is to its professor: why it failed once it has, and while it is still being
  * made, what the last try met (a transient error or a generation the provider failed, tried again).
  */
 export function sceneErrorLead(status: string): string {
-  return isActiveStatus(status) ? 'Trying again after:' : 'Why it failed:';
+  return isActive(status) ? 'Trying again after:' : 'Why it failed:';
 }
 
 /** Who made a clip, in words; an unknown provider shows its name. */
