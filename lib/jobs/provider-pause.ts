@@ -4,7 +4,8 @@
  * topping up, so the step that meets the refusal pauses the provider instead and gives its scene
  * back. The startable claim gives a paused provider no room (20261205002000_provider_caps_and_pauses.sql);
  * other providers' scenes keep starting, and the first start after the pause ends tries again.
- * The operator metrics read the table within their one statement (lib/ops/metrics.ts).
+ * The operator metrics read the table within their one statement (lib/ops/metrics.ts), and the job
+ * view and list within their read of the start queue (lib/jobs/queue.ts).
  */
 import type { Queryable } from '../db/pool.js';
 import { providerShortName } from '../model-limits.js';
@@ -19,19 +20,6 @@ export async function pauseProvider(db: Queryable, provider: string, until: Date
             paused_at = case when video_provider_pauses.paused_until > $4 then video_provider_pauses.paused_at else excluded.paused_at end`,
     [provider, until, reason, now],
   );
-}
-
-/**
- * The pause that holds longest among `providers`, if any is paused now (by the database's clock):
- * what a job whose scenes wait on them tells its professor.
- */
-export async function longestPause(db: Queryable, providers: readonly string[]): Promise<{ provider: string; pausedUntil: Date } | undefined> {
-  if (providers.length === 0) return undefined;
-  const { rows } = await db.query<{ provider: string; paused_until: Date }>(
-    `select provider, paused_until from video_provider_pauses where provider = any($1) and paused_until > now() order by paused_until desc limit 1`,
-    [providers],
-  );
-  return rows[0] && { provider: rows[0].provider, pausedUntil: rows[0].paused_until };
 }
 
 /** What a job whose scenes wait on a paused provider tells its professor. */

@@ -7,7 +7,7 @@ import type { Queryable } from '../db/pool.js';
 import type { ObjectStore } from '../storage/types.js';
 import { KINDS } from '../kinds/registry.js';
 import { currentStepOf, progressOf, taskLabel, taskPercent, type TaskProgress } from './progress.js';
-import { longestPause, pausedProviderStep } from './provider-pause.js';
+import { pausedProviderStep } from './provider-pause.js';
 import { queueFieldsOf, readQueue, type QueueOptions } from './queue.js';
 import { isActive, isFinal, STATUS, type Status } from '../states.js';
 
@@ -156,14 +156,19 @@ async function freshUrl(store: ObjectStore, path: string | undefined | null, sto
 
 /**
  * Why a job's waiting scenes cannot start even with room: their provider is paused (Luma's
- * account ran out of credits; ./provider-pause.ts). Read only when a scene of the job waits
- * to start on a provider, so most reads cost nothing more.
+ * account ran out of credits; ./provider-pause.ts). The pauses come with the queue read (./queue.ts),
+ * so this costs no query of its own; a scene waiting out a backoff counts too, though it is not
+ * in the start queue yet.
  */
-async function pausedStep(db: Queryable, tasks: ReadonlyArray<{ kind: string; status: string; provider: string | null; operation_name: string | null }>): Promise<string | undefined> {
-  const providers = [...new Set(tasks.filter((t) => KINDS.find(t.kind)?.pausesWithProvider && t.status === STATUS.pending && !t.operation_name && t.provider).map((t) => t.provider!))];
-  const pause = await longestPause(db, providers);
-  if (!pause) return undefined;
-  return pausedProviderStep(pause.provider, pause.pausedUntil);
+function pausedStep(pausedUntil: Readonly<Record<string, number>> | undefined, tasks: ReadonlyArray<{ kind: string; status: string; provider: string | null; operation_name: string | null }>): string | undefined {
+  if (!pausedUntil) return undefined;
+  let longest: { provider: string; until: number } | undefined;
+  for (const t of tasks) {
+    if (!KINDS.find(t.kind)?.pausesWithProvider || t.status !== STATUS.pending || t.operation_name || !t.provider) continue;
+    const until = pausedUntil[t.provider];
+    if (until !== undefined && (!longest || until > longest.until)) longest = { provider: t.provider, until };
+  }
+  return longest && pausedProviderStep(longest.provider, new Date(longest.until));
 }
 
 /** The owner of a job, read before anything else so a stranger's request does no more work. */
@@ -221,7 +226,7 @@ export async function readJob(db: Queryable, store: ObjectStore, jobId: string, 
     kind: job.kind,
     status,
     progress: progressOf(status, progressInput),
-    currentStep: (active ? await pausedStep(db, tasks) : undefined) ?? standing?.waitingStep ?? currentStepOf(status, progressInput, job.kind),
+    currentStep: pausedStep(read?.snapshot.pausedUntil, tasks) ?? standing?.waitingStep ?? currentStepOf(status, progressInput, job.kind),
     videoUrl: await freshUrl(store, job.video_path, job.video_url),
     posterUrl: await freshUrl(store, job.poster_path, job.poster_url),
     error: job.error,
