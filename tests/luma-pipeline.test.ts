@@ -11,7 +11,7 @@ import { POST as generate } from '../api/video/generate.js';
 import { POST as retry } from '../api/video/jobs/[id]/retry.js';
 import { readMp4Info } from '../lib/media/mp4.js';
 import { runTick } from '../lib/tick/run-tick.js';
-import { type LumaWire, startLumaWire } from './doubles/luma-wire.js';
+import { type LumaJobFailure, type LumaWire, startLumaWire } from './doubles/luma-wire.js';
 import { serveApi, type ApiServer } from './support/api-server.js';
 import { sum, testClock, tickUntilFinal } from './support/ticks.js';
 import { BUCKET, sampleMp4, startWired, type Wired } from './support/wired.js';
@@ -50,6 +50,21 @@ async function scenes(jobId: string) {
     [jobId],
   );
   return rows;
+}
+
+/**
+ * A one-scene job on Luma whose every generation fails on Luma's side with `reason`, under
+ * MAX_PROVIDER_RESTARTS `restarts`, ticked until final: the job, its scene and how many
+ * generations Luma was asked for.
+ */
+async function sceneLumaKeepsFailing(restarts: string, reason: LumaJobFailure, response: string) {
+  w.reconfigure(lumaEnv({ MAX_PROVIDER_RESTARTS: restarts }));
+  luma.setBehavior({ outcome: 'failed', pollsUntilDone: 1, failureReason: reason });
+  const before = luma.creates.length;
+  const jobId = await generateJob({ maxScenes: 1, response, durationSeconds: 5 });
+  await tickUntilFinal(w.services, jobId, testClock());
+  const job = await w.readJob(jobId);
+  return { jobId, job, scene: job.scenes.find((s: { kind: string }) => s.kind === 'veo_scene'), generations: luma.creates.length - before };
 }
 
 beforeAll(async () => {
@@ -231,17 +246,11 @@ describe('Luma refusals, failures and credits', () => {
   });
 
   it('a scene Luma keeps failing on its side ends after MAX_PROVIDER_RESTARTS new generations, saying so; a retry starts the count again', async () => {
-    w.reconfigure(lumaEnv({ MAX_PROVIDER_RESTARTS: '1' }));
-    luma.setBehavior({ outcome: 'failed', pollsUntilDone: 1, failureReason: 'Prompt processing failed' });
-    const before = luma.creates.length;
-    const jobId = await generateJob({ maxScenes: 1, response: 'Luma fails this one every time.', durationSeconds: 5 });
-    await tickUntilFinal(w.services, jobId, testClock());
-    const job = await w.readJob(jobId);
+    const { jobId, job, scene, generations } = await sceneLumaKeepsFailing('1', 'Prompt processing failed', 'Luma fails this one every time.');
     expect(job.status).toBe('failed');
-    const failed = job.scenes.find((s: { kind: string }) => s.kind === 'veo_scene');
-    expect(failed).toMatchObject({ status: 'failed', errorCode: 'provider_error' });
-    expect(failed.error).toBe(`Gave up after 2 generations: Luma could not make the video: its prompt system ran into a problem on Luma's side; a retry may work (Luma said: "Prompt processing failed")`);
-    expect(luma.creates.length - before).toBe(2);
+    expect(scene).toMatchObject({ status: 'failed', errorCode: 'provider_error' });
+    expect(scene.error).toBe(`Gave up after 2 generations: Luma could not make the video: its prompt system ran into a problem on Luma's side; a retry may work (Luma said: "Prompt processing failed")`);
+    expect(generations).toBe(2);
 
     luma.setBehavior({ outcome: 'video', failureReason: 'Job failed' });
     const res = await w.app.call(retry, 'POST', `/api/video/jobs/${jobId}/retry?id=${jobId}`, { body: {} });
@@ -253,15 +262,10 @@ describe('Luma refusals, failures and credits', () => {
   });
 
   it('with MAX_PROVIDER_RESTARTS=0 a failure on Luma\'s side stands as Luma gave it', async () => {
-    w.reconfigure(lumaEnv({ MAX_PROVIDER_RESTARTS: '0' }));
-    luma.setBehavior({ outcome: 'failed', pollsUntilDone: 1, failureReason: 'Job failed' });
-    const before = luma.creates.length;
-    const jobId = await generateJob({ maxScenes: 1, response: 'No second generation for this one.', durationSeconds: 5 });
-    await tickUntilFinal(w.services, jobId, testClock());
-    const job = await w.readJob(jobId);
+    const { job, scene, generations } = await sceneLumaKeepsFailing('0', 'Job failed', 'No second generation for this one.');
     expect(job.status).toBe('failed');
-    expect(job.scenes.find((s: { kind: string }) => s.kind === 'veo_scene').error).toBe(`Luma could not make the video: its servers failed the job on Luma's side; a retry may work (Luma said: "Job failed")`);
-    expect(luma.creates.length - before).toBe(1);
+    expect(scene.error).toBe(`Luma could not make the video: its servers failed the job on Luma's side; a retry may work (Luma said: "Job failed")`);
+    expect(generations).toBe(1);
   });
 
   it('a generation Luma forgot ends as a failure in plain words, never a stuck scene', async () => {
